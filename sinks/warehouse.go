@@ -1,0 +1,130 @@
+package sinks
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	queries "github.com/lombardia-orim/correlare/sql"
+)
+
+// Warehouse is an open DuckDB warehouse file with its schema migrated.
+type Warehouse struct {
+	Path      string
+	DB        *sql.DB
+	connector *duckdb.Connector
+}
+
+// OpenWarehouse opens (creating if needed) the DuckDB file at path, with mode
+// 0600 because it holds personal data, and applies any pending migration.
+// An empty path opens an in-memory warehouse (tests).
+func OpenWarehouse(ctx context.Context, path string) (*Warehouse, error) {
+	if path != "" {
+		f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
+		}
+		f.Close()
+		if err := os.Chmod(path, 0o600); err != nil {
+			return nil, fmt.Errorf("protecting warehouse %s: %w", path, err)
+		}
+		if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
+			// DuckDB refuses an empty file as "not a valid DuckDB database".
+			os.Remove(path)
+		}
+	}
+	c, err := duckdb.NewConnector(path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
+	}
+	db := sql.OpenDB(c)
+	w := &Warehouse{Path: path, DB: db, connector: c}
+	if err := w.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if path != "" {
+		os.Chmod(path, 0o600)
+	}
+	return w, nil
+}
+
+// OpenWarehouseReadOnly opens a published warehouse for reading (reports,
+// status). It never creates or migrates anything.
+func OpenWarehouseReadOnly(ctx context.Context, path string) (*Warehouse, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
+	}
+	c, err := duckdb.NewConnector(path+"?access_mode=read_only", nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening warehouse %s read-only: %w", path, err)
+	}
+	db := sql.OpenDB(c)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening warehouse %s read-only: %w", path, err)
+	}
+	return &Warehouse{Path: path, DB: db, connector: c}, nil
+}
+
+// Close checkpoints and closes the warehouse.
+func (w *Warehouse) Close(ctx context.Context) error {
+	var errs []error
+	if w.Path != "" {
+		if _, err := w.DB.ExecContext(ctx, "CHECKPOINT"); err != nil {
+			errs = append(errs, fmt.Errorf("checkpointing warehouse: %w", err))
+		}
+	}
+	errs = append(errs, w.DB.Close())
+	if w.connector != nil {
+		errs = append(errs, w.connector.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (w *Warehouse) migrate(ctx context.Context) error {
+	if _, err := w.DB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)`); err != nil {
+		return fmt.Errorf("creating schema_migrations: %w", err)
+	}
+	ms, err := queries.Migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		var n int
+		if err := w.DB.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&n); err != nil {
+			return fmt.Errorf("reading schema_migrations: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		tx, err := w.DB.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("applying migration %s: %w", m.Name, err)
+		}
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("applying migration %s: %w", m.Name, err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", m.Version, m.Name); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("recording migration %s: %w", m.Name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("committing migration %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// SchemaVersion returns the highest migration applied.
+func (w *Warehouse) SchemaVersion(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	err := w.DB.QueryRowContext(ctx, "SELECT max(version) FROM schema_migrations").Scan(&v)
+	return int(v.Int64), err
+}
