@@ -1,0 +1,311 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
+
+	"github.com/lombardia-orim/correlare/canon"
+)
+
+// Config is the whole configuration, read from one YAML file by [LoadConfig].
+// Relative paths in it are relative to the directory of the config file.
+type Config struct {
+	// Paths of everything a run writes.
+	Paths Paths `yaml:"paths"`
+	// Provinces to load, each with its sources.
+	Provinces []Province `yaml:"provinces"`
+	// HTTP tunes https:// sources.
+	HTTP HTTP `yaml:"http"`
+	// Schedule drives `correlare schedule`.
+	Schedule Schedule `yaml:"schedule"`
+	// Exports configures the ORIM exports' pseudonymisation key.
+	Exports Exports `yaml:"exports"`
+	// Lock: how long a run waits for another run to finish. Default 10m; 0 = don't wait.
+	LockWait *Duration `yaml:"lock_wait"`
+
+	dir string // directory of the config file
+}
+
+// Paths are the files and folders a run writes. Defaults under var/.
+type Paths struct {
+	Warehouse string `yaml:"warehouse"` // published DuckDB file; default var/warehouse.duckdb
+	Landing   string `yaml:"landing"`   // content-addressed archive of every file received; default var/landing
+	Exports   string `yaml:"exports"`   // ORIM exports; default var/exports
+	Reports   string `yaml:"reports"`   // funder report, feedback and review workbooks; default var/reports
+}
+
+// Province is one OPI and where its files come from.
+type Province struct {
+	Code    string   `yaml:"code"`    // sigla: CR
+	ISTAT   string   `yaml:"istat"`   // three-digit ISTAT code: "019"
+	Name    string   `yaml:"name"`    // Cremona
+	Partner bool     `yaml:"partner"` // CORRELARE partner
+	Sources []Source `yaml:"sources"`
+	// Columns maps header texts of this province's sheets to canonical
+	// fields (see README), overriding the built-in synonyms; "" keeps the
+	// column as an extra.
+	Columns map[string]string `yaml:"columns"`
+}
+
+// Source is a drop folder glob or an https:// URL.
+type Source struct {
+	Path    string            `yaml:"path"`    // glob, e.g. /srv/opi/CR/*.xlsx
+	URL     string            `yaml:"url"`     // https://…
+	Headers map[string]string `yaml:"headers"` // extra HTTP headers; "${VAR}" is read from the environment
+}
+
+// HTTP tunes the fetching of URL sources.
+type HTTP struct {
+	Timeout *Duration `yaml:"timeout"` // per request; default 60s
+	MaxMiB  int64     `yaml:"max_mib"` // size cap per file; default 100
+	Retries *int      `yaml:"retries"` // on 5xx, 429 and timeouts; default 4
+	Backoff *Duration `yaml:"backoff"` // first retry delay, doubled each time; default 2s
+}
+
+// Schedule drives the built-in scheduler.
+type Schedule struct {
+	Cron     string    `yaml:"cron"`     // cron spec, optional seconds field; default "30 2 * * *"
+	TimeZone string    `yaml:"timezone"` // default Europe/Rome
+	Grace    *Duration `yaml:"grace"`    // time a running run gets after SIGTERM; default 5m
+}
+
+// Exports names where the pseudonymisation key comes from: never the config itself.
+type Exports struct {
+	KeyEnv  string `yaml:"key_env"`  // environment variable holding the key; default CORRELARE_EXPORT_KEY
+	KeyFile string `yaml:"key_file"` // file holding the key (mode 0600), read when the variable is unset
+}
+
+// Duration is a time.Duration written as "90s", "5m", "1h30m" in YAML.
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML reads "5m".
+func (d *Duration) UnmarshalYAML(b []byte) error {
+	s := strings.Trim(strings.TrimSpace(string(b)), `"'`)
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want a duration like 90s or 5m, got %q", s)
+	}
+	d.Duration = v
+	return nil
+}
+
+// LoadConfig reads, defaults and validates the config at path. Every
+// problem is reported at once, each with its line.
+func LoadConfig(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	return ParseConfig(path, b)
+}
+
+// ParseConfig is LoadConfig on bytes already read; path names the file in
+// errors and anchors relative paths.
+func ParseConfig(path string, b []byte) (*Config, error) {
+	var c Config
+	if err := yaml.UnmarshalWithOptions(b, &c, yaml.Strict()); err != nil {
+		return nil, &ConfigError{File: path, Problems: []string{yaml.FormatError(err, false, false)}}
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("resolving config path: %w", err)
+	}
+	c.dir = filepath.Dir(abs)
+	c.defaults()
+	if probs := c.validate(b); len(probs) > 0 {
+		return nil, &ConfigError{File: path, Problems: probs}
+	}
+	return &c, nil
+}
+
+// ConfigError lists every problem found in a config file.
+type ConfigError struct {
+	File     string
+	Problems []string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("config %s: %d problem(s):\n  %s", e.File, len(e.Problems), strings.Join(e.Problems, "\n  "))
+}
+
+func (c *Config) defaults() {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.Paths.Warehouse, "var/warehouse.duckdb")
+	def(&c.Paths.Landing, "var/landing")
+	def(&c.Paths.Exports, "var/exports")
+	def(&c.Paths.Reports, "var/reports")
+	for _, p := range []*string{&c.Paths.Warehouse, &c.Paths.Landing, &c.Paths.Exports, &c.Paths.Reports} {
+		*p = c.Resolve(*p)
+	}
+	for i := range c.Provinces {
+		for j := range c.Provinces[i].Sources {
+			s := &c.Provinces[i].Sources[j]
+			if s.Path != "" {
+				s.Path = c.Resolve(s.Path)
+			}
+		}
+	}
+	if c.HTTP.Timeout == nil {
+		c.HTTP.Timeout = &Duration{60 * time.Second}
+	}
+	if c.HTTP.MaxMiB == 0 {
+		c.HTTP.MaxMiB = 100
+	}
+	if c.HTTP.Retries == nil {
+		n := 4
+		c.HTTP.Retries = &n
+	}
+	if c.HTTP.Backoff == nil {
+		c.HTTP.Backoff = &Duration{2 * time.Second}
+	}
+	def(&c.Schedule.Cron, "30 2 * * *")
+	def(&c.Schedule.TimeZone, "Europe/Rome")
+	if c.Schedule.Grace == nil {
+		c.Schedule.Grace = &Duration{5 * time.Minute}
+	}
+	def(&c.Exports.KeyEnv, "CORRELARE_EXPORT_KEY")
+	if c.Exports.KeyFile != "" {
+		c.Exports.KeyFile = c.Resolve(c.Exports.KeyFile)
+	}
+	if c.LockWait == nil {
+		c.LockWait = &Duration{10 * time.Minute}
+	}
+}
+
+// Resolve makes p absolute relative to the config file's directory.
+func (c *Config) Resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.dir, p)
+}
+
+var (
+	reSigla = regexp.MustCompile(`^[A-Z]{2}$`)
+	reISTAT = regexp.MustCompile(`^[0-9]{3}$`)
+)
+
+// validate returns every problem, each prefixed with its line in src.
+func (c *Config) validate(src []byte) []string {
+	file, _ := parser.ParseBytes(src, 0)
+	var probs []string
+	at := func(path, format string, args ...any) {
+		line := ""
+		if file != nil {
+			if p, err := yaml.PathString(path); err == nil {
+				if n, err := p.FilterFile(file); err == nil && n != nil {
+					line = fmt.Sprintf("line %d: ", n.GetToken().Position.Line)
+				}
+			}
+		}
+		probs = append(probs, line+fmt.Sprintf(format, args...))
+	}
+	if len(c.Provinces) == 0 {
+		at("$", "no provinces: list at least one under provinces:")
+	}
+	seen := map[string]int{}
+	for i, p := range c.Provinces {
+		base := fmt.Sprintf("$.provinces[%d]", i)
+		if !reSigla.MatchString(p.Code) {
+			at(base, "province %d: code %q must be a two-letter sigla like CR", i+1, p.Code)
+		} else if j, dup := seen[p.Code]; dup {
+			at(base+".code", "province %s listed twice (entries %d and %d)", p.Code, j+1, i+1)
+		}
+		seen[p.Code] = i
+		if !reISTAT.MatchString(p.ISTAT) {
+			at(base, "province %s: istat %q must be three digits like \"019\" (quote it)", p.Code, p.ISTAT)
+		}
+		if strings.TrimSpace(p.Name) == "" {
+			at(base, "province %s: name is missing", p.Code)
+		}
+		if len(p.Sources) == 0 {
+			at(base, "province %s: no sources: give a path (drop folder glob) or a url", p.Code)
+		}
+		for j, s := range p.Sources {
+			sp := fmt.Sprintf("%s.sources[%d]", base, j)
+			switch {
+			case s.Path != "" && s.URL != "":
+				at(sp, "province %s source %d: give path or url, not both", p.Code, j+1)
+			case s.Path == "" && s.URL == "":
+				at(sp, "province %s source %d: give a path or a url", p.Code, j+1)
+			case s.Path != "":
+				if _, err := filepath.Match(filepath.Base(s.Path), "x"); err != nil {
+					at(sp+".path", "province %s source %d: bad glob %q: %v", p.Code, j+1, s.Path, err)
+				}
+			case s.URL != "":
+				if !strings.HasPrefix(s.URL, "https://") && !isLoopbackHTTP(s.URL) {
+					at(sp+".url", "province %s source %d: url must start with https://", p.Code, j+1)
+				}
+			}
+		}
+		keys := make([]string, 0, len(p.Columns))
+		for k := range p.Columns {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := p.Columns[k]
+			if _, ok := canon.ParseField(v); !ok && v != "" {
+				at(base+".columns", "province %s: column %q maps to unknown field %q (see README for the fields)", p.Code, k, v)
+			}
+		}
+	}
+	if _, err := time.LoadLocation(c.Schedule.TimeZone); err != nil {
+		at("$.schedule.timezone", "schedule: unknown time zone %q", c.Schedule.TimeZone)
+	}
+	if c.HTTP.MaxMiB < 0 {
+		at("$.http.max_mib", "http: max_mib must be positive")
+	}
+	if c.HTTP.Retries != nil && *c.HTTP.Retries < 0 {
+		at("$.http.retries", "http: retries must be 0 or more")
+	}
+	return probs
+}
+
+func isLoopbackHTTP(u string) bool {
+	for _, p := range []string{"http://127.0.0.1", "http://localhost", "http://[::1]"} {
+		if strings.HasPrefix(u, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ColumnOverrides returns the province's header overrides as canonical fields.
+func (p Province) ColumnOverrides() map[string]canon.Field {
+	if len(p.Columns) == 0 {
+		return nil
+	}
+	m := make(map[string]canon.Field, len(p.Columns))
+	for k, v := range p.Columns {
+		f, _ := canon.ParseField(v)
+		m[k] = f
+	}
+	return m
+}
+
+// Province returns the configured province with code, if any.
+func (c *Config) Province(code string) (Province, bool) {
+	for _, p := range c.Provinces {
+		if p.Code == code {
+			return p, true
+		}
+	}
+	return Province{}, false
+}
+
+// ErrNoConfig is returned when no config file was given or found.
+var ErrNoConfig = errors.New("no config file")
