@@ -14,6 +14,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/lombardia-orim/correlare/canon"
+	"github.com/lombardia-orim/correlare/link"
 )
 
 // Config is the whole configuration, read from one YAML file by [LoadConfig].
@@ -29,6 +30,9 @@ type Config struct {
 	Schedule Schedule `yaml:"schedule"`
 	// Exports configures the ORIM exports' pseudonymisation key.
 	Exports Exports `yaml:"exports"`
+	// Linkage tunes person linkage (blocking, comparisons, thresholds, the
+	// analysts' decisions file); see package link.
+	Linkage link.Config `yaml:"linkage"`
 	// Lock: how long a run waits for another run to finish. Default 10m; 0 = don't wait.
 	LockWait *Duration `yaml:"lock_wait"`
 
@@ -265,6 +269,9 @@ func (c *Config) validate(src []byte) []string {
 	}
 	if _, err := time.LoadLocation(c.Schedule.TimeZone); err != nil {
 		at("$.schedule.timezone", "schedule: unknown time zone %q", c.Schedule.TimeZone)
+	}
+	for _, err := range c.Linkage.Validate() {
+		at("$.linkage", "linkage: %v", err)
 	}
 	if c.HTTP.MaxMiB < 0 {
 		at("$.http.max_mib", "http: max_mib must be positive")

@@ -1,0 +1,293 @@
+package pipeline
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/lombardia-orim/correlare/canon"
+	"github.com/lombardia-orim/correlare/sinks"
+	"github.com/lombardia-orim/correlare/sources"
+	queries "github.com/lombardia-orim/correlare/sql"
+)
+
+// batchRows is the Arrow record batch size used when loading enrolments.
+const batchRows = 8192
+
+// File statuses in run_files.
+const (
+	FileLoaded    = "loaded"
+	FileUnchanged = "unchanged" // the same bytes were already loaded
+	FileDuplicate = "duplicate" // the same bytes are loaded under another name or source
+	FileFailed    = "failed"    // unreadable or rejected as a whole: the last good file is kept
+	FileRemoved   = "removed"   // gone from its drop folder: its rows were removed
+	FileFetchFail = "fetch_failed"
+)
+
+// FileResult is what happened to one file in a run.
+type FileResult struct {
+	Province string
+	Source   string // configured glob or URL
+	Slot     string
+	Name     string
+	SHA256   string
+	Status   string
+	Counts   Counts
+	Sheets   []string
+	Err      error
+}
+
+// loadFile loads one fetched file into the building warehouse, replacing the
+// rows of the file previously loaded from the same slot, in one transaction:
+// on any error the previous rows stay as they were.
+func loadFile(ctx context.Context, db *sql.DB, runID string, f sources.Fetched, prov Province, log *slog.Logger) (res FileResult) {
+	res = FileResult{Province: prov.Code, Slot: f.Slot, Name: f.Name, SHA256: f.SHA256}
+	// Already loaded?
+	var prevSlotSHA sql.NullString
+	if err := db.QueryRowContext(ctx, queries.Query("source_file_get"), prov.Code, f.Slot).Scan(&prevSlotSHA); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		res.Status, res.Err = FileFailed, fmt.Errorf("reading source_files: %w", err)
+		return res
+	}
+	if prevSlotSHA.Valid && prevSlotSHA.String == f.SHA256 {
+		res.Status = FileUnchanged
+		return res
+	}
+	var elsewhere int
+	if err := db.QueryRowContext(ctx, queries.Query("source_file_sha_elsewhere"), f.SHA256, prov.Code, f.Slot).Scan(&elsewhere); err != nil {
+		res.Status, res.Err = FileFailed, fmt.Errorf("reading source_files: %w", err)
+		return res
+	}
+	if elsewhere > 0 {
+		res.Status = FileDuplicate
+		return res
+	}
+
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		res.Status, res.Err = FileFailed, err
+		return res
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		res.Status, res.Err = FileFailed, fmt.Errorf("beginning transaction: %w", err)
+		return res
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if prevSlotSHA.Valid {
+		for _, q := range []string{"slot_delete_enrolments", "slot_delete_quarantine", "slot_delete_issues", "slot_delete_skipped", "slot_delete_modules"} {
+			if _, err := conn.ExecContext(ctx, queries.Query(q), prov.Code, prevSlotSHA.String); err != nil {
+				res.Status, res.Err = FileFailed, fmt.Errorf("removing previous rows of %s: %w", f.Name, err)
+				return res
+			}
+		}
+	}
+
+	fh, err := os.Open(f.LandedPath)
+	if err != nil {
+		res.Status, res.Err = FileFailed, fmt.Errorf("opening landed copy of %s: %w", f.Name, err)
+		return res
+	}
+	defer fh.Close()
+	sf, err := sources.Open(ctx, f.Name, fh, f.Size, sources.Options{Headers: prov.ColumnOverrides()})
+	if err != nil {
+		res.Status, res.Err = FileFailed, err
+		return res
+	}
+	defer sf.Close()
+
+	sink := newLoadSink(conn, runID, prov.Code, f.Name, f.SHA256)
+	defer sink.release()
+	counts, err := readFile(ctx, sf, fileMeta{Province: prov.Code, Name: f.Name, SHA256: f.SHA256}, sink)
+	res.Counts, res.Sheets = counts, sink.sheets
+	if err == nil {
+		err = sink.flush(ctx)
+	}
+	if err == nil && counts.Loaded == 0 && counts.Quarantined > 0 {
+		err = &sources.Error{File: f.Name, Err: fmt.Errorf("every one of %d rows was rejected: %w", counts.Quarantined, ErrAllRejected)}
+	}
+	if err != nil {
+		res.Status, res.Err = FileFailed, err
+		return res
+	}
+	if _, err := conn.ExecContext(ctx, queries.Query("source_file_put"), prov.Code, f.Slot, f.Name, f.SHA256, f.LandedPath, runID, time.Now().UTC()); err != nil {
+		res.Status, res.Err = FileFailed, fmt.Errorf("recording source file: %w", err)
+		return res
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		res.Status, res.Err = FileFailed, fmt.Errorf("committing %s: %w", f.Name, err)
+		return res
+	}
+	committed = true
+	res.Status = FileLoaded
+	log.Info("file loaded", "sheets", sink.sheets, "read", counts.Read, "loaded", counts.Loaded,
+		"quarantined", counts.Quarantined, "skipped", counts.Skipped, "issues", counts.Issues)
+	return res
+}
+
+// ErrAllRejected: a file none of whose rows could be loaded is refused as a whole.
+var ErrAllRejected = errors.New("no loadable row")
+
+// loadSink streams enrolments into Arrow batches and the warehouse.
+type loadSink struct {
+	conn                        *sql.Conn
+	runID, province, file, sha  string
+	batch                       *canon.Batch
+	sheets                      []string
+	quarantine, issues, skipped [][]driver.Value
+	modules                     []*canon.Module
+}
+
+func newLoadSink(conn *sql.Conn, runID, province, file, sha string) *loadSink {
+	return &loadSink{conn: conn, runID: runID, province: province, file: file, sha: sha,
+		batch: canon.NewBatch(memory.DefaultAllocator, runID)}
+}
+
+func (s *loadSink) release() { s.batch.Release() }
+
+func (s *loadSink) table(t *sources.Table) error {
+	s.sheets = append(s.sheets, t.Sheet)
+	return nil
+}
+
+func (s *loadSink) enrolment(ctx context.Context, e *canon.Enrolment) error {
+	s.batch.Append(e)
+	if s.batch.Len() >= batchRows {
+		return s.flushBatch(ctx)
+	}
+	return nil
+}
+
+func (s *loadSink) flushBatch(ctx context.Context) error {
+	if s.batch.Len() == 0 {
+		return nil
+	}
+	rec := s.batch.NewRecord()
+	defer rec.Release()
+	return sinks.Load(ctx, s.conn, "enrolments", rec)
+}
+
+func (s *loadSink) module(m *canon.Module) error {
+	s.modules = append(s.modules, m)
+	return nil
+}
+
+func (s *loadSink) reject(r Rejected) error {
+	s.quarantine = append(s.quarantine, []driver.Value{
+		s.runID, s.province, s.file, s.sha, r.Sheet, int32(r.Row), nullable(cellRefOrEmpty(r.Rejection.Column, r.Row)),
+		nullable(string(r.Rejection.Field)), r.Rejection.Code, r.Rejection.Detail, stringMap(r.Raw),
+	})
+	return nil
+}
+
+func (s *loadSink) issue(sheet string, is canon.Issue) error {
+	s.issues = append(s.issues, []driver.Value{
+		s.runID, s.province, s.file, s.sha, sheet, int32(is.Row), nullable(cellRefOrEmpty(is.Column, is.Row)),
+		nullable(string(is.Field)), nullable(is.Value), is.Code,
+	})
+	return nil
+}
+
+func (s *loadSink) skipped(sheet string, sk sources.SkippedRow, cols []canon.Column) error {
+	if sk.Reason == "blank" {
+		return nil // counted; nothing to keep
+	}
+	s.skipped = append(s.skipped, []driver.Value{
+		s.runID, s.province, s.file, s.sha, sheet, int32(sk.Row), sk.Reason,
+		stringMap(rawMap(cols, canon.RawRow{Row: sk.Row, Cells: sk.Cells})),
+	})
+	return nil
+}
+
+func (s *loadSink) flush(ctx context.Context) error {
+	if err := s.flushBatch(ctx); err != nil {
+		return err
+	}
+	for _, t := range []struct {
+		table string
+		rows  [][]driver.Value
+	}{{"quarantine", s.quarantine}, {"issues", s.issues}, {"skipped_rows", s.skipped}} {
+		if err := appendValues(s.conn, t.table, t.rows); err != nil {
+			return err
+		}
+	}
+	for _, m := range s.modules {
+		if _, err := s.conn.ExecContext(ctx, queries.Query("module_catalogue_put"),
+			moduleID(s.province, m.ModuleCode, m.TitleFold, m.Edition, m.Site), s.province, nullable(m.ModuleCode), m.Title, m.TitleFold,
+			nullable(m.Edition), nullable(m.Site), nullable(m.Axis), m.PlannedHours, m.Sessions,
+			m.StartDate, m.EndDate, s.file, s.sha, m.Sheet, m.SourceRow, stringMap(m.Extras)); err != nil {
+			return fmt.Errorf("%s:%s row %d: storing module: %w", s.file, m.Sheet, m.SourceRow, err)
+		}
+	}
+	return nil
+}
+
+// moduleID is the key of a module within its province: its code when it has
+// one, else its folded title, edition and site.
+func moduleID(province, code, titleFold, edition, site string) string {
+	if code != "" {
+		return province + ":" + canon.Fold(code)
+	}
+	return province + ":" + titleFold + "|" + canon.Fold(edition) + "|" + canon.Fold(site)
+}
+
+func appendValues(conn *sql.Conn, table string, rows [][]driver.Value) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", table)
+		if err != nil {
+			return fmt.Errorf("appending to %s: %w", table, err)
+		}
+		for _, r := range rows {
+			if err := app.AppendRow(r...); err != nil {
+				app.Close()
+				return fmt.Errorf("appending to %s: %w", table, err)
+			}
+		}
+		if err := app.Close(); err != nil {
+			return fmt.Errorf("appending to %s: %w", table, err)
+		}
+		return nil
+	})
+}
+
+func nullable(s string) driver.Value {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func cellRefOrEmpty(col string, row int) string {
+	if col == "" {
+		return ""
+	}
+	return cellRef(col, row)
+}
+
+func stringMap(m map[string]string) driver.Value {
+	om := duckdb.OrderedMap{}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	for _, k := range keys {
+		om.Set(k, m[k])
+	}
+	return om
+}

@@ -1,0 +1,545 @@
+package pipeline
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/lombardia-orim/correlare/link"
+	"github.com/lombardia-orim/correlare/runlock"
+	"github.com/lombardia-orim/correlare/sinks"
+	"github.com/lombardia-orim/correlare/sources"
+	queries "github.com/lombardia-orim/correlare/sql"
+)
+
+// Run statuses.
+const (
+	StatusRunning = "running"
+	StatusSuccess = "success"
+	StatusPartial = "partial" // published, but some province kept its last good data
+	StatusFailed  = "failed"  // nothing published
+)
+
+// Options tune one run.
+type Options struct {
+	Logger   *slog.Logger
+	Progress io.Writer // a terminal to draw a progress bar on; nil under cron
+	Version  string
+	Now      func() time.Time
+	// BeforePublish, when set, is called just before the new warehouse is
+	// renamed into place (tests use it to kill a run at that moment).
+	BeforePublish func()
+}
+
+// Result is what a run did.
+type Result struct {
+	RunID     string
+	Status    string
+	Started   time.Time
+	Finished  time.Time
+	Files     []FileResult
+	Stale     []string // provinces that kept their last good data
+	Published bool
+	Err       error
+}
+
+// Totals adds up the files' counts.
+func (r *Result) Totals() Counts {
+	var t Counts
+	for _, f := range r.Files {
+		t.Read += f.Counts.Read
+		t.Loaded += f.Counts.Loaded
+		t.Quarantined += f.Counts.Quarantined
+		t.Skipped += f.Counts.Skipped
+		t.Issues += f.Counts.Issues
+	}
+	return t
+}
+
+// Summary is the one-line outcome printed by `correlare run`.
+func (r *Result) Summary() string {
+	t := r.Totals()
+	var failed []string
+	for _, f := range r.Files {
+		if f.Status == FileFailed || f.Status == FileFetchFail {
+			failed = append(failed, f.Province+"/"+f.Name)
+		}
+	}
+	s := fmt.Sprintf("run %s %s: %d files, %d rows read, %d loaded, %d quarantined, %d skipped",
+		r.RunID, r.Status, len(r.Files), t.Read, t.Loaded, t.Quarantined, t.Skipped)
+	if len(failed) > 0 {
+		s += fmt.Sprintf("; %d file(s) failed: %s", len(failed), strings.Join(failed, ", "))
+	}
+	if len(r.Stale) > 0 {
+		s += "; stale: " + strings.Join(r.Stale, ",")
+	}
+	if r.Err != nil {
+		s += "; error: " + r.Err.Error()
+	}
+	return s
+}
+
+// Run does one nightly run: lock, fetch every province's files into the
+// landing archive, load what changed into a new copy of the warehouse, link
+// persons, write exports and reports, and publish the new warehouse with an
+// atomic rename. The published warehouse is never written in place.
+func Run(ctx context.Context, cfg *Config, opt Options) (res *Result) {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	start := opt.Now().UTC()
+	res = &Result{RunID: NewRunID(start), Status: StatusFailed, Started: start}
+	log := opt.Logger.With("run_id", res.RunID)
+	defer func() {
+		if p := recover(); p != nil {
+			res.Status = StatusFailed
+			res.Err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+		}
+		res.Finished = opt.Now().UTC()
+		if err := appendHistory(cfg, res); err != nil {
+			log.Warn("recording run history", "err", err)
+		}
+	}()
+	res.Err = run(ctx, cfg, opt, res, log)
+	if res.Err != nil {
+		res.Status = StatusFailed
+		res.Published = false
+	}
+	return res
+}
+
+func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.Logger) error {
+	key, err := sinks.LoadKey(cfg.Exports.KeyEnv, cfg.Exports.KeyFile)
+	if err != nil {
+		return fmt.Errorf("loading export key: %w", err)
+	}
+	for _, d := range []string{filepath.Dir(cfg.Paths.Warehouse), cfg.Paths.Exports, cfg.Paths.Reports} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			return fmt.Errorf("creating %s: %w", d, err)
+		}
+	}
+	lock, err := runlock.Acquire(ctx, cfg.Paths.Warehouse+".lock", cfg.LockWait.Duration)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	land, err := sources.NewLanding(cfg.Paths.Landing)
+	if err != nil {
+		return err
+	}
+
+	building := cfg.Paths.Warehouse + ".building"
+	os.Remove(building) // left by a killed run; we hold the lock
+	os.Remove(building + ".wal")
+	defer os.Remove(building)
+	defer os.Remove(building + ".wal")
+	if err := copyFile(cfg.Paths.Warehouse, building); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("copying the published warehouse: %w", err)
+	}
+	w, err := sinks.OpenWarehouse(ctx, building)
+	if err != nil {
+		return err
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			w.Close(context.WithoutCancel(ctx))
+		}
+	}()
+	db := w.DB
+	if err := startRun(ctx, db, cfg, res, opt.Version); err != nil {
+		return err
+	}
+
+	var bar *progressbar.ProgressBar
+	if opt.Progress != nil {
+		bar = progressbar.NewOptions(len(cfg.Provinces), progressbar.OptionSetWriter(opt.Progress),
+			progressbar.OptionSetDescription("provinces"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+	}
+	fopt := sources.FetchOptions{
+		Timeout: cfg.HTTP.Timeout.Duration, MaxBytes: cfg.HTTP.MaxMiB << 20,
+		Retries: *cfg.HTTP.Retries, Backoff: cfg.HTTP.Backoff.Duration, Logger: log,
+	}
+	for _, p := range cfg.Provinces {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if bar != nil {
+			bar.Describe(p.Code)
+		}
+		files, stale := ingestProvince(ctx, db, land, res.RunID, p, fopt, log.With("province", p.Code))
+		res.Files = append(res.Files, files...)
+		if stale {
+			res.Stale = append(res.Stale, p.Code)
+		}
+		if bar != nil {
+			bar.Add(1)
+		}
+	}
+	if bar != nil {
+		bar.Finish()
+	}
+	if _, err := db.ExecContext(ctx, queries.Query("modules_derive")); err != nil {
+		return fmt.Errorf("deriving modules: %w", err)
+	}
+	lcfg := cfg.Linkage
+	lcfg.Decisions = cfg.Resolve(lcfg.Decisions)
+	stats, err := link.Link(ctx, db, res.RunID, lcfg, log)
+	if err != nil {
+		return fmt.Errorf("linking persons: %w", err)
+	}
+	log.Info("persons linked", "stats", stats)
+	if err := markProvinces(ctx, db, res); err != nil {
+		return err
+	}
+	res.Status = StatusSuccess
+	if len(res.Stale) > 0 {
+		res.Status = StatusPartial
+	}
+	if err := finishRun(ctx, db, res, opt.Now().UTC()); err != nil {
+		return err
+	}
+
+	// Outputs, from the new warehouse, before it is published.
+	if _, err := sinks.Export(ctx, db, cfg.Paths.Exports, sinks.ExportOptions{RunID: res.RunID, Key: key, Now: res.Started}); err != nil {
+		return fmt.Errorf("writing exports: %w", err)
+	}
+	if err := writeReports(ctx, db, cfg, log); err != nil {
+		return err
+	}
+
+	if err := w.Close(ctx); err != nil {
+		return fmt.Errorf("closing new warehouse: %w", err)
+	}
+	closed = true
+	if opt.BeforePublish != nil {
+		opt.BeforePublish()
+	}
+	if err := publish(building, cfg.Paths.Warehouse); err != nil {
+		return err
+	}
+	res.Published = true
+	log.Info("warehouse published", "path", cfg.Paths.Warehouse, "status", res.Status)
+	return nil
+}
+
+// writeReports writes the funder report, the provinces' feedback and the
+// linkage review workbook.
+func writeReports(ctx context.Context, db *sql.DB, cfg *Config, log *slog.Logger) error {
+	if err := sinks.WriteReport(ctx, db, filepath.Join(cfg.Paths.Reports, ReportFile), sinks.ReportOptions{}); err != nil {
+		return fmt.Errorf("writing funder report: %w", err)
+	}
+	fb, err := sinks.WriteFeedback(ctx, db, filepath.Join(cfg.Paths.Reports, "feedback"))
+	if err != nil {
+		return fmt.Errorf("writing feedback workbooks: %w", err)
+	}
+	n, err := link.WriteReview(ctx, db, filepath.Join(cfg.Paths.Reports, "review.xlsx"))
+	if err != nil {
+		return fmt.Errorf("writing review workbook: %w", err)
+	}
+	log.Info("reports written", "dir", cfg.Paths.Reports, "feedback_files", len(fb), "review_pairs", n)
+	return nil
+}
+
+// ReportFile is the funder report's file name under paths.reports.
+const ReportFile = "rapporto_correlare.xlsx"
+
+// ingestProvince fetches and loads one province's sources. It reports
+// whether the province is stale (a source or file failed: its previous
+// data is kept).
+func ingestProvince(ctx context.Context, db *sql.DB, land *sources.Landing, runID string, p Province, fopt sources.FetchOptions, log *slog.Logger) ([]FileResult, bool) {
+	var out []FileResult
+	stale := false
+	seen := map[string]bool{}
+	fetchFailed := false
+	for _, src := range p.Sources {
+		label := src.Path
+		if label == "" {
+			label = redactURL(src.URL)
+		}
+		fetched, errs := sources.Fetch(ctx, land, p.Code, sources.Source{Glob: src.Path, URL: src.URL, Headers: src.Headers}, fopt)
+		for _, err := range errs {
+			fetchFailed, stale = true, true
+			log.Error("fetching source failed", "source", label, "err", err)
+			out = append(out, FileResult{Province: p.Code, Source: label, Status: FileFetchFail, Err: err})
+		}
+		for _, f := range fetched {
+			seen[f.Slot] = true
+			r := loadFile(ctx, db, runID, f, p, log.With("file", f.Name))
+			r.Source = label
+			if r.Status == FileFailed {
+				stale = true
+				log.Error("file rejected; keeping the last good data", "file", f.Name, "err", r.Err)
+			}
+			out = append(out, r)
+		}
+	}
+	if !fetchFailed {
+		removed, err := removeVanished(ctx, db, p.Code, seen)
+		if err != nil {
+			log.Error("removing vanished files", "err", err)
+			stale = true
+		}
+		out = append(out, removed...)
+	}
+	return out, stale
+}
+
+// removeVanished drops the rows of files no longer offered by any source of
+// the province (a file removed from its drop folder).
+func removeVanished(ctx context.Context, db *sql.DB, province string, seen map[string]bool) ([]FileResult, error) {
+	rows, err := db.QueryContext(ctx, queries.Query("source_files_of_province"), province)
+	if err != nil {
+		return nil, fmt.Errorf("listing source files: %w", err)
+	}
+	type slot struct{ slot, name, sha string }
+	var gone []slot
+	for rows.Next() {
+		var s slot
+		if err := rows.Scan(&s.slot, &s.name, &s.sha); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if !seen[s.slot] {
+			gone = append(gone, s)
+		}
+	}
+	rows.Close()
+	var out []FileResult
+	for _, s := range gone {
+		for _, q := range []string{"slot_delete_enrolments", "slot_delete_quarantine", "slot_delete_issues", "slot_delete_skipped", "slot_delete_modules"} {
+			if _, err := db.ExecContext(ctx, queries.Query(q), province, s.sha); err != nil {
+				return out, fmt.Errorf("removing rows of vanished %s: %w", s.name, err)
+			}
+		}
+		if _, err := db.ExecContext(ctx, queries.Query("source_file_delete"), province, s.slot); err != nil {
+			return out, err
+		}
+		out = append(out, FileResult{Province: province, Slot: s.slot, Name: s.name, SHA256: s.sha, Status: FileRemoved})
+	}
+	return out, nil
+}
+
+func startRun(ctx context.Context, db *sql.DB, cfg *Config, res *Result, version string) error {
+	if err := importHistory(ctx, db, cfg); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, queries.Query("run_start"), res.RunID, res.Started, StatusRunning, version); err != nil {
+		return fmt.Errorf("recording run start: %w", err)
+	}
+	for _, p := range cfg.Provinces {
+		if _, err := db.ExecContext(ctx, queries.Query("province_put"), p.Code, p.ISTAT, p.Name, p.Partner); err != nil {
+			return fmt.Errorf("recording province %s: %w", p.Code, err)
+		}
+	}
+	return nil
+}
+
+func markProvinces(ctx context.Context, db *sql.DB, res *Result) error {
+	stale := map[string]bool{}
+	for _, p := range res.Stale {
+		stale[p] = true
+	}
+	provs := map[string]bool{}
+	for _, f := range res.Files {
+		provs[f.Province] = true
+	}
+	for p := range provs {
+		q := "province_fresh"
+		if stale[p] {
+			q = "province_stale"
+		}
+		if _, err := db.ExecContext(ctx, queries.Query(q), p, res.Started, res.RunID); err != nil { // $1 $2 $3
+			return fmt.Errorf("marking province %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+func finishRun(ctx context.Context, db *sql.DB, res *Result, now time.Time) error {
+	var loaded, unchanged, failed int
+	for _, f := range res.Files {
+		switch f.Status {
+		case FileLoaded:
+			loaded++
+		case FileUnchanged, FileDuplicate:
+			unchanged++
+		case FileFailed, FileFetchFail:
+			failed++
+		}
+		msg := ""
+		if f.Err != nil {
+			msg = f.Err.Error()
+		}
+		if _, err := db.ExecContext(ctx, queries.Query("run_file_put"), res.RunID, f.Province, f.Source, f.Name,
+			nullable(f.SHA256), f.Status, f.Counts.Read, f.Counts.Loaded, f.Counts.Quarantined, f.Counts.Skipped,
+			f.Counts.Issues, f.Sheets, nullable(msg)); err != nil {
+			return fmt.Errorf("recording run files: %w", err)
+		}
+	}
+	t := res.Totals()
+	if _, err := db.ExecContext(ctx, queries.Query("run_finish"), now, res.Status, len(res.Files), loaded, unchanged, failed,
+		t.Read, t.Loaded, t.Quarantined, t.Skipped, nullable(strings.Join(res.Stale, ",")), res.RunID); err != nil {
+		return fmt.Errorf("recording run end: %w", err)
+	}
+	return nil
+}
+
+// publish fsyncs the new warehouse and renames it over the published one.
+func publish(building, published string) error {
+	f, err := os.Open(building)
+	if err != nil {
+		return fmt.Errorf("publishing: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("publishing: syncing: %w", err)
+	}
+	f.Close()
+	if err := os.Chmod(building, 0o600); err != nil {
+		return fmt.Errorf("publishing: %w", err)
+	}
+	if err := os.Rename(building, published); err != nil {
+		return fmt.Errorf("publishing: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(published)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// NewRunID names a run by its start time (UTC) plus a random suffix.
+func NewRunID(t time.Time) string {
+	var b [3]byte
+	randRead(b[:])
+	return fmt.Sprintf("%s-%x", t.UTC().Format("20060102T150405Z"), b)
+}
+
+// HistoryEntry is one line of the run history file beside the warehouse,
+// which also records runs that failed before publishing.
+type HistoryEntry struct {
+	RunID       string    `json:"run_id"`
+	Started     time.Time `json:"started"`
+	Finished    time.Time `json:"finished"`
+	Status      string    `json:"status"`
+	Files       int       `json:"files"`
+	FilesFailed int       `json:"files_failed"`
+	Read        int64     `json:"rows_read"`
+	Loaded      int64     `json:"rows_loaded"`
+	Quarantined int64     `json:"rows_quarantined"`
+	Skipped     int64     `json:"rows_skipped"`
+	Stale       []string  `json:"stale,omitempty"`
+	Error       string    `json:"error,omitempty"`
+}
+
+// HistoryPath is the run history file of a configuration.
+func HistoryPath(cfg *Config) string {
+	return filepath.Join(filepath.Dir(cfg.Paths.Warehouse), "runs.jsonl")
+}
+
+func appendHistory(cfg *Config, res *Result) error {
+	t := res.Totals()
+	e := HistoryEntry{RunID: res.RunID, Started: res.Started, Finished: res.Finished, Status: res.Status,
+		Files: len(res.Files), Read: t.Read, Loaded: t.Loaded, Quarantined: t.Quarantined, Skipped: t.Skipped, Stale: res.Stale}
+	for _, f := range res.Files {
+		if f.Status == FileFailed || f.Status == FileFetchFail {
+			e.FilesFailed++
+		}
+	}
+	if res.Err != nil {
+		e.Error = res.Err.Error()
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(HistoryPath(cfg)), 0o750); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(HistoryPath(cfg), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// ReadHistory returns the history entries, oldest first.
+func ReadHistory(cfg *Config) ([]HistoryEntry, error) {
+	b, err := os.ReadFile(HistoryPath(cfg))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading run history: %w", err)
+	}
+	var out []HistoryEntry
+	for i, line := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var e HistoryEntry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			return out, fmt.Errorf("reading run history line %d: %w", i+1, err)
+		}
+		out = append(out, e)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Started.Before(out[j].Started) })
+	return out, nil
+}
+
+// importHistory copies into the runs table the runs that failed before
+// publishing (they are only in the history file).
+func importHistory(ctx context.Context, db *sql.DB, cfg *Config) error {
+	hist, err := ReadHistory(cfg)
+	if err != nil {
+		return err
+	}
+	for _, e := range hist {
+		if _, err := db.ExecContext(ctx, queries.Query("run_import"), e.RunID, e.Started, e.Finished, e.Status,
+			e.Files, e.FilesFailed, e.Read, e.Loaded, e.Quarantined, e.Skipped, nullable(e.Error)); err != nil {
+			return fmt.Errorf("importing run history: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/lombardia-orim/correlare/canon"
+	"github.com/lombardia-orim/correlare/sources"
+)
+
+// Validation is the outcome of checking one workbook without a warehouse.
+type Validation struct {
+	File     string
+	Counts   Counts
+	Tables   []string  // "sheet (header on row N, enrolments)"
+	Problems []Problem // sorted by sheet, row
+}
+
+// Rejects reports whether any row would be quarantined or the file refused.
+func (v *Validation) Rejects() bool {
+	for _, p := range v.Problems {
+		if p.Quarantine {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate reads the workbook at path as the nightly run would (province
+// code selects the province's column overrides from cfg, which may be nil)
+// and lists every problem. A file-level problem is returned as an error.
+func Validate(ctx context.Context, path string, province string, cfg *Config) (*Validation, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	var opt sources.Options
+	if cfg != nil {
+		if p, ok := cfg.Province(province); ok {
+			opt.Headers = p.ColumnOverrides()
+		}
+	}
+	name := filepath.Base(path)
+	sf, err := sources.Open(ctx, name, f, fi.Size(), opt)
+	if err != nil {
+		return nil, err
+	}
+	defer sf.Close()
+	v := &Validation{File: name}
+	c, err := readFile(ctx, sf, fileMeta{Province: province, Name: name}, &validateSink{v: v})
+	v.Counts = c
+	sort.SliceStable(v.Problems, func(i, j int) bool {
+		a, b := v.Problems[i], v.Problems[j]
+		if a.Sheet != b.Sheet {
+			return a.Sheet < b.Sheet
+		}
+		return a.Row < b.Row
+	})
+	return v, err
+}
+
+type validateSink struct{ v *Validation }
+
+func (s *validateSink) table(t *sources.Table) error {
+	kind := "iscrizioni"
+	if t.Kind == sources.Modules {
+		kind = "moduli"
+	}
+	s.v.Tables = append(s.v.Tables, fmt.Sprintf("%s (intestazione alla riga %d, %s)", t.Sheet, t.HeaderRow, kind))
+	return nil
+}
+
+func (s *validateSink) enrolment(context.Context, *canon.Enrolment) error { return nil }
+func (s *validateSink) module(*canon.Module) error                        { return nil }
+
+func (s *validateSink) reject(r Rejected) error {
+	s.v.Problems = append(s.v.Problems, Problem{
+		File: s.v.File, Sheet: r.Sheet, Row: r.Row, Column: r.Rejection.Column,
+		Code: r.Rejection.Code, Message: reasonText(r.Rejection.Code), Quarantine: true,
+	})
+	return nil
+}
+
+func (s *validateSink) issue(sheet string, is canon.Issue) error {
+	s.v.Problems = append(s.v.Problems, Problem{
+		File: s.v.File, Sheet: sheet, Row: is.Row, Column: is.Column,
+		Code: is.Code, Message: flagText(is.Code),
+	})
+	return nil
+}
+
+func (s *validateSink) skipped(sheet string, sk sources.SkippedRow, _ []canon.Column) error {
+	if sk.Reason == "blank" {
+		return nil
+	}
+	s.v.Problems = append(s.v.Problems, Problem{
+		File: s.v.File, Sheet: sheet, Row: sk.Row, Code: "skipped_" + sk.Reason,
+		Message: skippedText(sk.Reason),
+	})
+	return nil
+}
+
+func reasonText(code string) string {
+	if t, ok := canon.ReasonTextIT[code]; ok {
+		return t
+	}
+	return code
+}
+
+func flagText(code string) string {
+	if t, ok := canon.FlagTextIT[code]; ok {
+		return t
+	}
+	return code
+}
+
+func skippedText(reason string) string {
+	switch reason {
+	case "totals":
+		return "riga di totali: ignorata (non è un'iscrizione)"
+	case "note":
+		return "nota in fondo alla tabella: ignorata (non è un'iscrizione)"
+	}
+	return "riga ignorata: " + reason
+}

@@ -1,0 +1,12 @@
+-- link_scratch: where Go writes the new assignment before it replaces the old.
+-- Parameter 1: the run_id.
+CREATE OR REPLACE TEMP TABLE link_assign (
+    enrolment_id VARCHAR NOT NULL,
+    record_key   VARCHAR NOT NULL,
+    person_id    VARCHAR NOT NULL
+);
+CREATE OR REPLACE TEMP TABLE link_first (
+    person_id      VARCHAR NOT NULL,
+    first_seen_run VARCHAR NOT NULL
+);
+CREATE OR REPLACE TEMP TABLE link_ctx AS SELECT CAST(? AS VARCHAR) AS run_id;

@@ -1,0 +1,2 @@
+-- Rows of the file previously loaded from a slot, replaced by its new version.
+DELETE FROM issues WHERE province_code = ? AND source_sha256 = ?;

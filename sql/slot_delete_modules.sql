@@ -1,0 +1,1 @@
+DELETE FROM modules WHERE from_catalogue AND province_code = ? AND source_sha256 = ?;

@@ -1,0 +1,1 @@
+DELETE FROM skipped_rows WHERE province_code = ? AND source_sha256 = ?;

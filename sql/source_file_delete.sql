@@ -1,0 +1,1 @@
+DELETE FROM source_files WHERE province_code = ? AND slot = ?;
