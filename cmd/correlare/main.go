@@ -54,7 +54,8 @@ func main() {
 		kong.UsageOnError(), kong.Vars{"version": version})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := k.Run(ctx, &c.Log)
+	k.BindTo(ctx, (*context.Context)(nil))
+	err := k.Run(&c.Log)
 	if err == nil {
 		return
 	}
