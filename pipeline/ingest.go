@@ -142,12 +142,12 @@ var ErrAllRejected = errors.New("no loadable row")
 
 // loadSink streams enrolments into Arrow batches and the warehouse.
 type loadSink struct {
-	conn                        *sql.Conn
-	runID, province, file, sha  string
-	batch                       *canon.Batch
-	sheets                      []string
-	quarantine, issues, skipped [][]driver.Value
-	modules                     []*canon.Module
+	conn                       *sql.Conn
+	runID, province, file, sha string
+	batch                      *canon.Batch
+	sheets                     []string
+	quarantine, issues, skips  [][]driver.Value
+	modules                    []*canon.Module
 }
 
 func newLoadSink(conn *sql.Conn, runID, province, file, sha string) *loadSink {
@@ -204,7 +204,7 @@ func (s *loadSink) skipped(sheet string, sk sources.SkippedRow, cols []canon.Col
 	if sk.Reason == "blank" {
 		return nil // counted; nothing to keep
 	}
-	s.skipped = append(s.skipped, []driver.Value{
+	s.skips = append(s.skips, []driver.Value{
 		s.runID, s.province, s.file, s.sha, sheet, int32(sk.Row), sk.Reason,
 		stringMap(rawMap(cols, canon.RawRow{Row: sk.Row, Cells: sk.Cells})),
 	})
@@ -218,7 +218,7 @@ func (s *loadSink) flush(ctx context.Context) error {
 	for _, t := range []struct {
 		table string
 		rows  [][]driver.Value
-	}{{"quarantine", s.quarantine}, {"issues", s.issues}, {"skipped_rows", s.skipped}} {
+	}{{"quarantine", s.quarantine}, {"issues", s.issues}, {"skipped_rows", s.skips}} {
 		if err := appendValues(s.conn, t.table, t.rows); err != nil {
 			return err
 		}

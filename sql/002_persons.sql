@@ -48,7 +48,7 @@ CREATE TABLE person_links (
 -- Stable-id log: every person created, merged, split or retired.
 CREATE TABLE person_events (
     run_id     VARCHAR NOT NULL,
-    at         TIMESTAMP NOT NULL,
+    "at"       TIMESTAMP NOT NULL,       -- quoted: AT is a keyword
     kind       VARCHAR NOT NULL,         -- new, merge, split, retired
     person_id  VARCHAR NOT NULL,         -- the id kept (retired: the id given up)
     person_ids VARCHAR[] NOT NULL,       -- the ids involved
@@ -71,11 +71,11 @@ CREATE TABLE link_model (
 -- One row per linkage run.
 CREATE TABLE link_runs (
     run_id           VARCHAR NOT NULL,
-    at               TIMESTAMP NOT NULL,
+    "at"             TIMESTAMP NOT NULL,
     records          BIGINT NOT NULL,
     candidate_pairs  BIGINT NOT NULL,
     em_iterations    INTEGER NOT NULL,
-    lambda           DOUBLE NOT NULL,    -- probability that a candidate pair is a match
+    lambda_estimate  DOUBLE NOT NULL,    -- λ: probability that a candidate pair is a match
     match_threshold  DOUBLE NOT NULL,
     review_threshold DOUBLE NOT NULL,
     accepted_pairs   BIGINT NOT NULL,

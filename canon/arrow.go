@@ -1,0 +1,257 @@
+package canon
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Arrow types of the warehouse's SQL types.
+var (
+	utf8Type   = arrow.BinaryTypes.String
+	int32Type  = arrow.PrimitiveTypes.Int32
+	floatType  = arrow.PrimitiveTypes.Float64
+	dateType   = arrow.FixedWidthTypes.Date32
+	flagsType  = arrow.ListOf(arrow.BinaryTypes.String)
+	extrasType = arrow.MapOf(arrow.BinaryTypes.String, arrow.BinaryTypes.String)
+)
+
+// EnrolmentSchema is the Arrow schema of table enrolments
+// (sql/001_schema.sql): the same columns in the same order, VARCHAR as
+// utf8, INTEGER as int32, DOUBLE as float64, DATE as date32, VARCHAR[] as
+// list<utf8>, MAP(VARCHAR, VARCHAR) as map<utf8, utf8>; NOT NULL columns
+// are not nullable.
+var EnrolmentSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "enrolment_id", Type: utf8Type},
+	{Name: "run_id", Type: utf8Type},
+	{Name: "province_code", Type: utf8Type},
+	{Name: "source_file", Type: utf8Type},
+	{Name: "source_sha256", Type: utf8Type},
+	{Name: "sheet", Type: utf8Type},
+	{Name: "source_row", Type: int32Type},
+	{Name: "module_id", Type: utf8Type, Nullable: true},
+	{Name: "person_id", Type: utf8Type, Nullable: true},
+	{Name: "surname", Type: utf8Type},
+	{Name: "given_name", Type: utf8Type},
+	{Name: "display_name", Type: utf8Type},
+	{Name: "surname_fold", Type: utf8Type},
+	{Name: "given_name_fold", Type: utf8Type},
+	{Name: "tax_code", Type: utf8Type, Nullable: true},
+	{Name: "tax_code_status", Type: utf8Type},
+	{Name: "sex", Type: utf8Type, Nullable: true},
+	{Name: "birth_date", Type: dateType, Nullable: true},
+	{Name: "birth_place", Type: utf8Type, Nullable: true},
+	{Name: "birth_place_fold", Type: utf8Type, Nullable: true},
+	{Name: "email", Type: utf8Type, Nullable: true},
+	{Name: "phone", Type: utf8Type, Nullable: true},
+	{Name: "municipality", Type: utf8Type, Nullable: true},
+	{Name: "municipality_fold", Type: utf8Type, Nullable: true},
+	{Name: "organisation", Type: utf8Type, Nullable: true},
+	{Name: "organisation_fold", Type: utf8Type, Nullable: true},
+	{Name: "organisation_type", Type: utf8Type, Nullable: true},
+	{Name: "organisation_type_fold", Type: utf8Type, Nullable: true},
+	{Name: "role", Type: utf8Type, Nullable: true},
+	{Name: "role_fold", Type: utf8Type, Nullable: true},
+	{Name: "module_code", Type: utf8Type, Nullable: true},
+	{Name: "module_title", Type: utf8Type},
+	{Name: "module_fold", Type: utf8Type},
+	{Name: "edition", Type: utf8Type, Nullable: true},
+	{Name: "site", Type: utf8Type, Nullable: true},
+	{Name: "axis", Type: utf8Type, Nullable: true},
+	{Name: "planned_hours", Type: floatType, Nullable: true},
+	{Name: "sessions", Type: int32Type, Nullable: true},
+	{Name: "start_date", Type: dateType, Nullable: true},
+	{Name: "end_date", Type: dateType, Nullable: true},
+	{Name: "application_date", Type: dateType, Nullable: true},
+	{Name: "status", Type: utf8Type, Nullable: true},
+	{Name: "status_raw", Type: utf8Type, Nullable: true},
+	{Name: "hours_attended", Type: floatType, Nullable: true},
+	{Name: "satisfaction", Type: floatType, Nullable: true},
+	{Name: "flags", Type: flagsType, Nullable: true},
+	{Name: "extras", Type: extrasType, Nullable: true},
+}, nil)
+
+// EnrolmentID is the stable key of an enrolment row: the first 16 hex
+// characters of the SHA-256 of the file's hash, the sheet and the row
+// number joined with NUL bytes.
+func EnrolmentID(sha256Hex, sheet string, row int) string {
+	h := sha256.New()
+	h.Write([]byte(sha256Hex))
+	h.Write([]byte{0})
+	h.Write([]byte(sheet))
+	h.Write([]byte{0})
+	h.Write(strconv.AppendInt(nil, int64(row), 10))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:8])
+}
+
+// Batch accumulates enrolments into Arrow record batches with
+// EnrolmentSchema. module_id and person_id are left NULL: later pipeline
+// steps fill them. Empty optional strings become NULL. A Batch is not safe
+// for concurrent use.
+type Batch struct {
+	runID string
+	rb    *array.RecordBuilder
+	n     int
+	keys  []string // scratch for sorting extras keys
+}
+
+// NewBatch returns an empty batch whose rows carry runID.
+func NewBatch(mem memory.Allocator, runID string) *Batch {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	return &Batch{runID: runID, rb: array.NewRecordBuilder(mem, EnrolmentSchema)}
+}
+
+// Len returns the number of enrolments appended since the last NewRecord.
+func (b *Batch) Len() int { return b.n }
+
+// Release frees the builder's memory. The batch is unusable afterwards.
+func (b *Batch) Release() { b.rb.Release() }
+
+// NewRecord returns the enrolments appended so far as a record batch and
+// empties the builder. The caller releases the record.
+func (b *Batch) NewRecord() arrow.RecordBatch {
+	b.n = 0
+	return b.rb.NewRecordBatch()
+}
+
+// Append adds one enrolment.
+func (b *Batch) Append(e *Enrolment) {
+	c := columnAppender{rb: b.rb}
+	c.str(EnrolmentID(e.SourceSHA256, e.Sheet, e.SourceRow))
+	c.str(b.runID)
+	c.str(e.ProvinceCode)
+	c.str(e.SourceFile)
+	c.str(e.SourceSHA256)
+	c.str(e.Sheet)
+	c.int32(int32(e.SourceRow))
+	c.null() // module_id
+	c.null() // person_id
+	c.str(e.Surname)
+	c.str(e.GivenName)
+	c.str(e.DisplayName)
+	c.str(e.SurnameFold)
+	c.str(e.GivenNameFold)
+	c.optStr(e.TaxCode)
+	c.str(e.TaxCodeStatus)
+	c.optStr(e.Sex)
+	c.date(e.BirthDate)
+	c.optStr(e.BirthPlace)
+	c.optStr(e.BirthPlaceFold)
+	c.optStr(e.Email)
+	c.optStr(e.Phone)
+	c.optStr(e.Municipality)
+	c.optStr(e.MunicipalityFold)
+	c.optStr(e.Organisation)
+	c.optStr(e.OrganisationFold)
+	c.optStr(e.OrganisationType)
+	c.optStr(e.OrganisationTypeFold)
+	c.optStr(e.Role)
+	c.optStr(e.RoleFold)
+	c.optStr(e.ModuleCode)
+	c.str(e.ModuleTitle)
+	c.str(e.ModuleFold)
+	c.optStr(e.Edition)
+	c.optStr(e.Site)
+	c.optStr(e.Axis)
+	c.float(e.PlannedHours)
+	c.optInt32(e.Sessions)
+	c.date(e.StartDate)
+	c.date(e.EndDate)
+	c.date(e.ApplicationDate)
+	c.optStr(e.Status)
+	c.optStr(e.StatusRaw)
+	c.float(e.HoursAttended)
+	c.float(e.Satisfaction)
+	c.list(e.Flags)
+	b.keys = c.strMap(e.Extras, b.keys)
+	b.n++
+}
+
+// columnAppender appends one row's values to the record builder's fields
+// in schema order.
+type columnAppender struct {
+	rb *array.RecordBuilder
+	i  int
+}
+
+func (c *columnAppender) next() array.Builder {
+	f := c.rb.Field(c.i)
+	c.i++
+	return f
+}
+
+func (c *columnAppender) null() { c.next().AppendNull() }
+
+func (c *columnAppender) str(s string) { c.next().(*array.StringBuilder).Append(s) }
+
+func (c *columnAppender) optStr(s string) {
+	if s == "" {
+		c.null()
+		return
+	}
+	c.str(s)
+}
+
+func (c *columnAppender) int32(v int32) { c.next().(*array.Int32Builder).Append(v) }
+
+func (c *columnAppender) optInt32(v *int32) {
+	if v == nil {
+		c.null()
+		return
+	}
+	c.int32(*v)
+}
+
+func (c *columnAppender) float(v *float64) {
+	if v == nil {
+		c.null()
+		return
+	}
+	c.next().(*array.Float64Builder).Append(*v)
+}
+
+func (c *columnAppender) date(t *time.Time) {
+	if t == nil {
+		c.null()
+		return
+	}
+	y, m, d := t.Date()
+	c.next().(*array.Date32Builder).Append(arrow.Date32FromTime(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)))
+}
+
+// list appends flags as a list; none is an empty list, not NULL.
+func (c *columnAppender) list(vs []string) {
+	lb := c.next().(*array.ListBuilder)
+	lb.Append(true)
+	vb := lb.ValueBuilder().(*array.StringBuilder)
+	for _, v := range vs {
+		vb.Append(v)
+	}
+}
+
+// strMap appends extras with sorted keys; none is an empty map, not NULL.
+func (c *columnAppender) strMap(m map[string]string, keys []string) []string {
+	mb := c.next().(*array.MapBuilder)
+	mb.Append(true)
+	kb := mb.KeyBuilder().(*array.StringBuilder)
+	ib := mb.ItemBuilder().(*array.StringBuilder)
+	keys = keys[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		kb.Append(k)
+		ib.Append(m[k])
+	}
+	return keys
+}

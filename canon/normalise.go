@@ -1,0 +1,464 @@
+package canon
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// RowContext is what NormaliseRow and NormaliseModule need to know about
+// the table a row comes from. One RowContext serves every row of a sheet;
+// it is only read.
+type RowContext struct {
+	ProvinceCode, SourceFile, SourceSHA256, Sheet string
+
+	Date1904 bool      // the workbook uses Excel's 1904 date system
+	Columns  []Column  // from the reader's header detection
+	Now      time.Time // reference for plausibility and two-digit years; zero: time.Now()
+}
+
+func (rc *RowContext) now() time.Time {
+	if rc.Now.IsZero() {
+		return time.Now()
+	}
+	return rc.Now
+}
+
+// maxFields bounds the number of canonical fields (see fieldSlot).
+const maxFields = 64
+
+// fieldSlot numbers the canonical fields for the per-row cell array.
+var fieldSlot = func() map[Field]int {
+	if len(Fields) > maxFields {
+		panic("canon: more fields than maxFields")
+	}
+	m := make(map[Field]int, len(Fields))
+	for i, f := range Fields {
+		m[f] = i
+	}
+	return m
+}()
+
+// cell is the raw value found for one field in a row.
+type cell struct {
+	value  string
+	letter string
+	mapped bool
+}
+
+// rowCells holds a row's values by field, and collects its issues.
+type rowCells struct {
+	row    int
+	cells  [maxFields]cell
+	issues []Issue
+	flags  []string
+}
+
+func (rw *rowCells) get(f Field) *cell { return &rw.cells[fieldSlot[f]] }
+
+// text returns the cleaned value of f.
+func (rw *rowCells) text(f Field) string { return CleanText(rw.get(f).value) }
+
+// flag records an issue on the cell of f.
+func (rw *rowCells) flag(f Field, code string) {
+	c := rw.get(f)
+	rw.issues = append(rw.issues, Issue{Row: rw.row, Column: c.letter, Field: f, Value: c.value, Code: code})
+	rw.flags = append(rw.flags, code)
+}
+
+// columnLetters returns the spreadsheet letters of a 0-based column index.
+func columnLetters(i int) string {
+	if i < 0 {
+		return ""
+	}
+	var b [8]byte
+	n := len(b)
+	for i++; i > 0; i = (i - 1) / 26 {
+		n--
+		b[n] = byte('A' + (i-1)%26)
+	}
+	return string(b[n:])
+}
+
+// gather sorts the row's cells by field. Values of unmapped columns, of
+// cells beyond the known columns, and second differing values of a field
+// mapped twice go to the returned extras (nil when there are none).
+func gather(rc *RowContext, row RawRow, cells *rowCells) map[string]string {
+	var extras map[string]string
+	put := func(header, letter, v string) {
+		if extras == nil {
+			extras = make(map[string]string, 4)
+		}
+		key := CleanText(header)
+		if key == "" {
+			key = letter
+		}
+		if _, dup := extras[key]; dup {
+			key = key + " (" + letter + ")"
+		}
+		extras[key] = v
+	}
+	for _, col := range rc.Columns {
+		v := row.Cell(col.Index)
+		if col.Field == FieldNone {
+			if strings.TrimSpace(v) != "" {
+				put(col.Header, col.Letter, v)
+			}
+			continue
+		}
+		slot, ok := fieldSlot[col.Field]
+		if !ok {
+			if strings.TrimSpace(v) != "" {
+				put(col.Header, col.Letter, v)
+			}
+			continue
+		}
+		if isPlaceholder(v) {
+			v = "" // "-", "/", "n.d.": typed to say there is nothing
+		}
+		c := &cells.cells[slot]
+		switch {
+		case !c.mapped || strings.TrimSpace(c.value) == "":
+			*c = cell{value: v, letter: col.Letter, mapped: true}
+		case strings.TrimSpace(v) != "" && CleanText(v) != CleanText(c.value):
+			put(col.Header, col.Letter, v)
+		}
+	}
+	// Cells under no known column: kept under their letters.
+	for i, v := range row.Cells {
+		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		known := false
+		for _, col := range rc.Columns {
+			if col.Index == i {
+				known = true
+				break
+			}
+		}
+		if !known {
+			l := columnLetters(i)
+			put(l, l, v)
+		}
+	}
+	return extras
+}
+
+// isPlaceholder reports a cell typed to say "nothing here": only dashes,
+// dots, slashes, underscores or asterisks, or "n.d."/"n/a".
+func isPlaceholder(v string) bool {
+	v = CleanText(v)
+	if v == "" {
+		return false
+	}
+	if strings.Trim(v, "-–—/._* ") == "" {
+		return true
+	}
+	switch strings.ToLower(v) {
+	case "n.d.", "nd", "n/d", "n/a", "n.a.":
+		return true
+	}
+	return false
+}
+
+// columnOrder orders column letters as a spreadsheet does: "" first, then
+// A … Z, AA ….
+func columnOrder(a, b Issue) int {
+	if len(a.Column) != len(b.Column) {
+		return len(a.Column) - len(b.Column)
+	}
+	return strings.Compare(a.Column, b.Column)
+}
+
+// moduleFields are the module fields shared by enrolment rows and
+// catalogue rows.
+type moduleFields struct {
+	Code, Title, Edition, Site, Axis string
+	PlannedHours                     *float64
+	Sessions                         *int32
+	StartDate, EndDate               *time.Time
+}
+
+func parseModuleFields(rc *RowContext, cells *rowCells, now time.Time) moduleFields {
+	m := moduleFields{
+		Code:    cells.text(FieldModuleCode),
+		Title:   cells.text(FieldModule),
+		Edition: cells.text(FieldEdition),
+		Site:    cells.text(FieldSite),
+	}
+	if v := cells.get(FieldAxis).value; v != "" {
+		if a, err := ParseAxis(v); err == nil {
+			m.Axis = a
+		} else if !errors.Is(err, ErrEmpty) {
+			cells.flag(FieldAxis, FlagAxisUnreadable)
+		}
+	}
+	if v := cells.get(FieldPlannedHours).value; v != "" {
+		if h, err := ParseHours(v); err == nil {
+			m.PlannedHours = &h
+		} else if !errors.Is(err, ErrEmpty) {
+			cells.flag(FieldPlannedHours, FlagNumberUnreadable)
+		}
+	}
+	if v := cells.get(FieldSessions).value; v != "" {
+		if n, err := ParseCount(v); err == nil {
+			m.Sessions = &n
+		} else if !errors.Is(err, ErrEmpty) {
+			cells.flag(FieldSessions, FlagNumberUnreadable)
+		}
+	}
+	m.StartDate = cells.date(FieldStartDate, rc.Date1904, now)
+	m.EndDate = cells.date(FieldEndDate, rc.Date1904, now)
+	return m
+}
+
+// date parses the date in f, flagging FlagDateUnreadable.
+func (rw *rowCells) date(f Field, date1904 bool, now time.Time) *time.Time {
+	v := rw.get(f).value
+	if v == "" {
+		return nil
+	}
+	t, err := ParseDateAt(v, date1904, now)
+	if err != nil {
+		if !errors.Is(err, ErrEmpty) {
+			rw.flag(f, FlagDateUnreadable)
+		}
+		return nil
+	}
+	return &t
+}
+
+// reject builds the Rejection for an empty required cell.
+func (rw *rowCells) reject(code string, f Field, detail string) *Rejection {
+	return &Rejection{Code: code, Column: rw.get(f).letter, Field: f, Detail: detail}
+}
+
+// NormaliseRow turns one raw enrolment row into an Enrolment. Every
+// mapped field is parsed; an unreadable value leaves the field empty (or
+// nil) and yields an Issue whose code is also in Enrolment.Flags. A row
+// without a surname, a given name or a module title is not kept: the
+// returned *Rejection says why (the Enrolment then holds lineage only, and
+// no issues are returned).
+func NormaliseRow(rc *RowContext, row RawRow) (Enrolment, []Issue, *Rejection) {
+	now := rc.now()
+	e := Enrolment{
+		ProvinceCode: rc.ProvinceCode,
+		SourceFile:   rc.SourceFile,
+		SourceSHA256: rc.SourceSHA256,
+		Sheet:        rc.Sheet,
+		SourceRow:    row.Row,
+	}
+	cells := &rowCells{row: row.Row}
+	extras := gather(rc, row, cells)
+
+	// Names: the separate columns win; "Cognome e nome" fills what they lack.
+	sur, giv := cells.text(FieldSurname), cells.text(FieldGivenName)
+	if sur == "" || giv == "" {
+		if full := cells.text(FieldFullName); full != "" {
+			s, g, guessed, ok := SplitFullName(full)
+			switch {
+			case !ok && sur == "" && giv == "":
+				return e, nil, cells.reject(ReasonUnsplittableName, FieldFullName,
+					"the full-name cell holds a single word: surname and given name cannot be told apart")
+			case ok:
+				if sur == "" {
+					sur = s
+				}
+				if giv == "" {
+					giv = g
+				}
+				if guessed {
+					cells.flag(FieldFullName, FlagNameSplitGuessed)
+				}
+			}
+		}
+	}
+	if sur == "" {
+		f := FieldSurname
+		if !cells.get(f).mapped {
+			f = FieldFullName
+		}
+		return e, nil, cells.reject(ReasonMissingSurname, f, "the surname is empty")
+	}
+	if giv == "" {
+		f := FieldGivenName
+		if !cells.get(f).mapped {
+			f = FieldFullName
+		}
+		return e, nil, cells.reject(ReasonMissingGivenName, f, "the given name is empty")
+	}
+	mod := parseModuleFields(rc, cells, now)
+	if mod.Title == "" {
+		return e, nil, cells.reject(ReasonMissingModule, FieldModule, "the module title is empty")
+	}
+	e.Surname, e.GivenName = sur, giv
+	e.DisplayName = DisplayName(sur, giv)
+	e.SurnameFold, e.GivenNameFold = Fold(sur), Fold(giv)
+
+	e.ModuleCode, e.ModuleTitle, e.ModuleFold = mod.Code, mod.Title, Fold(mod.Title)
+	e.Edition, e.Site, e.Axis = mod.Edition, mod.Site, mod.Axis
+	e.PlannedHours, e.Sessions, e.StartDate, e.EndDate = mod.PlannedHours, mod.Sessions, mod.StartDate, mod.EndDate
+
+	normalisePerson(cells, &e, rc.Date1904, now)
+
+	e.Organisation = cells.text(FieldOrganisation)
+	e.OrganisationFold = Fold(e.Organisation)
+	e.OrganisationType = cells.text(FieldOrganisationType)
+	e.OrganisationTypeFold = Fold(e.OrganisationType)
+	e.Role = cells.text(FieldRole)
+	e.RoleFold = Fold(e.Role)
+
+	normaliseOutcome(cells, &e, rc.Date1904, now)
+
+	e.Extras = extras
+	slices.SortStableFunc(cells.issues, columnOrder)
+	if len(cells.flags) > 0 {
+		slices.Sort(cells.flags)
+		e.Flags = slices.Compact(cells.flags)
+	}
+	return e, cells.issues, nil
+}
+
+// earliestBirth is the first plausible birth date.
+var earliestBirth = date(1900, 1, 1)
+
+// normalisePerson fills tax code, sex, birth date and place, contacts.
+func normalisePerson(cells *rowCells, e *Enrolment, date1904 bool, now time.Time) {
+	tc := ParseTaxCodeAt(cells.get(FieldTaxCode).value, now)
+	e.TaxCode, e.TaxCodeStatus = tc.Code, tc.Status
+	switch tc.Status {
+	case TaxCodeInvalid:
+		cells.flag(FieldTaxCode, FlagTaxCodeInvalid)
+	case TaxCodeBadCheck:
+		cells.flag(FieldTaxCode, FlagTaxCodeBadCheck)
+	}
+
+	if v := cells.get(FieldSex).value; v != "" {
+		if s, err := ParseSex(v); err == nil {
+			e.Sex = s
+		} else if !errors.Is(err, ErrEmpty) {
+			cells.flag(FieldSex, FlagSexUnreadable)
+		}
+	}
+	if v := cells.get(FieldBirthDate).value; v != "" {
+		t, err := ParseBirthDate(v, date1904, now)
+		switch {
+		case err == nil && (t.Before(earliestBirth) || t.After(now)):
+			cells.flag(FieldBirthDate, FlagBirthDateImplausible)
+		case err == nil:
+			e.BirthDate = &t
+		case !errors.Is(err, ErrEmpty):
+			cells.flag(FieldBirthDate, FlagBirthDateUnreadable)
+		}
+	}
+	if tc.Status == TaxCodeValid {
+		switch {
+		case e.Sex == "":
+			e.Sex = tc.Sex
+		case e.Sex != tc.Sex:
+			cells.flag(FieldSex, FlagTaxCodeSexConflict)
+		}
+		switch {
+		case e.BirthDate == nil:
+			b := tc.BirthDate
+			e.BirthDate = &b
+		case !e.BirthDate.Equal(tc.BirthDate):
+			cells.flag(FieldBirthDate, FlagTaxCodeBirthConflict)
+		}
+	}
+
+	e.BirthPlace = cells.text(FieldBirthPlace)
+	e.BirthPlaceFold = Fold(e.BirthPlace)
+	e.Municipality = cells.text(FieldMunicipality)
+	e.MunicipalityFold = Fold(e.Municipality)
+
+	if v := cells.get(FieldEmail).value; v != "" {
+		if m, err := ParseEmail(v); err == nil {
+			e.Email = m
+		} else if !errors.Is(err, ErrEmpty) {
+			cells.flag(FieldEmail, FlagEmailInvalid)
+		}
+	}
+	if v := cells.get(FieldPhone).value; v != "" {
+		if p, err := ParsePhone(v, "+39"); err == nil {
+			e.Phone = p
+		} else if !errors.Is(err, ErrEmpty) {
+			cells.flag(FieldPhone, FlagPhoneInvalid)
+		}
+	}
+}
+
+// normaliseOutcome fills application date, status, hours and satisfaction.
+func normaliseOutcome(cells *rowCells, e *Enrolment, date1904 bool, now time.Time) {
+	e.ApplicationDate = cells.date(FieldApplicationDate, date1904, now)
+
+	raw := cells.get(FieldStatus).value
+	e.StatusRaw = CleanText(raw)
+	if st, err := ParseStatus(raw); err == nil {
+		e.Status = st
+	} else {
+		cells.flag(FieldStatus, FlagStatusUnreadable)
+	}
+
+	if v := cells.get(FieldHoursAttended).value; v != "" {
+		h, err := ParseHours(v)
+		switch {
+		case errors.Is(err, ErrOutOfRange):
+			cells.flag(FieldHoursAttended, FlagHoursOutOfRange)
+		case errors.Is(err, ErrEmpty):
+		case err != nil:
+			cells.flag(FieldHoursAttended, FlagHoursUnreadable)
+		case e.PlannedHours != nil && h > *e.PlannedHours+1e-9:
+			cells.flag(FieldHoursAttended, FlagHoursOutOfRange)
+		default:
+			e.HoursAttended = &h
+		}
+	}
+	if v := cells.get(FieldSatisfaction).value; v != "" {
+		s, err := ParseSatisfaction(v)
+		switch {
+		case errors.Is(err, ErrOutOfRange):
+			cells.flag(FieldSatisfaction, FlagSatisfactionOutOfRange)
+		case errors.Is(err, ErrEmpty):
+		case err != nil:
+			cells.flag(FieldSatisfaction, FlagSatisfactionUnreadable)
+		default:
+			e.Satisfaction = &s
+		}
+	}
+}
+
+// NormaliseModule turns one row of a modules catalogue sheet into a
+// Module. A row without a module title is not kept (ReasonMissingModule).
+func NormaliseModule(rc *RowContext, row RawRow) (Module, []Issue, *Rejection) {
+	now := rc.now()
+	m := Module{
+		ProvinceCode: rc.ProvinceCode,
+		SourceFile:   rc.SourceFile,
+		SourceSHA256: rc.SourceSHA256,
+		Sheet:        rc.Sheet,
+		SourceRow:    row.Row,
+	}
+	cells := &rowCells{row: row.Row}
+	extras := gather(rc, row, cells)
+	mf := parseModuleFields(rc, cells, now)
+	if mf.Title == "" {
+		return m, nil, cells.reject(ReasonMissingModule, FieldModule, "the module title is empty")
+	}
+	m.ModuleCode, m.Title, m.TitleFold = mf.Code, mf.Title, Fold(mf.Title)
+	m.Edition, m.Site, m.Axis = mf.Edition, mf.Site, mf.Axis
+	m.PlannedHours, m.Sessions, m.StartDate, m.EndDate = mf.PlannedHours, mf.Sessions, mf.StartDate, mf.EndDate
+	m.Extras = extras
+	slices.SortStableFunc(cells.issues, columnOrder)
+	return m, cells.issues, nil
+}
+
+// String describes the rejection for logs: code, column and detail.
+func (r *Rejection) String() string {
+	if r.Column == "" {
+		return fmt.Sprintf("%s: %s", r.Code, r.Detail)
+	}
+	return fmt.Sprintf("%s at column %s: %s", r.Code, r.Column, r.Detail)
+}

@@ -1,0 +1,245 @@
+package canon
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode"
+)
+
+// sexWords maps folded spellings to "F" or "M".
+var sexWords = map[string]string{
+	"F": "F", "FEMMINA": "F", "FEMMINILE": "F", "DONNA": "F", "FEMALE": "F", "WOMAN": "F",
+	"M": "M", "MASCHIO": "M", "MASCHILE": "M", "UOMO": "M", "MALE": "M", "MAN": "M",
+}
+
+// ParseSex reads F, M, Femmina, Maschio, Donna, Uomo, female, male, "F."
+// (any case, punctuation ignored) and returns "F" or "M". Errors wrap
+// ErrEmpty or ErrBadSex.
+func ParseSex(raw string) (string, error) {
+	if CleanText(raw) == "" {
+		return "", fmt.Errorf("parsing sex: %w", ErrEmpty)
+	}
+	if s, ok := sexWords[Fold(raw)]; ok {
+		return s, nil
+	}
+	return "", fmt.Errorf("parsing sex: %w", ErrBadSex)
+}
+
+// statusStem is a word stem of an outcome, with the longest ending (in
+// letters) a word may add to it; -1 for any.
+type statusStem struct {
+	stem   string
+	ending int
+	status string
+}
+
+var statusStems = []statusStem{
+	{"AMMESS", 2, StatusAccepted}, {"ACCETTAT", 2, StatusAccepted}, {"ACCOLT", 2, StatusAccepted},
+	{"ISCRITT", 2, StatusAccepted}, {"FREQUENTANT", 1, StatusAccepted}, {"CONFERMAT", 2, StatusAccepted},
+	{"IDONE", 2, StatusAccepted},
+	{"SI", 0, StatusAccepted}, {"OK", 0, StatusAccepted}, {"X", 0, StatusAccepted}, {"YES", 0, StatusAccepted},
+	{"RESPINT", 2, StatusNotAccepted}, {"DINIEGAT", 2, StatusNotAccepted}, {"ESCLUS", 2, StatusNotAccepted},
+	{"RIFIUTAT", 2, StatusNotAccepted}, {"SCARTAT", 2, StatusNotAccepted},
+	{"NO", 0, StatusNotAccepted},
+	{"RITIRAT", 2, StatusWithdrawn}, {"RITIRO", 0, StatusWithdrawn}, {"RINUNC", -1, StatusWithdrawn},
+}
+
+// wordStatus returns the outcome a folded word stands for, or "".
+func wordStatus(w string) string {
+	for _, st := range statusStems {
+		if strings.HasPrefix(w, st.stem) && (st.ending < 0 || len(w)-len(st.stem) <= st.ending) {
+			return st.status
+		}
+	}
+	return ""
+}
+
+// foldedWords splits s into words at anything that is not a letter or a
+// digit, and folds each.
+func foldedWords(s string) []string {
+	ws := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	for i, w := range ws {
+		ws[i] = Fold(w)
+	}
+	return ws
+}
+
+// ParseStatus reads an application outcome, accents and case ignored:
+// ammesso/a, accettato/a, sì/si/ok/x, iscritto/a, frequentante → accepted;
+// non ammesso/a, non accettato/a, respinto/a, diniegato/a, escluso/a, no →
+// not_accepted; ritirato/a, rinuncia, rinunciatario/a, ritiro → withdrawn.
+// A withdrawal anywhere in the cell wins ("ammessa – ritirata" is
+// withdrawn); otherwise the first word decides. Errors wrap ErrEmpty or
+// ErrBadStatus.
+func ParseStatus(raw string) (string, error) {
+	s := CleanText(raw)
+	if s == "" {
+		return "", fmt.Errorf("parsing status: %w", ErrEmpty)
+	}
+	switch s {
+	case "✓", "✔", "☑", "✅":
+		return StatusAccepted, nil
+	}
+	ws := foldedWords(s)
+	if len(ws) == 0 {
+		return "", fmt.Errorf("parsing status: %w", ErrBadStatus)
+	}
+	for i, w := range ws {
+		if wordStatus(w) == StatusWithdrawn && (i == 0 || ws[i-1] != "NON") {
+			return StatusWithdrawn, nil
+		}
+	}
+	if ws[0] == "NON" {
+		if len(ws) > 1 && wordStatus(ws[1]) == StatusAccepted && ws[1] != "SI" && ws[1] != "X" {
+			return StatusNotAccepted, nil
+		}
+		return "", fmt.Errorf("parsing status: %w", ErrBadStatus)
+	}
+	if st := wordStatus(ws[0]); st != "" {
+		return st, nil
+	}
+	return "", fmt.Errorf("parsing status: %w", ErrBadStatus)
+}
+
+// ParseEmail reads an e-mail address: trimmed, lower-cased, a "mailto:"
+// prefix and angle brackets removed, and checked with net/mail (a bare
+// address, no display name, a dotted domain). Errors wrap ErrEmpty or
+// ErrBadEmail.
+func ParseEmail(raw string) (string, error) {
+	s := CleanText(raw)
+	if len(s) >= 7 && strings.EqualFold(s[:7], "mailto:") {
+		s = strings.TrimSpace(s[7:])
+	}
+	s = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">"))
+	if s == "" {
+		return "", fmt.Errorf("parsing e-mail: %w", ErrEmpty)
+	}
+	if strings.ContainsAny(s, " ,;<>\"") {
+		return "", fmt.Errorf("parsing e-mail: %w", ErrBadEmail)
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return "", fmt.Errorf("parsing e-mail: %w", ErrBadEmail)
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
+		strings.Contains(domain, "..") {
+		return "", fmt.Errorf("parsing e-mail: domain: %w", ErrBadEmail)
+	}
+	return s, nil
+}
+
+// ParsePhone reads a telephone number and returns it in E.164 form,
+// "+39…". Spaces, dots, slashes, dashes and parentheses are ignored; a
+// leading 00 is read as +. A number without a country code gets
+// defaultCC ("+39" when empty). Italian numbers must have 6 to 11 digits
+// after +39, others 8 to 15 digits in all. Errors wrap ErrEmpty or
+// ErrBadPhone.
+func ParsePhone(raw, defaultCC string) (string, error) {
+	if defaultCC == "" {
+		defaultCC = "+39"
+	}
+	if len(defaultCC) < 2 || len(defaultCC) > 4 || defaultCC[0] != '+' || !allDigits(defaultCC[1:]) {
+		return "", fmt.Errorf("parsing phone: default country code: %w", ErrBadPhone)
+	}
+	s := CleanText(raw)
+	if d, ok := strings.CutSuffix(s, ".0"); ok && allDigits(d) { // a number cell
+		s = d
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			b = append(b, c)
+		case c == '+' && len(b) == 0 && i == strings.IndexByte(s, '+'):
+			b = append(b, c)
+		case c == ' ' || c == '.' || c == '/' || c == '-' || c == '(' || c == ')':
+		default:
+			return "", fmt.Errorf("parsing phone: %w", ErrBadPhone)
+		}
+	}
+	n := string(b)
+	switch {
+	case n == "":
+		return "", fmt.Errorf("parsing phone: %w", ErrEmpty)
+	case strings.HasPrefix(n, "00"):
+		n = "+" + n[2:]
+	case n[0] != '+':
+		if defaultCC == "+39" && len(n) == 12 && strings.HasPrefix(n, "393") {
+			n = "+" + n // 39 333 1234567 typed without the plus
+		} else {
+			n = defaultCC + n
+		}
+	}
+	digits := n[1:]
+	if strings.HasPrefix(n, "+39") {
+		if l := len(digits) - 2; l < 6 || l > 11 {
+			return "", fmt.Errorf("parsing phone: length: %w", ErrBadPhone)
+		}
+	} else if len(digits) < 8 || len(digits) > 15 || digits[0] == '0' {
+		return "", fmt.Errorf("parsing phone: length: %w", ErrBadPhone)
+	}
+	return n, nil
+}
+
+// Axes are the five axes of the integration plan, in order.
+var Axes = []string{"I", "II", "III", "IV", "V"}
+
+// AxisTitleIT gives each axis its Italian title.
+var AxisTitleIT = map[string]string{
+	"I":   "Educazione e apprendimento: dalla lingua ai valori",
+	"II":  "Lavoro",
+	"III": "Alloggio e governo del territorio",
+	"IV":  "Accesso ai servizi essenziali",
+	"V":   "Minori e seconde generazioni",
+}
+
+// axisFolded holds the folded titles, in the order of Axes.
+var axisFolded = func() []string {
+	fs := make([]string, len(Axes))
+	for i, a := range Axes {
+		fs[i] = Fold(AxisTitleIT[a])
+	}
+	return fs
+}()
+
+// ParseAxis reads an axis: "I".."V", "1".."5", "Asse IV", "asse 4",
+// "IV - Accesso ai servizi", or the axis title (or its first words, at
+// least five letters: "Accesso ai servizi", "Lavoro"). It returns "I".."V".
+// Errors wrap ErrEmpty or ErrBadAxis.
+func ParseAxis(raw string) (string, error) {
+	if CleanText(raw) == "" {
+		return "", fmt.Errorf("parsing axis: %w", ErrEmpty)
+	}
+	ws := foldedWords(raw)
+	if len(ws) == 0 {
+		return "", fmt.Errorf("parsing axis: %w", ErrBadAxis)
+	}
+	if ws[0] == "ASSE" || ws[0] == "AXIS" {
+		ws = ws[1:]
+		if len(ws) == 0 {
+			return "", fmt.Errorf("parsing axis: %w", ErrBadAxis)
+		}
+	}
+	switch ws[0] {
+	case "I", "1":
+		return "I", nil
+	case "II", "2":
+		return "II", nil
+	case "III", "3":
+		return "III", nil
+	case "IV", "4":
+		return "IV", nil
+	case "V", "5":
+		return "V", nil
+	}
+	f := strings.Join(ws, "")
+	for i, t := range axisFolded {
+		if f == t || len(f) >= 5 && strings.HasPrefix(t, f) {
+			return Axes[i], nil
+		}
+	}
+	return "", fmt.Errorf("parsing axis: %w", ErrBadAxis)
+}

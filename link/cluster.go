@@ -1,0 +1,164 @@
+package link
+
+// compInfo is what a multi-record component must stay consistent with.
+type compInfo struct {
+	taxKeys   []string // distinct de-omocoded valid tax codes
+	dates     []int32  // distinct birth dates
+	forbidden []int32  // records an analyst said are different from a member
+}
+
+// clusterer builds persons as connected components of accepted pairs under
+// constraints: a component never holds two different valid tax codes, two
+// birth dates that disagree beyond a typo (unless the pair joining them has
+// the same valid tax code), or two records an analyst said are different.
+// Analyst "same" decisions are applied first and override every constraint.
+type clusterer struct {
+	recs      []record
+	parent    []int32
+	size      []int32
+	info      []*compInfo // by root; nil for a singleton (read from the record)
+	forbidden map[int32][]int32
+}
+
+func newClusterer(recs []record) *clusterer {
+	c := &clusterer{
+		recs:      recs,
+		parent:    make([]int32, len(recs)),
+		size:      make([]int32, len(recs)),
+		info:      make([]*compInfo, len(recs)),
+		forbidden: map[int32][]int32{},
+	}
+	for i := range c.parent {
+		c.parent[i] = int32(i)
+		c.size[i] = 1
+	}
+	return c
+}
+
+func (c *clusterer) find(x int32) int32 {
+	for c.parent[x] != x {
+		c.parent[x] = c.parent[c.parent[x]]
+		x = c.parent[x]
+	}
+	return x
+}
+
+// forbid records an analyst "different" between records a and b.
+func (c *clusterer) forbid(a, b int32) {
+	c.forbidden[a] = append(c.forbidden[a], b)
+	c.forbidden[b] = append(c.forbidden[b], a)
+}
+
+func (c *clusterer) infoOf(root int32) *compInfo {
+	if in := c.info[root]; in != nil {
+		return in
+	}
+	r := &c.recs[root]
+	in := &compInfo{forbidden: c.forbidden[root]}
+	if r.taxValid && r.taxKey != "" {
+		in.taxKeys = []string{r.taxKey}
+	}
+	if r.hasBirth {
+		in.dates = []int32{r.birth}
+	}
+	return in
+}
+
+// conflict says why components ra and rb may not merge ("" if they may).
+func (c *clusterer) conflict(ra, rb int32, checkDates bool) string {
+	a, b := c.infoOf(ra), c.infoOf(rb)
+	for _, f := range a.forbidden {
+		if c.find(f) == rb {
+			return "analyst"
+		}
+	}
+	for _, f := range b.forbidden {
+		if c.find(f) == ra {
+			return "analyst"
+		}
+	}
+	for _, x := range a.taxKeys {
+		for _, y := range b.taxKeys {
+			if x != y {
+				return "tax_code"
+			}
+		}
+	}
+	if checkDates {
+		for _, x := range a.dates {
+			for _, y := range b.dates {
+				if dateLevel(x, y) == 4 {
+					return "birth_date"
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// union merges the components of a and b unless force is false and they
+// conflict; it returns the conflict that prevented it, "" when merged.
+func (c *clusterer) union(a, b int32, force, checkDates bool) string {
+	ra, rb := c.find(a), c.find(b)
+	if ra == rb {
+		return ""
+	}
+	if !force {
+		if why := c.conflict(ra, rb, checkDates); why != "" {
+			return why
+		}
+	}
+	ia, ib := c.infoOf(ra), c.infoOf(rb)
+	if c.size[ra] < c.size[rb] {
+		ra, rb = rb, ra
+		ia, ib = ib, ia
+	}
+	merged := &compInfo{
+		taxKeys:   unionStrings(ia.taxKeys, ib.taxKeys),
+		dates:     unionDates(ia.dates, ib.dates),
+		forbidden: append(append([]int32(nil), ia.forbidden...), ib.forbidden...),
+	}
+	c.parent[rb] = ra
+	c.size[ra] += c.size[rb]
+	c.info[ra] = merged
+	c.info[rb] = nil
+	return ""
+}
+
+func unionStrings(a, b []string) []string {
+	out := append([]string(nil), a...)
+	for _, y := range b {
+		seen := false
+		for _, x := range out {
+			seen = seen || x == y
+		}
+		if !seen {
+			out = append(out, y)
+		}
+	}
+	return out
+}
+
+func unionDates(a, b []int32) []int32 {
+	out := append([]int32(nil), a...)
+	for _, y := range b {
+		seen := false
+		for _, x := range out {
+			seen = seen || x == y
+		}
+		if !seen {
+			out = append(out, y)
+		}
+	}
+	return out
+}
+
+// components returns the members of each component, keyed by root.
+func (c *clusterer) components() map[int32][]int32 {
+	comps := make(map[int32][]int32)
+	for i := range c.parent {
+		r := c.find(int32(i))
+		comps[r] = append(comps[r], int32(i))
+	}
+	return comps
+}

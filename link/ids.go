@@ -1,0 +1,165 @@
+package link
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"strconv"
+)
+
+// event is a row of person_events.
+type event struct {
+	kind     string
+	personID string
+	ids      []string
+	detail   string
+}
+
+// assignIDs gives each component (members by rid) its person_id following the
+// stable-id rule of the package doc. previous lists the previous run's
+// person ids oldest first. It returns the id of each component and the events.
+func assignIDs(recs []record, comps [][]int32, previous []string) ([]string, []event) {
+	age := make(map[string]int, len(previous))
+	for i, p := range previous {
+		age[p] = i
+	}
+	ageOf := func(p string) int {
+		if a, ok := age[p]; ok {
+			return a
+		}
+		return len(previous) // unknown ids rank as the newest
+	}
+	type claim struct {
+		comp  int
+		id    string
+		count int
+	}
+	var claims []claim
+	prevComps := map[string][]int{} // previous id → components holding its rows
+	for ci, members := range comps {
+		counts := map[string]int{}
+		for _, m := range members {
+			if p := recs[m].prev; p != "" {
+				counts[p]++
+			}
+		}
+		for p, n := range counts {
+			claims = append(claims, claim{ci, p, n})
+			prevComps[p] = append(prevComps[p], ci)
+		}
+	}
+	sort.Slice(claims, func(i, j int) bool {
+		a, b := claims[i], claims[j]
+		if a.count != b.count {
+			return a.count > b.count
+		}
+		if ageOf(a.id) != ageOf(b.id) {
+			return ageOf(a.id) < ageOf(b.id)
+		}
+		if a.id != b.id {
+			return a.id < b.id
+		}
+		return a.comp < b.comp
+	})
+	ids := make([]string, len(comps))
+	used := map[string]bool{}
+	for _, p := range previous {
+		used[p] = true
+	}
+	for p := range prevComps {
+		used[p] = true
+	}
+	kept := map[string]bool{}
+	for _, c := range claims {
+		if ids[c.comp] != "" || kept[c.id] {
+			continue
+		}
+		ids[c.comp] = c.id
+		kept[c.id] = true
+	}
+	var events []event
+	for ci, members := range comps {
+		if ids[ci] != "" {
+			continue
+		}
+		minKey := recs[members[0]].key
+		for _, m := range members {
+			minKey = min(minKey, recs[m].key)
+		}
+		for salt := 0; ; salt++ {
+			sum := sha256.Sum256([]byte(minKey + "#" + strconv.Itoa(salt)))
+			id := "P" + hex.EncodeToString(sum[:])[:11]
+			if !used[id] {
+				ids[ci] = id
+				used[id] = true
+				break
+			}
+		}
+		if len(prevIDs(recs, members)) == 0 {
+			events = append(events, event{kind: "new", personID: ids[ci], ids: []string{ids[ci]}})
+		}
+	}
+	for ci, members := range comps {
+		if ps := prevIDs(recs, members); len(ps) > 1 {
+			events = append(events, event{kind: "merge", personID: ids[ci], ids: ps,
+				detail: strconv.Itoa(len(ps)) + " previous persons joined"})
+		}
+	}
+	var splitIDs []string
+	for p, cs := range prevComps {
+		if len(cs) > 1 {
+			splitIDs = append(splitIDs, p)
+		}
+	}
+	sort.Strings(splitIDs)
+	for _, p := range splitIDs {
+		var parts []string
+		for _, ci := range prevComps[p] {
+			parts = append(parts, ids[ci])
+		}
+		sort.Strings(parts)
+		events = append(events, event{kind: "split", personID: p, ids: parts,
+			detail: strconv.Itoa(len(parts)) + " parts"})
+	}
+	retired := map[string]bool{}
+	for _, p := range previous {
+		retired[p] = !kept[p]
+	}
+	for p := range prevComps {
+		retired[p] = !kept[p]
+	}
+	var gone []string
+	for p, r := range retired {
+		if r {
+			gone = append(gone, p)
+		}
+	}
+	sort.Strings(gone)
+	for _, p := range gone {
+		e := event{kind: "retired", personID: p, ids: []string{p}, detail: "no rows left"}
+		if cs := prevComps[p]; len(cs) > 0 {
+			e.ids = nil
+			for _, ci := range cs {
+				e.ids = append(e.ids, ids[ci])
+			}
+			sort.Strings(e.ids)
+			e.detail = "rows now in other persons"
+		}
+		events = append(events, e)
+	}
+	return ids, events
+}
+
+// prevIDs lists the distinct previous person ids of members, sorted.
+func prevIDs(recs []record, members []int32) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range members {
+		if p := recs[m].prev; p != "" && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

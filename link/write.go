@@ -1,0 +1,199 @@
+package link
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	queries "github.com/lombardia-orim/correlare/sql"
+)
+
+// writer writes one run's results to the warehouse.
+type writer struct {
+	conn  *sql.Conn
+	runID string
+	cfg   Config
+	recs  []record
+	comps []comparer
+}
+
+// publish writes the new assignment (persons, person_members,
+// enrolments.person_id) in one transaction.
+func (w *writer) publish(ctx context.Context, members [][]int32, ids []string, previous []string) error {
+	if _, err := w.conn.ExecContext(ctx, queries.Query("link_scratch"), w.runID); err != nil {
+		return fmt.Errorf("preparing assignment: %w", err)
+	}
+	type row struct{ rec, comp int32 }
+	rows := make([]row, 0, len(w.recs))
+	for ci, ms := range members {
+		for _, m := range ms {
+			rows = append(rows, row{m, int32(ci)})
+		}
+	}
+	if err := appendTemp(ctx, w.conn, "link_assign", len(rows), func(i int) []driver.Value {
+		r := &w.recs[rows[i].rec]
+		return []driver.Value{r.enrolmentID, r.key, ids[rows[i].comp]}
+	}); err != nil {
+		return err
+	}
+	first, err := previousFirstSeen(ctx, w.conn)
+	if err != nil {
+		return err
+	}
+	if err := appendTemp(ctx, w.conn, "link_first", len(first), func(i int) []driver.Value {
+		return []driver.Value{first[i][0], first[i][1]}
+	}); err != nil {
+		return err
+	}
+	tx, err := w.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("publishing persons: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, queries.Query("link_publish")); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("publishing persons: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("publishing persons: %w", err)
+	}
+	return nil
+}
+
+func previousFirstSeen(ctx context.Context, conn *sql.Conn) ([][2]string, error) {
+	rows, err := conn.QueryContext(ctx, queries.Query("link_previous"))
+	if err != nil {
+		return nil, fmt.Errorf("reading previous persons: %w", err)
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var id, first string
+		if err := rows.Scan(&id, &first); err != nil {
+			return nil, fmt.Errorf("reading previous persons: %w", err)
+		}
+		out = append(out, [2]string{id, first})
+	}
+	return out, rows.Err()
+}
+
+// links writes person_links: accepted pairs, pairs an analyst or a rule
+// decided, and near misses (probability ≥ LinkThreshold).
+func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32, md model, tf []map[string]float64) error {
+	var keep []int
+	for i := range pairs {
+		p := &pairs[i]
+		if p.prob >= w.cfg.LinkThreshold || p.analyst != 0 || p.accepted {
+			keep = append(keep, i)
+		}
+	}
+	return appendRows(ctx, w.conn, "person_links", len(keep), func(j int) []driver.Value {
+		p := &pairs[keep[j]]
+		l, r := &w.recs[p.l], &w.recs[p.r]
+		sw := swapBetter(l, r)
+		levels, weights := duckdb.Map{}, duckdb.Map{}
+		for k, c := range w.comps {
+			lv := levelAt(p.levels, k)
+			levels[c.Name] = c.labels[lv]
+			weights[c.Name] = levelWeight(md, tf, w.comps, k, lv, l, r, sw)
+		}
+		same := personOf[p.l] == personOf[p.r]
+		decision, source, detail := "different", "model", ""
+		switch {
+		case p.analyst != 0:
+			source = "analyst"
+		case p.blocked == "tax_code":
+			source, detail = "hard_rule", "two different valid tax codes"
+		case p.blocked != "":
+			source, detail = "guard", "accepted by the model, refused: "+p.blocked+" conflict in the person"
+		}
+		switch {
+		case same:
+			decision = "same"
+			if !p.accepted && p.analyst == 0 {
+				detail = "same person through other pairs"
+			}
+		case p.analyst == 0 && (source == "guard" || p.prob >= w.cfg.ReviewThreshold && p.prob < w.cfg.MatchThreshold):
+			decision = "review"
+		}
+		return []driver.Value{w.runID, l.enrolmentID, r.enrolmentID, l.key, r.key, levels, weights,
+			p.weight, p.prob, decision, source, nullable(detail)}
+	})
+}
+
+func nullable(s string) driver.Value {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// model writes link_model: m, u and weight of every level.
+func (w *writer) model(ctx context.Context, md model) error {
+	type row struct{ k, l int }
+	var rows []row
+	for k, c := range w.comps {
+		for l := range c.labels {
+			rows = append(rows, row{k, l})
+		}
+	}
+	return appendRows(ctx, w.conn, "link_model", len(rows), func(i int) []driver.Value {
+		k, l := rows[i].k, rows[i].l
+		c := w.comps[k]
+		var m, u, wt driver.Value
+		if l > 0 {
+			m, u = md.m[k][l], md.u[k][l]
+			wt = levelWeight(md, make([]map[string]float64, len(w.comps)), w.comps, k, uint8(l), nil, nil, false)
+		}
+		return []driver.Value{w.runID, c.Name, c.Column, int32(l), c.labels[l], m, u, wt, c.TermFrequency && l == 1}
+	})
+}
+
+// events appends person_events.
+func (w *writer) events(ctx context.Context, evs []event) error {
+	at := time.Now().UTC()
+	return appendRows(ctx, w.conn, "person_events", len(evs), func(i int) []driver.Value {
+		e := evs[i]
+		ids := make([]any, len(e.ids))
+		for j, s := range e.ids {
+			ids[j] = s
+		}
+		return []driver.Value{w.runID, at, e.kind, e.personID, ids, nullable(e.detail)}
+	})
+}
+
+// run appends the run's link_runs row.
+func (w *writer) run(ctx context.Context, st Stats) error {
+	return appendRows(ctx, w.conn, "link_runs", 1, func(int) []driver.Value {
+		return []driver.Value{w.runID, time.Now().UTC(), int64(st.Records), int64(st.CandidatePairs),
+			int32(st.EMIterations), st.Lambda, w.cfg.MatchThreshold, w.cfg.ReviewThreshold,
+			int64(st.AcceptedPairs), int64(st.ReviewPairs), int64(st.Persons), int64(st.PersonsMulti), st.Seconds}
+	})
+}
+
+// appendTemp appends rows to a temporary table.
+func appendTemp(ctx context.Context, conn *sql.Conn, table string, n int, row func(i int) []driver.Value) error {
+	return conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", table)
+		if err != nil {
+			return fmt.Errorf("appending to %s: %w", table, err)
+		}
+		for i := 0; i < n; i++ {
+			if i%65536 == 0 && ctx.Err() != nil {
+				a.Close()
+				return ctx.Err()
+			}
+			if err := a.AppendRow(row(i)...); err != nil {
+				a.Close()
+				return fmt.Errorf("appending to %s: %w", table, err)
+			}
+		}
+		if err := a.Close(); err != nil {
+			return fmt.Errorf("appending to %s: %w", table, err)
+		}
+		return nil
+	})
+}

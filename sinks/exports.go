@@ -1,0 +1,654 @@
+package sinks
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	queries "github.com/lombardia-orim/correlare/sql"
+)
+
+// ExportSchemaVersion is the version of the export layout and columns
+// written in manifest.json; it changes when a column or file changes.
+const ExportSchemaVersion = 1
+
+// MinKeyLen is the shortest HMAC key [LoadKey] and [Export] accept, in bytes.
+const MinKeyLen = 32
+
+// Errors of the exports.
+var (
+	ErrNoKey       = errors.New("no pseudonymisation key configured")
+	ErrKeyTooShort = fmt.Errorf("pseudonymisation key shorter than %d bytes", MinKeyLen)
+	ErrKeyFileMode = errors.New("pseudonymisation key file accessible by group or others (want mode 0600 or 0400)")
+	ErrBadRunID    = errors.New("run id unusable as a directory name")
+)
+
+// ExportOptions configure one [Export].
+type ExportOptions struct {
+	RunID string    // names the export directory; letters, digits, '.', '_', '-'
+	Key   []byte    // HMAC-SHA256 key of the person pseudonyms, at least MinKeyLen bytes; see LoadKey
+	Now   time.Time // creation time recorded in the manifest; its year fills rows without a year. Zero: time.Now()
+}
+
+// Manifest describes one export directory; it is written as manifest.json.
+type Manifest struct {
+	SchemaVersion int              `json:"schema_version"`
+	RunID         string           `json:"run_id"`
+	Created       time.Time        `json:"created"`
+	PersonKey     string           `json:"person_key"` // how person_key is computed
+	KeyID         string           `json:"key_id"`     // changes when the key changes: keys of two exports compare only when equal
+	RowCounts     map[string]int64 `json:"row_counts"` // dataset → rows (the same in its CSV and its Parquet files)
+	Files         []ManifestFile   `json:"files"`      // every file but manifest.json, by path
+
+	Dir string `json:"-"` // the published directory, dir/<run_id>
+}
+
+// ManifestFile is one file of an export.
+type ManifestFile struct {
+	Path   string `json:"path"` // relative to the export directory, with '/'
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"` // hex
+}
+
+// Latest is the content of dir/latest.json, the pointer to the newest
+// complete export (written after the export directory is in place).
+type Latest struct {
+	RunID          string    `json:"run_id"`
+	Path           string    `json:"path"` // directory name under dir
+	Created        time.Time `json:"created"`
+	ManifestSHA256 string    `json:"manifest_sha256"`
+}
+
+// exportDataset is one exported table, written as Parquet and CSV.
+type exportDataset struct {
+	name  string // file and directory name
+	query string // sql/<query>.sql fills the scratch table export_rows
+}
+
+var exportDatasets = []exportDataset{
+	{"applications", "export_applications"},
+	{"participations", "export_participations"},
+	{"persons", "export_persons"},
+}
+
+var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// LoadKey reads the pseudonymisation key: from the environment variable
+// envName when it is set and not empty, else from keyFile, which must not be
+// accessible by group or others. Surrounding white space (a trailing newline)
+// is trimmed. Keys shorter than MinKeyLen bytes are refused; a good key is
+// `openssl rand -hex 32`. Errors never contain the key.
+func LoadKey(envName, keyFile string) ([]byte, error) {
+	if envName != "" {
+		if v := strings.TrimSpace(os.Getenv(envName)); v != "" {
+			if len(v) < MinKeyLen {
+				return nil, fmt.Errorf("reading key from $%s: %w", envName, ErrKeyTooShort)
+			}
+			return []byte(v), nil
+		}
+	}
+	if keyFile == "" {
+		if envName == "" {
+			return nil, ErrNoKey
+		}
+		return nil, fmt.Errorf("$%s empty or unset and no key file: %w", envName, ErrNoKey)
+	}
+	f, err := os.Open(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading key file %s: %w", keyFile, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("reading key file %s: %w", keyFile, err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("reading key file %s (mode %04o): %w", keyFile, fi.Mode().Perm(), ErrKeyFileMode)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 1<<16))
+	if err != nil {
+		return nil, fmt.Errorf("reading key file %s: %w", keyFile, err)
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) < MinKeyLen {
+		return nil, fmt.Errorf("reading key file %s: %w", keyFile, ErrKeyTooShort)
+	}
+	return b, nil
+}
+
+// PersonKey returns the pseudonym of a person in the exports: hex
+// HMAC-SHA256(key, person_id).
+func PersonKey(key []byte, personID string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(personID))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// keyID identifies a key without revealing it.
+func keyID(key []byte) string {
+	return PersonKey(key, "correlare/key-id")[:16]
+}
+
+// Export writes the pseudonymised ORIM exports of the warehouse db into
+// dir/<run_id>/ and points dir/latest.json at it:
+//
+//	applications/province=CR/year=2013/part_0.parquet   every application (any status)
+//	participations/province=CR/year=2013/part_0.parquet applications with status accepted
+//	persons/province=CR/year=2013/part_0.parquet         one row per person
+//	applications.csv, participations.csv, persons.csv    the same rows
+//	data_dictionary.csv                                  file, column, type, descriptions (en, it)
+//	manifest.json                                        see Manifest
+//
+// year is the year of the module's start date, else of the application date,
+// else of opt.Now (persons: of their first application). A person is filed
+// under the province of their first application. The CSVs are UTF-8 with a
+// BOM, ';'-separated, CRLF, decimal comma, ISO dates (yyyy-mm-dd), and text
+// cells that a spreadsheet would take for a formula (starting with = + - @,
+// tab or CR) get a leading apostrophe. Nothing personal is exported: no
+// names, tax codes, e-mails, phones, birth dates (an age band instead),
+// employers' names or roles; the person key is hex HMAC-SHA256(opt.Key, person_id).
+//
+// Everything is written into a hidden temporary directory under dir and
+// renamed into place only when complete: dir/<run_id> either holds a whole
+// export or does not exist. An existing dir/<run_id> is an error.
+func Export(ctx context.Context, db *sql.DB, dir string, opt ExportOptions) (Manifest, error) {
+	if !runIDPattern.MatchString(opt.RunID) || opt.RunID == "latest.json" {
+		return Manifest{}, fmt.Errorf("exporting run %q: %w", opt.RunID, ErrBadRunID)
+	}
+	if len(opt.Key) < MinKeyLen {
+		return Manifest{}, fmt.Errorf("exporting run %s: %w", opt.RunID, ErrKeyTooShort)
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	opt.Now = opt.Now.UTC().Truncate(time.Second)
+	final := filepath.Join(dir, opt.RunID)
+	if _, err := os.Lstat(final); err == nil {
+		return Manifest{}, fmt.Errorf("exporting run %s to %s: %w", opt.RunID, final, fs.ErrExist)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return Manifest{}, fmt.Errorf("creating export directory %s: %w", dir, err)
+	}
+	tmp, err := os.MkdirTemp(dir, ".tmp-"+opt.RunID+"-")
+	if err != nil {
+		return Manifest{}, fmt.Errorf("creating export directory: %w", err)
+	}
+	published := false
+	defer func() {
+		if !published {
+			os.RemoveAll(tmp)
+		}
+	}()
+
+	m := Manifest{
+		SchemaVersion: ExportSchemaVersion,
+		RunID:         opt.RunID,
+		Created:       opt.Now,
+		PersonKey:     "hex(HMAC-SHA256(key, person_id))",
+		KeyID:         keyID(opt.Key),
+		RowCounts:     map[string]int64{},
+	}
+	var dict [][]string
+	if err := writeExportData(ctx, db, tmp, opt, &m, &dict); err != nil {
+		return Manifest{}, fmt.Errorf("exporting run %s: %w", opt.RunID, err)
+	}
+	if err := writeCSVFile(filepath.Join(tmp, "data_dictionary.csv"),
+		[]string{"file", "column", "type", "description_en", "description_it"}, dict); err != nil {
+		return Manifest{}, fmt.Errorf("exporting run %s: %w", opt.RunID, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return Manifest{}, fmt.Errorf("exporting run %s: %w", opt.RunID, err)
+	}
+	if m.Files, err = checksumTree(tmp); err != nil {
+		return Manifest{}, fmt.Errorf("exporting run %s: %w", opt.RunID, err)
+	}
+	mb, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return Manifest{}, fmt.Errorf("encoding manifest: %w", err)
+	}
+	mb = append(mb, '\n')
+	if err := writeFileSync(filepath.Join(tmp, "manifest.json"), mb, 0o640); err != nil {
+		return Manifest{}, fmt.Errorf("exporting run %s: %w", opt.RunID, err)
+	}
+	if err := os.Chmod(tmp, 0o750); err != nil {
+		return Manifest{}, fmt.Errorf("exporting run %s: %w", opt.RunID, err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return Manifest{}, fmt.Errorf("publishing export %s: %w", final, err)
+	}
+	published = true
+	m.Dir = final
+
+	sum := sha256.Sum256(mb)
+	lb, err := json.MarshalIndent(Latest{RunID: opt.RunID, Path: opt.RunID, Created: opt.Now, ManifestSHA256: hex.EncodeToString(sum[:])}, "", "  ")
+	if err != nil {
+		return m, fmt.Errorf("encoding latest.json: %w", err)
+	}
+	if err := replaceFile(filepath.Join(dir, "latest.json"), append(lb, '\n'), 0o640); err != nil {
+		return m, fmt.Errorf("pointing latest.json at %s: %w", opt.RunID, err)
+	}
+	return m, nil
+}
+
+// writeExportData fills the person keys, then writes each dataset as Parquet
+// and CSV into tmp, recording row counts and data-dictionary rows.
+func writeExportData(ctx context.Context, db *sql.DB, tmp string, opt ExportOptions, m *Manifest, dict *[][]string) error {
+	conn, err := db.Conn(ctx) // temporary tables live on one connection
+	if err != nil {
+		return fmt.Errorf("connecting: %w", err)
+	}
+	defer conn.Close()
+	defer conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS temp.export_rows; DROP TABLE IF EXISTS temp.export_person_keys")
+
+	if err := fillPersonKeys(ctx, conn, opt.Key); err != nil {
+		return err
+	}
+	for _, ds := range exportDatasets {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, queries.Query(ds.query), opt.Now.Year()); err != nil {
+			return fmt.Errorf("selecting %s: %w", ds.name, err)
+		}
+		copySQL := strings.Replace(queries.Query("export_parquet"), "TO :dir", "TO "+sqlLiteral(filepath.Join(tmp, ds.name)), 1)
+		res, err := conn.ExecContext(ctx, copySQL)
+		if err != nil {
+			return fmt.Errorf("writing %s parquet: %w", ds.name, err)
+		}
+		nParquet, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("writing %s parquet: %w", ds.name, err)
+		}
+		nCSV, cols, err := writeRowsCSV(ctx, conn, filepath.Join(tmp, ds.name+".csv"))
+		if err != nil {
+			return fmt.Errorf("writing %s.csv: %w", ds.name, err)
+		}
+		if nCSV != nParquet {
+			return fmt.Errorf("writing %s: %d rows in CSV, %d in Parquet", ds.name, nCSV, nParquet)
+		}
+		m.RowCounts[ds.name] = nCSV
+		d, err := dictionaryRows(ds.name, cols)
+		if err != nil {
+			return err
+		}
+		*dict = append(*dict, d...)
+	}
+	return nil
+}
+
+// fillPersonKeys computes every person's pseudonym into export_person_keys.
+func fillPersonKeys(ctx context.Context, conn *sql.Conn, key []byte) error {
+	if _, err := conn.ExecContext(ctx, queries.Query("export_keys")); err != nil {
+		return fmt.Errorf("creating person keys: %w", err)
+	}
+	rows, err := conn.QueryContext(ctx, queries.Query("export_person_ids"))
+	if err != nil {
+		return fmt.Errorf("listing persons: %w", err)
+	}
+	var ids, keys []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("listing persons: %w", err)
+		}
+		ids = append(ids, id)
+		keys = append(keys, PersonKey(key, id))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("listing persons: %w", err)
+	}
+	const chunk = 10000
+	for i := 0; i < len(ids); i += chunk {
+		j := min(i+chunk, len(ids))
+		if _, err := conn.ExecContext(ctx, queries.Query("export_keys_put"), ids[i:j], keys[i:j]); err != nil {
+			return fmt.Errorf("storing person keys: %w", err)
+		}
+	}
+	return nil
+}
+
+// exportColumn is a column of the exported files as the data dictionary
+// reports it.
+type exportColumn struct {
+	Name, Type string
+}
+
+// writeRowsCSV writes the scratch table export_rows to path and returns the
+// number of rows and the columns.
+func writeRowsCSV(ctx context.Context, conn *sql.Conn, path string) (int64, []exportColumn, error) {
+	rows, err := conn.QueryContext(ctx, queries.Query("export_rows"))
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return 0, nil, err
+	}
+	cols := make([]exportColumn, len(types))
+	header := make([]string, len(types))
+	for i, t := range types {
+		cols[i] = exportColumn{Name: t.Name(), Type: t.DatabaseTypeName()}
+		header[i] = t.Name()
+	}
+	w, err := newCSVFile(path, header)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer w.abort()
+	vals := make([]any, len(types))
+	ptrs := make([]any, len(types))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	rec := make([]string, len(types))
+	var n int64
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return 0, nil, fmt.Errorf("reading row %d: %w", n+1, err)
+		}
+		for i, v := range vals {
+			rec[i] = csvCell(v)
+		}
+		if err := w.csv.Write(rec); err != nil {
+			return 0, nil, err
+		}
+		n++
+		if n%10000 == 0 && ctx.Err() != nil {
+			return 0, nil, ctx.Err()
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, err
+	}
+	return n, cols, w.close()
+}
+
+// csvFile is a CSV being written the Italian-Excel way: UTF-8 BOM, ';', CRLF.
+type csvFile struct {
+	f   *os.File
+	csv *csv.Writer
+}
+
+func newCSVFile(path string, header []string) (*csvFile, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.WriteString("\ufeff"); err != nil {
+		f.Close()
+		return nil, err
+	}
+	w := csv.NewWriter(f)
+	w.Comma = ';'
+	w.UseCRLF = true
+	if err := w.Write(header); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &csvFile{f: f, csv: w}, nil
+}
+
+func (c *csvFile) close() error {
+	c.csv.Flush()
+	err := c.csv.Error()
+	if err == nil {
+		err = c.f.Sync()
+	}
+	if cerr := c.f.Close(); err == nil {
+		err = cerr
+	}
+	c.f = nil
+	return err
+}
+
+// abort closes the file if close was not reached (the directory is discarded).
+func (c *csvFile) abort() {
+	if c.f != nil {
+		c.f.Close()
+	}
+}
+
+func writeCSVFile(path string, header []string, rows [][]string) error {
+	w, err := newCSVFile(path, header)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", filepath.Base(path), err)
+	}
+	defer w.abort()
+	for _, r := range rows {
+		for i := range r {
+			r[i] = neutralise(r[i])
+		}
+		if err := w.csv.Write(r); err != nil {
+			return fmt.Errorf("writing %s: %w", filepath.Base(path), err)
+		}
+	}
+	if err := w.close(); err != nil {
+		return fmt.Errorf("writing %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
+// csvCell formats a value for an Italian spreadsheet: decimal comma, ISO
+// dates, empty for NULL, text neutralised against formula injection.
+func csvCell(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return neutralise(x)
+	case []byte:
+		return neutralise(string(x))
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	case int:
+		return strconv.Itoa(x)
+	case int8, int16, int32, int64, uint8, uint16, uint32, uint64:
+		return fmt.Sprint(x)
+	case float32:
+		return decimalComma(float64(x))
+	case float64:
+		return decimalComma(x)
+	case time.Time:
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.Format("2006-01-02")
+		}
+		return x.UTC().Format("2006-01-02T15:04:05Z")
+	default:
+		return neutralise(fmt.Sprint(x))
+	}
+}
+
+func decimalComma(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return ""
+	}
+	return strings.Replace(strconv.FormatFloat(f, 'f', -1, 64), ".", ",", 1)
+}
+
+// neutralise prefixes an apostrophe to text that a spreadsheet would read as
+// a formula: starting with = + - @, a tab or a carriage return (also after
+// leading spaces).
+func neutralise(s string) string {
+	if s == "" {
+		return s
+	}
+	if strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// sqlLiteral quotes s as a SQL string literal.
+func sqlLiteral(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// checksumTree lists every regular file under root with its size and sha256,
+// and restricts permissions (pseudonymised data is still personal data).
+func checksumTree(root string) ([]ManifestFile, error) {
+	var files []ManifestFile
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.Chmod(path, 0o750)
+		}
+		if err := os.Chmod(path, 0o640); err != nil {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		h := sha256.New()
+		n, err := io.Copy(h, f)
+		if err != nil {
+			return fmt.Errorf("hashing %s: %w", path, err)
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		files = append(files, ManifestFile{Path: filepath.ToSlash(rel), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing export files: %w", err)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	return files, nil
+}
+
+// writeFileSync writes a new file and syncs it.
+func writeFileSync(path string, b []byte, perm os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// replaceFile atomically replaces path with b (temporary file + rename).
+func replaceFile(path string, b []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	f.Close()
+	if err := writeFileSync(tmp, b, perm); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Chmod(tmp, perm); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// columnDoc describes an exported column in English and Italian.
+type columnDoc struct{ en, it string }
+
+// exportDocs documents every exported column; the key is "dataset.column" or,
+// for a column that means the same in every dataset, "column". Export fails
+// on a column missing here, so the data dictionary is always complete.
+var exportDocs = map[string]columnDoc{
+	"person_key":        {"Pseudonymous person key: hex HMAC-SHA256 of the internal person id under a secret key (see manifest key_id); empty when the row is not linked to a person.", "Chiave pseudonima della persona: HMAC-SHA256 esadecimale dell'identificativo interno con una chiave segreta (vedi key_id nel manifest); vuota se la riga non è collegata a una persona."},
+	"province":          {"Province (sigla, e.g. CR) whose office sent the list.", "Provincia (sigla, es. CR) il cui osservatorio ha inviato l'elenco."},
+	"year":              {"Year of the module's start date, else of the application date, else of the export.", "Anno di inizio del modulo, altrimenti della domanda, altrimenti dell'esportazione."},
+	"module_id":         {"Module identifier: province sigla, ':' and the module's key.", "Identificativo del modulo: sigla della provincia, ':' e chiave del modulo."},
+	"module_title":      {"Title of the module.", "Titolo del modulo."},
+	"site":              {"Site (sede) of the module.", "Sede del modulo."},
+	"axis":              {"Axis of the integration plan: I..V.", "Asse del piano di integrazione: I..V."},
+	"planned_hours":     {"Planned hours of the module.", "Ore previste del modulo."},
+	"sessions":          {"Sessions (incontri formativi) of the module.", "Incontri formativi del modulo."},
+	"start_date":        {"First day of the module (yyyy-mm-dd).", "Primo giorno del modulo (aaaa-mm-gg)."},
+	"end_date":          {"Last day of the module (yyyy-mm-dd).", "Ultimo giorno del modulo (aaaa-mm-gg)."},
+	"status":            {"accepted (actual participation), not_accepted, withdrawn (accepted, then withdrew before the course); empty when unreadable.", "accepted (partecipazione effettiva), not_accepted (non accettata), withdrawn (accettata, poi ritirata prima del corso); vuoto se illeggibile."},
+	"sex":               {"F or M; empty when unknown.", "F o M; vuoto se non noto."},
+	"age_band":          {"Age band during the row's year: <30, 30-39, 40-49, 50-59, 60+; empty when the birth date is unknown.", "Fascia d'età nell'anno della riga: <30, 30-39, 40-49, 50-59, 60+; vuota se la data di nascita non è nota."},
+	"organisation_type": {"Kind of employer (Comune, ASL, Questura, third sector, ...).", "Tipo di ente di appartenenza (Comune, ASL, Questura, terzo settore, ...)."},
+	"hours_attended":    {"Hours attended.", "Ore frequentate."},
+	"attendance":        {"hours_attended / planned_hours, a fraction (0,75 = 75%).", "ore frequentate / ore previste, una frazione (0,75 = 75%)."},
+	"satisfaction":      {"Satisfaction score, 1 (lowest) to 5.", "Gradimento, da 1 (minimo) a 5."},
+
+	"persons.province":          {"Province (sigla) of the person's first application.", "Provincia (sigla) della prima domanda della persona."},
+	"persons.year":              {"Year of the person's first application, else of the export.", "Anno della prima domanda della persona, altrimenti dell'esportazione."},
+	"persons.sex":               {"Most frequent sex over the person's applications: F or M; empty when unknown.", "Sesso più frequente nelle domande della persona: F o M; vuoto se non noto."},
+	"persons.age_band":          {"Age band in the year of the first application: <30, 30-39, 40-49, 50-59, 60+.", "Fascia d'età nell'anno della prima domanda: <30, 30-39, 40-49, 50-59, 60+."},
+	"persons.organisation_type": {"Most frequent kind of employer.", "Tipo di ente più frequente."},
+	"persons.hours_attended":    {"Hours attended over all participations.", "Ore frequentate in tutte le partecipazioni."},
+	"applications":              {"Applications, any status, in every province.", "Domande di iscrizione, qualunque esito, in tutte le province."},
+	"participations":            {"Actual participations (status accepted).", "Partecipazioni effettive (esito accepted)."},
+	"withdrawals":               {"Applications accepted and then withdrawn.", "Domande accettate e poi ritirate."},
+	"not_accepted":              {"Applications not accepted.", "Domande non accettate."},
+	"province_count":            {"Number of provinces the person applied in.", "Numero di province in cui la persona ha presentato domanda."},
+	"provinces":                 {"Provinces (sigle) the person applied in, comma-separated.", "Province (sigle) in cui la persona ha presentato domanda, separate da virgola."},
+	"first_year":                {"Year of the first application.", "Anno della prima domanda."},
+	"last_year":                 {"Year of the last application.", "Anno dell'ultima domanda."},
+}
+
+// dictionaryRows documents the columns of one dataset for its CSV file and
+// its Parquet files (whose province and year are Hive partition keys, in the
+// path rather than in the file).
+func dictionaryRows(dataset string, cols []exportColumn) ([][]string, error) {
+	var out [][]string
+	for _, file := range []string{dataset + ".csv", dataset + "/province=*/year=*/*.parquet"} {
+		for _, c := range cols {
+			d, ok := exportDocs[dataset+"."+c.Name]
+			if !ok {
+				d, ok = exportDocs[c.Name]
+			}
+			if !ok {
+				return nil, fmt.Errorf("documenting %s: column %s has no description", dataset, c.Name)
+			}
+			typ := c.Type
+			if strings.HasSuffix(file, ".parquet") && (c.Name == "province" || c.Name == "year") {
+				typ += " (Hive partition key, in the path)"
+			}
+			out = append(out, []string{file, c.Name, typ, d.en, d.it})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,20 @@
+// Package sources reads the enrolment lists the provinces send and, in
+// fetch.go and landing.go, fetches and archives them.
+//
+// The readers take a workbook (.xlsx/.xlsm, read as a stream with excelize)
+// or a CSV file (delimiter and encoding detected) and find the tables in it:
+// [Open] recognises the format by content, [File.NextTable] walks the sheets
+// and finds each sheet's header row among the first rows (titles, logos and
+// blank rows above it are ignored; two-level merged headers are joined), and
+// [Table.Next] returns the data rows as [canon.RawRow]s with their cells as
+// stored (date serials unformatted, formulas' cached values), leaving out
+// blank rows, totals rows and notes, which [Table.Skipped] lists.
+//
+// Headers are mapped to canonical fields by [MatchHeader], which knows the
+// Italian and English wordings provinces use and accepts per-province
+// overrides. Normalising the cells is package canon's job.
+//
+// Every error is an [*Error] carrying the file, sheet, row and column it
+// concerns and wrapping one of the Err* sentinels or the underlying cause.
+// Error messages name positions, never cell values.
+package sources

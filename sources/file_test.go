@@ -1,0 +1,117 @@
+package sources
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/lombardia-orim/correlare/canon"
+)
+
+// zipOf builds a zip archive in memory.
+func zipOf(t *testing.T, parts map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	for name, body := range parts {
+		fw, err := w.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fw.Write([]byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestOpenFormats(t *testing.T) {
+	xlsx, err := os.ReadFile(writeXLSX(t, sheetSpec{name: "Iscritti", rows: [][]any{{"Cognome", "Nome", "Ente"}, {"ROSSI", "Maria", "ASL"}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := bytes.Clone(xlsx)
+	damaged[len(damaged)/2] ^= 0xFF // flip a byte inside a compressed part
+	tests := []struct {
+		name    string
+		file    string
+		data    []byte
+		opt     Options
+		wantErr error  // nil: opens and yields a table
+		text    string // in the message
+	}{
+		{"xlsx named .xls", "elenco.xls", xlsx, Options{}, nil, ""},
+		{"csv named .xlsx", "elenco.xlsx", []byte("Cognome;Nome;Ente\nROSSI;Maria;ASL\n"), Options{}, nil, ""},
+		{"xlsb", "elenco.xlsb", zipOf(t, map[string]string{"xl/workbook.bin": "x", "[Content_Types].xml": "x"}), Options{}, ErrUnsupportedFormat, ".xlsb"},
+		{"ods", "elenco.ods", zipOf(t, map[string]string{"mimetype": "application/vnd.oasis.opendocument.spreadsheet"}), Options{}, ErrUnsupportedFormat, "save it as .xlsx (Excel workbook)"},
+		{"other zip", "elenco.zip", zipOf(t, map[string]string{"elenco.xlsx": "x"}), Options{}, ErrUnsupportedFormat, "not an Excel workbook"},
+		{"ole", "elenco.xls", append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 512)...), Options{}, ErrUnsupportedFormat, "save it as .xlsx (Excel workbook)"},
+		{"binary", "foto.jpg", []byte("\xFF\xD8\xFF\xE0\x00\x10JFIF\x00"), Options{}, ErrUnsupportedFormat, "neither a workbook nor a CSV"},
+		{"truncated zip", "elenco.xlsx", xlsx[:len(xlsx)-30], Options{}, ErrCorrupt, "send it again"},
+		{"damaged part", "elenco.xlsx", damaged, Options{}, ErrCorrupt, ""},
+		{"file too large", "elenco.xlsx", xlsx, Options{MaxFileBytes: 100}, ErrTooLarge, "limit is 100"},
+		{"part too large", "elenco.xlsx", xlsx, Options{MaxUnzipBytes: 200}, ErrTooLarge, "unzips to"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			f, err := Open(ctx, tc.file, bytes.NewReader(tc.data), int64(len(tc.data)), tc.opt)
+			if err == nil {
+				defer f.Close()
+				_, err = f.NextTable(ctx)
+			}
+			if tc.wantErr == nil {
+				if err != nil {
+					t.Fatalf("error %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("error %v, want %v", err, tc.wantErr)
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.File != tc.file {
+				t.Errorf("error %#v does not name the file", err)
+			}
+			if !strings.HasPrefix(err.Error(), tc.file+": ") || !strings.Contains(err.Error(), tc.text) {
+				t.Errorf("message %q", err)
+			}
+		})
+	}
+}
+
+func TestOpenOptions(t *testing.T) {
+	_, err := openText(t, "a.csv", "x", Options{Headers: map[string]canon.Field{"Denominazione": "organization"}})
+	var e *Error
+	if !errors.As(err, &e) || !strings.Contains(err.Error(), "organization") {
+		t.Errorf("unknown override field: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Open(ctx, "a.csv", strings.NewReader("x"), 1, Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Open with a cancelled context = %v", err)
+	}
+}
+
+func TestHeaderScanRows(t *testing.T) {
+	text := strings.Repeat("\n", 5) + "Cognome;Nome;Ente\nROSSI;Maria;ASL\n"
+	if f, err := openText(t, "a.csv", text, Options{HeaderScanRows: 5}); err != nil {
+		t.Fatal(err)
+	} else if _, err := f.NextTable(context.Background()); !errors.Is(err, ErrNoHeader) {
+		t.Errorf("header beyond the scanned rows: %v", err)
+	}
+	f, err := openText(t, "a.csv", text, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab, err := f.NextTable(context.Background()); err != nil || tab.HeaderRow != 6 {
+		t.Errorf("NextTable = %+v, %v", tab, err)
+	}
+}

@@ -1,0 +1,173 @@
+package sources
+
+import (
+	"archive/zip"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// xlsxXMLInMemory is the largest worksheet kept in memory once unzipped;
+// larger ones are unzipped to a temporary file and streamed from there.
+const xlsxXMLInMemory = 16 << 20
+
+// openWorkbook checks a zip container and opens it as an .xlsx/.xlsm
+// workbook, refusing OpenDocument and binary workbooks.
+func (f *File) openWorkbook(ctx context.Context, r io.ReaderAt, size int64) (err error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return fmt.Errorf("%w: the workbook cannot be unzipped (%w); it was probably cut short while copying or "+
+			"sending, ask the province to send it again", ErrCorrupt, err)
+	}
+	var (
+		isWorkbook, isBinary bool
+		total                uint64
+	)
+	for _, zf := range zr.File {
+		part := strings.ToLower(strings.ReplaceAll(zf.Name, "\\", "/"))
+		switch part {
+		case "mimetype":
+			if isODF(zf) {
+				return fmt.Errorf("%w: this is an OpenDocument spreadsheet (.ods); open it in LibreOffice or Excel "+
+					"and save it as .xlsx (Excel workbook)", ErrUnsupportedFormat)
+			}
+		case "xl/workbook.xml":
+			isWorkbook = true
+		case "xl/workbook.bin":
+			isBinary = true
+		}
+		if zf.UncompressedSize64 > uint64(f.opt.MaxUnzipBytes) {
+			return fmt.Errorf("%w: part %s unzips to %d bytes, the limit is %d", ErrTooLarge, zf.Name, zf.UncompressedSize64, f.opt.MaxUnzipBytes)
+		}
+		total += zf.UncompressedSize64
+	}
+	switch {
+	case isBinary && !isWorkbook:
+		return fmt.Errorf("%w: this is an Excel binary workbook (.xlsb); open it in Excel and save it as .xlsx (Excel workbook)", ErrUnsupportedFormat)
+	case !isWorkbook:
+		return fmt.Errorf("%w: a zip archive that is not an Excel workbook; send the spreadsheet itself, saved as .xlsx (Excel workbook)", ErrUnsupportedFormat)
+	case total > uint64(f.opt.MaxUnzipBytes):
+		return fmt.Errorf("%w: the workbook unzips to %d bytes, the limit is %d", ErrTooLarge, total, f.opt.MaxUnzipBytes)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	defer recoverCorrupt(&err)
+	xf, err := excelize.OpenReader(io.NewSectionReader(r, 0, size), excelize.Options{
+		UnzipSizeLimit:    f.opt.MaxUnzipBytes,
+		UnzipXMLSizeLimit: min(f.opt.MaxUnzipBytes, xlsxXMLInMemory),
+	})
+	if err != nil {
+		if xf != nil {
+			_ = xf.Close()
+		}
+		return fmt.Errorf("%w: opening workbook: %w", ErrCorrupt, err)
+	}
+	f.xf = xf
+	props, err := xf.GetWorkbookProps()
+	if err != nil {
+		return fmt.Errorf("%w: reading workbook properties: %w", ErrCorrupt, err)
+	}
+	f.date1904 = props.Date1904 != nil && *props.Date1904
+	f.sheets = xf.GetSheetList()
+	return nil
+}
+
+// isODF reports whether an OpenDocument "mimetype" part names a document.
+func isODF(zf *zip.File) bool {
+	rc, err := zf.Open()
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	buf := make([]byte, 64)
+	n, _ := io.ReadFull(rc, buf)
+	return strings.HasPrefix(string(buf[:n]), "application/vnd.oasis.opendocument")
+}
+
+// recoverCorrupt turns a panic inside excelize on a malformed part into
+// ErrCorrupt: the files come from outside and must not stop the batch.
+func recoverCorrupt(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: malformed workbook (%v)", ErrCorrupt, r)
+	}
+}
+
+// sheetRows starts streaming one worksheet.
+func (f *File) sheetRows(sheet string) (src rowSource, err error) {
+	defer recoverCorrupt(&err)
+	rows, err := f.xf.Rows(sheet)
+	if err != nil {
+		return nil, fmt.Errorf("%w: opening sheet: %w", ErrCorrupt, err)
+	}
+	return &xlsxRows{rows: rows, raw: excelize.Options{RawCellValue: true}}, nil
+}
+
+// xlsxRows streams a worksheet's rows; every row number comes out, gaps
+// in the XML as empty rows.
+type xlsxRows struct {
+	rows *excelize.Rows
+	raw  excelize.Options
+	n    int
+}
+
+func (x *xlsxRows) next() (n int, cells []string, err error) {
+	defer recoverCorrupt(&err)
+	if !x.rows.Next() {
+		if err := x.rows.Error(); err != nil {
+			return x.n + 1, nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		return 0, nil, io.EOF
+	}
+	x.n++
+	cells, err = x.rows.Columns(x.raw)
+	if err != nil {
+		return x.n, nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return x.n, cells, nil
+}
+
+func (x *xlsxRows) close() error {
+	if err := x.rows.Close(); err != nil && err != x.rows.Error() {
+		return err
+	}
+	return nil
+}
+
+// sheetMerges returns a sheet's merged ranges. It parses the whole sheet,
+// so it is called only when a header needs it.
+func (f *File) sheetMerges(sheet string) (out []cellRange, err error) {
+	defer recoverCorrupt(&err)
+	mcs, err := f.xf.GetMergeCells(sheet, true)
+	if err != nil {
+		return nil, fmt.Errorf("reading merged cells: %w", err)
+	}
+	for _, mc := range mcs {
+		c0, r0, err0 := excelize.CellNameToCoordinates(mc.GetStartAxis())
+		c1, r1, err1 := excelize.CellNameToCoordinates(mc.GetEndAxis())
+		if err0 != nil || err1 != nil {
+			continue
+		}
+		out = append(out, cellRange{c0: min(c0, c1) - 1, c1: max(c0, c1) - 1, r0: min(r0, r1), r1: max(r0, r1)})
+	}
+	return out, nil
+}
+
+// cellRange is a merged range: columns 0-based, rows 1-based, inclusive.
+type cellRange struct{ c0, r0, c1, r1 int }
+
+func (c cellRange) contains(row, col int) bool {
+	return row >= c.r0 && row <= c.r1 && col >= c.c0 && col <= c.c1
+}
+
+// columnLetters returns the spreadsheet letters of a 0-based column index.
+func columnLetters(i int) string {
+	s, err := excelize.ColumnNumberToName(i + 1)
+	if err != nil {
+		return ""
+	}
+	return s
+}
