@@ -27,7 +27,7 @@ func (rc *RowContext) now() time.Time {
 }
 
 // maxFields bounds the number of canonical fields (see fieldSlot).
-const maxFields = 64
+const maxFields = 40
 
 // fieldSlot numbers the canonical fields for the per-row cell array.
 var fieldSlot = func() map[Field]int {
@@ -100,7 +100,11 @@ func gather(rc *RowContext, row RawRow, cells *rowCells) map[string]string {
 		}
 		extras[key] = v
 	}
+	var covered [4]uint64 // column indexes below 256 that have a Column
 	for _, col := range rc.Columns {
+		if col.Index >= 0 && col.Index < 256 {
+			covered[col.Index/64] |= 1 << (col.Index % 64)
+		}
 		v := row.Cell(col.Index)
 		if col.Field == FieldNone {
 			if strings.TrimSpace(v) != "" {
@@ -131,11 +135,13 @@ func gather(rc *RowContext, row RawRow, cells *rowCells) map[string]string {
 		if strings.TrimSpace(v) == "" {
 			continue
 		}
-		known := false
-		for _, col := range rc.Columns {
-			if col.Index == i {
-				known = true
-				break
+		known := i < 256 && covered[i/64]&(1<<(i%64)) != 0
+		if i >= 256 {
+			for _, col := range rc.Columns {
+				if col.Index == i {
+					known = true
+					break
+				}
 			}
 		}
 		if !known {
@@ -155,6 +161,9 @@ func isPlaceholder(v string) bool {
 	}
 	if strings.Trim(v, "-–—/._* ") == "" {
 		return true
+	}
+	if len(v) > 4 {
+		return false
 	}
 	switch strings.ToLower(v) {
 	case "n.d.", "nd", "n/d", "n/a", "n.a.":

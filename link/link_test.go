@@ -96,9 +96,10 @@ func writeDecisions(t *testing.T, lines ...string) string {
 // too, and analyst decisions merge and split persons with logged events.
 func TestStableIDs(t *testing.T) {
 	w := openTest(t)
-	rows, _ := demo.Synthetic(1500, 3, demo.NoiseNormal)
+	rows, _ := demo.Synthetic(1000, 3, demo.NoiseNormal)
 	insertEnrolments(t, w.DB, rows)
 	cfg := DefaultConfig()
+	cfg.USamplePairs = 50_000
 	st1 := mustLink(t, w.DB, "r1", cfg)
 	ids1 := personIDs(t, w.DB)
 	if ev := eventKinds(t, w.DB, "r1"); ev["new"] != st1.Persons {
@@ -183,13 +184,13 @@ func TestStableIDs(t *testing.T) {
 		if got[twoRows[0]] != ids[twoRows[0]] && got[twoRows[1]] != ids[twoRows[1]] {
 			t.Error("neither part kept the id")
 		}
-		if ev := eventKinds(t, w.DB, "r4"); ev["split"] != 1 || ev["new"] != 1 {
-			t.Errorf("events %v, want one split and one new", ev)
+		if ev := eventKinds(t, w.DB, "r4"); ev["split"] != 1 || len(ev) != 1 {
+			t.Errorf("events %v, want one split", ev)
 		}
 	})
 	t.Run("analyst merge", func(t *testing.T) {
 		cfg := cfg
-		cfg.Decisions = writeDecisions(t, keys[twoRows[0]]+","+keys[oneRow[0]]+",same,anna,2025-01-02,")
+		cfg.Decisions = writeDecisions(t, keys[twoRows[0]]+","+keys["x"+oneRow[0]]+",same,anna,2025-01-02,")
 		mustLink(t, w.DB, "r5", cfg)
 		got := personIDs(t, w.DB)
 		if got[twoRows[0]] != got["x"+oneRow[0]] {
@@ -216,7 +217,9 @@ func TestHardTaxCodeRule(t *testing.T) {
 	insertEnrolments(t, w.DB, append(rows, a, b))
 	ida, idb := idOf(a), idOf(b)
 
-	mustLink(t, w.DB, "r1", DefaultConfig())
+	cfg := DefaultConfig()
+	cfg.USamplePairs = 50_000
+	mustLink(t, w.DB, "r1", cfg)
 	ids := personIDs(t, w.DB)
 	if ids[ida] == ids[idb] {
 		t.Fatal("two different valid tax codes merged")
@@ -230,7 +233,6 @@ func TestHardTaxCodeRule(t *testing.T) {
 		t.Errorf("link source %q, want hard_rule", source)
 	}
 	keys := recordKeys(t, w.DB)
-	cfg := DefaultConfig()
 	cfg.Decisions = writeDecisions(t, keys[ida]+","+keys[idb]+",same,anna,2025-01-01,verified")
 	mustLink(t, w.DB, "r2", cfg)
 	ids = personIDs(t, w.DB)
@@ -242,11 +244,12 @@ func TestHardTaxCodeRule(t *testing.T) {
 // TestWriteReview writes the review workbook and reads it back.
 func TestWriteReview(t *testing.T) {
 	w := openTest(t)
-	rows, _ := demo.Synthetic(3000, 2, demo.NoiseHeavy)
+	rows, _ := demo.Synthetic(1500, 2, demo.NoiseHeavy)
 	insertEnrolments(t, w.DB, rows)
 	cfg := DefaultConfig()
-	cfg.ReviewThreshold = 0.01
-	cfg.LinkThreshold = 0.001
+	cfg.USamplePairs = 50_000
+	cfg.ReviewThreshold = 1e-9
+	cfg.LinkThreshold = 1e-9
 	st := mustLink(t, w.DB, "r1", cfg)
 	path := filepath.Join(t.TempDir(), "review.xlsx")
 	n, err := WriteReview(context.Background(), w.DB, path)

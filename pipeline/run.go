@@ -74,7 +74,11 @@ func (r *Result) Summary() string {
 	var failed []string
 	for _, f := range r.Files {
 		if f.Status == FileFailed || f.Status == FileFetchFail {
-			failed = append(failed, f.Province+"/"+f.Name)
+			name := f.Name
+			if name == "" {
+				name = f.Source
+			}
+			failed = append(failed, f.Province+" "+name)
 		}
 	}
 	s := fmt.Sprintf("run %s %s: %d files, %d rows read, %d loaded, %d quarantined, %d skipped",

@@ -363,9 +363,8 @@ func TestKilledDuringPublishLeavesPublishedIntact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Change CR's data so the killed run has something new to publish.
-	crFiles, _ := filepath.Glob(srcs["CR"])
-	os.Remove(crFiles[0])
+	// A new file for CR, so the killed run has something new to publish.
+	addSample(t, srcs["CR"])
 
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "CORRELARE_HELPER=run-and-hang-before-publish", "CORRELARE_CONFIG="+cfgPath)
@@ -419,8 +418,7 @@ func TestAnalystHoldsPublishedOpenDuringRun(t *testing.T) {
 	}
 	first := waitLine(t, out, "OPEN", time.Minute)
 
-	crFiles, _ := filepath.Glob(srcs["CR"])
-	os.Remove(crFiles[0]) // something to change
+	addSample(t, srcs["CR"]) // something new to publish
 	res := Run(ctx, cfg, Options{})
 	if res.Status != StatusSuccess || !res.Published {
 		t.Fatalf("run while an analyst reads: %s", res.Summary())
@@ -481,5 +479,17 @@ func checkLinkage(t *testing.T, db *sql.DB, truth io.Reader) {
 	}
 	if s.Precision < 0.995 || s.Recall < 0.98 {
 		t.Errorf("linkage precision %.4f (want ≥ 0.995), recall %.4f (want ≥ 0.98)", s.Precision, s.Recall)
+	}
+}
+
+// addSample drops a small CSV written by another program into the folder of glob.
+func addSample(t testing.TB, glob string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoDir(t), "testdata", "samples", "csv_comma_utf8_bom.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(glob), "aggiunta.csv"), b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

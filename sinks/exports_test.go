@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -391,4 +392,10 @@ func TestLoadKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+func ExamplePersonKey() {
+	key := []byte("a secret of at least thirty-two bytes!")
+	fmt.Println(PersonKey(key, "P-000042"))
+	// Output: 8938ee32feb3afb4a9be30946c7709ac0686e93f119f56dd0e48e788dd8eaf12
 }

@@ -178,3 +178,39 @@ func TestSheetName(t *testing.T) {
 		})
 	}
 }
+
+func TestPublishEmptyWarehouse(t *testing.T) {
+	ctx := context.Background()
+	w, err := OpenWarehouse(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close(ctx)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.xlsx")
+	if err := WriteReport(ctx, w.DB, path, ReportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); !reflect.DeepEqual(got, []string{"Lombardia"}) {
+		t.Errorf("sheets %v", got)
+	}
+	if v, _ := f.GetCellValue("Lombardia", reportCell(t, f, "Lombardia", LabelAttendance, "B")); v != "n.d." {
+		t.Errorf("attendance without data %q, want n.d.", v)
+	}
+	m, err := Export(ctx, w.DB, filepath.Join(dir, "exports"), ExportOptions{RunID: "empty", Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.RowCounts["participations"] != 0 || len(m.Files) < 4 {
+		t.Errorf("empty export %+v", m)
+	}
+	paths, err := WriteFeedback(ctx, w.DB, filepath.Join(dir, "feedback"))
+	if err != nil || len(paths) != 0 {
+		t.Errorf("feedback of an empty warehouse: %v, %v", paths, err)
+	}
+}

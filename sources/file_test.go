@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -114,4 +115,48 @@ func TestHeaderScanRows(t *testing.T) {
 	if tab, err := f.NextTable(context.Background()); err != nil || tab.HeaderRow != 6 {
 		t.Errorf("NextTable = %+v, %v", tab, err)
 	}
+}
+
+func ExampleOpen() {
+	ctx := context.Background()
+	text := "Elenco iscritti 2013\n" +
+		"Cognome;Nome;Codice fiscale;Modulo;Ore frequentate\n" +
+		"ROSSI;Maria;RSSMRA75D43D150D;Salute e immigrazione;16\n" +
+		"\n" +
+		"Totale;;;;16\n"
+	f, err := Open(ctx, "cremona.csv", strings.NewReader(text), int64(len(text)), Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer f.Close()
+	tab, err := f.NextTable(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(tab.Kind, "header on row", tab.HeaderRow)
+	for _, c := range tab.Columns {
+		fmt.Printf("%s %q → %s\n", c.Letter, c.Header, c.Field)
+	}
+	for {
+		row, err := tab.Next(ctx)
+		if err != nil {
+			break // io.EOF at the end
+		}
+		fmt.Println("row", row.Row, row.Cells[3])
+	}
+	for _, s := range tab.Skipped() {
+		fmt.Println("skipped row", s.Row, s.Reason)
+	}
+	// Output:
+	// enrolments header on row 2
+	// A "Cognome" → surname
+	// B "Nome" → given_name
+	// C "Codice fiscale" → tax_code
+	// D "Modulo" → module
+	// E "Ore frequentate" → hours_attended
+	// row 3 Salute e immigrazione
+	// skipped row 4 blank
+	// skipped row 5 totals
 }
