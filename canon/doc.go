@@ -5,5 +5,5 @@
 // find a table and map its columns to canonical [Field]s; [NormaliseRow] turns
 // one raw row into an [Enrolment] plus the data-quality [Issue]s found on the
 // way, or into a [Rejection] when the row cannot be kept (it is quarantined).
-// [Batch] accumulates enrolments into Arrow record batches with [Schema].
+// [Batch] accumulates enrolments into Arrow record batches with [EnrolmentSchema].
 package canon

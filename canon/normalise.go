@@ -43,7 +43,8 @@ var fieldSlot = func() map[Field]int {
 
 // cell is the raw value found for one field in a row.
 type cell struct {
-	value  string
+	value  string // "" for a placeholder such as "-"
+	raw    string // as typed, for issues
 	letter string
 	mapped bool
 }
@@ -64,7 +65,7 @@ func (rw *rowCells) text(f Field) string { return CleanText(rw.get(f).value) }
 // flag records an issue on the cell of f.
 func (rw *rowCells) flag(f Field, code string) {
 	c := rw.get(f)
-	rw.issues = append(rw.issues, Issue{Row: rw.row, Column: c.letter, Field: f, Value: c.value, Code: code})
+	rw.issues = append(rw.issues, Issue{Row: rw.row, Column: c.letter, Field: f, Value: c.raw, Code: code})
 	rw.flags = append(rw.flags, code)
 }
 
@@ -119,13 +120,14 @@ func gather(rc *RowContext, row RawRow, cells *rowCells) map[string]string {
 			}
 			continue
 		}
+		raw := v
 		if isPlaceholder(v) {
 			v = "" // "-", "/", "n.d.": typed to say there is nothing
 		}
 		c := &cells.cells[slot]
 		switch {
 		case !c.mapped || strings.TrimSpace(c.value) == "":
-			*c = cell{value: v, letter: col.Letter, mapped: true}
+			*c = cell{value: v, raw: raw, letter: col.Letter, mapped: true}
 		case strings.TrimSpace(v) != "" && CleanText(v) != CleanText(c.value):
 			put(col.Header, col.Letter, v)
 		}

@@ -316,6 +316,11 @@ func TestNormaliseRowIssues(t *testing.T) {
 			}},
 		{"unreadable module fields", person("I", "sedici", "P", "VI", "Q", "4,5", "R", "32/01/2013"),
 			[]issueAt{{"I", FlagNumberUnreadable}, {"P", FlagAxisUnreadable}, {"Q", FlagNumberUnreadable}, {"R", FlagDateUnreadable}}, nil},
+		{"placeholders", person("K", "-", "M", "n.d.", "N", "/", "J", "--"), []issueAt{{"J", FlagStatusUnreadable}}, func(t *testing.T, e Enrolment) {
+			if e.HoursAttended != nil || e.Email != "" || e.Phone != "" || e.StatusRaw != "" {
+				t.Errorf("%+v", deref(e))
+			}
+		}},
 		{"extras", person("O", "arriva in ritardo", "X", "fuori tabella"), nil, func(t *testing.T, e Enrolment) {
 			want := map[string]string{"Note": "arriva in ritardo", "X": "fuori tabella"}
 			if fmt.Sprint(e.Extras) != fmt.Sprint(want) {

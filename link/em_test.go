@@ -12,8 +12,8 @@ import (
 func TestEstimateRecoversKnownModel(t *testing.T) {
 	truth := model{
 		lambda: 0.3,
-		m: [][]float64{{0, 0.85, 0.10, 0.05}, {0, 0.9, 0.1}, {0, 0.7, 0.2, 0.1}},
-		u: [][]float64{{0, 0.02, 0.08, 0.90}, {0, 0.3, 0.7}, {0, 0.05, 0.15, 0.80}},
+		m:      [][]float64{{0, 0.85, 0.10, 0.05}, {0, 0.9, 0.1}, {0, 0.7, 0.2, 0.1}},
+		u:      [][]float64{{0, 0.02, 0.08, 0.90}, {0, 0.3, 0.7}, {0, 0.05, 0.15, 0.80}},
 	}
 	r := rand.New(rand.NewPCG(42, 1))
 	draw := func(p []float64) uint8 {
@@ -63,4 +63,3 @@ func TestEstimateRecoversKnownModel(t *testing.T) {
 		}
 	}
 }
-

@@ -27,7 +27,7 @@ type Stats struct {
 	CandidatePairs int     // pairs produced by blocking
 	Patterns       int     // distinct comparison vectors
 	EMIterations   int     // iterations until convergence (or the cap)
-	Lambda         float64 // estimated share of candidate pairs that match
+	Lambda         float64 // estimated probability that two random records match
 	AcceptedPairs  int     // pairs at or above the match threshold
 	ReviewPairs    int     // pairs sent to review
 	Decisions      int     // analyst decisions applied

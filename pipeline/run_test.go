@@ -205,6 +205,10 @@ func TestDemoEndToEnd(t *testing.T) {
 	defer tf.Close()
 	checkLinkage(t, db, tf)
 
+	checkFunderReport(t, filepath.Join(cfg.Paths.Reports, ReportFile))
+	checkExportCounts(t, db, cfg.Paths.Exports)
+	checkExportsHoldNoPersonalData(t, db, cfg.Paths.Exports)
+
 	// Runs table: one success with per-file counts that add up.
 	if got := queryInt(t, db, "SELECT count(*) FROM runs WHERE status='success' AND rows_read = rows_loaded + rows_quarantined + rows_skipped"); got != 1 {
 		t.Errorf("runs rows consistent = %d", got)

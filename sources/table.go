@@ -51,7 +51,7 @@ type SkippedRow struct {
 // Table is one table found in a sheet (or a CSV file): where its header is,
 // what its columns mean, and a stream of its data rows.
 type Table struct {
-	File      string
+	File      string // file name as given to Open
 	Sheet     string // "" for CSV
 	Kind      TableKind
 	HeaderRow int // 1-based; the lower row of a two-level header
@@ -350,8 +350,18 @@ func buildColumns(rows []scannedRow, hit headerHit, m matcher, merges func() ([]
 	var ranges []cellRange
 	if merges != nil && (grp != nil || hasInnerBlank(hdr)) {
 		var err error
-		if ranges, err = merges(); err != nil {
+		all, err := merges()
+		if err != nil {
 			return nil, err
+		}
+		top := hdrRow
+		if grp != nil {
+			top = grpRow
+		}
+		for _, c := range all { // keep those over the header rows
+			if c.r0 <= hdrRow && c.r1 >= top {
+				ranges = append(ranges, c)
+			}
 		}
 	}
 	valueAt := func(row, col int) string {

@@ -75,7 +75,7 @@ CREATE TABLE link_runs (
     records          BIGINT NOT NULL,
     candidate_pairs  BIGINT NOT NULL,
     em_iterations    INTEGER NOT NULL,
-    lambda_estimate  DOUBLE NOT NULL,    -- λ: probability that a candidate pair is a match
+    lambda_estimate  DOUBLE NOT NULL,    -- λ: probability that two random records match
     match_threshold  DOUBLE NOT NULL,
     review_threshold DOUBLE NOT NULL,
     accepted_pairs   BIGINT NOT NULL,
