@@ -3,6 +3,7 @@ package link
 import (
 	"bufio"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -49,7 +50,7 @@ func benchLink(b *testing.B, n int) {
 		runtime.GC()
 		b.StartTimer()
 		start := time.Now()
-		st, err := Link(ctx, w.DB, "bench", DefaultConfig(), nil)
+		st, err := Link(ctx, w.DB, "bench", DefaultConfig(), slog.New(slog.NewTextHandler(os.Stderr, nil)))
 		if err != nil {
 			b.Fatal(err)
 		}

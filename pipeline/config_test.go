@@ -76,3 +76,28 @@ func TestConfigUnknownKeyIsAnError(t *testing.T) {
 		t.Fatalf("want unknown-key error, got %v", err)
 	}
 }
+
+// FuzzParseConfig: no config text, however broken, panics the loader, and a
+// config that loads has every province's code, ISTAT code and sources.
+func FuzzParseConfig(f *testing.F) {
+	f.Add(string(ExampleConfig()))
+	f.Add("provinces:\n  - {code: CR, istat: \"019\", name: Cremona, sources: [{path: x/*}]}\n")
+	f.Add("paths: [1, 2]\n")
+	f.Add("provinces:\n  - code: CR\n    istat: 019\n    columns: {a: b}\n")
+	f.Add("schedule: {cron: '* * *', timezone: ''}\nlock_wait: forever\n")
+	f.Add("&a [*a]")
+	f.Fuzz(func(t *testing.T, src string) {
+		c, err := ParseConfig("/tmp/fuzz.yaml", []byte(src))
+		if err != nil {
+			return
+		}
+		if len(c.Provinces) == 0 {
+			t.Fatal("a config without provinces loaded")
+		}
+		for _, p := range c.Provinces {
+			if !reSigla.MatchString(p.Code) || !reISTAT.MatchString(p.ISTAT) || len(p.Sources) == 0 {
+				t.Fatalf("invalid province loaded: %+v", p)
+			}
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -48,7 +49,16 @@ type FileResult struct {
 // loadFile loads one fetched file into the building warehouse, replacing the
 // rows of the file previously loaded from the same slot, in one transaction:
 // on any error the previous rows stay as they were.
-func loadFile(ctx context.Context, db *sql.DB, runID string, f sources.Fetched, prov Province, log *slog.Logger) (res FileResult) {
+func loadFile(ctx context.Context, db *sql.DB, runID string, f sources.Fetched, prov Province, log *slog.Logger) FileResult {
+	return loadFileWith(ctx, db, runID, f, prov, log, sinks.Load)
+}
+
+// loader loads one Arrow record batch into a table on conn.
+type loader func(ctx context.Context, conn *sql.Conn, table string, rec arrow.RecordBatch) error
+
+// loadFileWith is loadFile with the enrolment batches loaded by load (the
+// benchmarks compare the loaders through it).
+func loadFileWith(ctx context.Context, db *sql.DB, runID string, f sources.Fetched, prov Province, log *slog.Logger, load loader) (res FileResult) {
 	res = FileResult{Province: prov.Code, Slot: f.Slot, Name: f.Name, SHA256: f.SHA256}
 	// Already loaded?
 	var prevSlotSHA sql.NullString
@@ -108,7 +118,7 @@ func loadFile(ctx context.Context, db *sql.DB, runID string, f sources.Fetched, 
 	}
 	defer sf.Close()
 
-	sink := newLoadSink(conn, runID, prov.Code, f.Name, f.SHA256)
+	sink := newLoadSink(conn, runID, prov.Code, f.Name, f.SHA256, load)
 	defer sink.release()
 	counts, err := readFile(ctx, sf, fileMeta{Province: prov.Code, Name: f.Name, SHA256: f.SHA256}, sink)
 	res.Counts, res.Sheets = counts, sink.sheets
@@ -143,6 +153,7 @@ var ErrAllRejected = errors.New("no loadable row")
 // loadSink streams enrolments into Arrow batches and the warehouse.
 type loadSink struct {
 	conn                       *sql.Conn
+	load                       loader
 	runID, province, file, sha string
 	batch                      *canon.Batch
 	sheets                     []string
@@ -150,8 +161,8 @@ type loadSink struct {
 	modules                    []*canon.Module
 }
 
-func newLoadSink(conn *sql.Conn, runID, province, file, sha string) *loadSink {
-	return &loadSink{conn: conn, runID: runID, province: province, file: file, sha: sha,
+func newLoadSink(conn *sql.Conn, runID, province, file, sha string, load loader) *loadSink {
+	return &loadSink{conn: conn, load: load, runID: runID, province: province, file: file, sha: sha,
 		batch: canon.NewBatch(memory.DefaultAllocator, runID)}
 }
 
@@ -176,7 +187,7 @@ func (s *loadSink) flushBatch(ctx context.Context) error {
 	}
 	rec := s.batch.NewRecord()
 	defer rec.Release()
-	return sinks.Load(ctx, s.conn, "enrolments", rec)
+	return s.load(ctx, s.conn, "enrolments", rec)
 }
 
 func (s *loadSink) module(m *canon.Module) error {

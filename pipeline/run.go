@@ -122,7 +122,6 @@ func Run(ctx context.Context, cfg *Config, opt Options) (res *Result) {
 	res.Err = run(ctx, cfg, opt, res, log)
 	if res.Err != nil {
 		res.Status = StatusFailed
-		res.Published = false
 	}
 	return res
 }
@@ -220,7 +219,8 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 	}
 
 	// Outputs, from the new warehouse, before it is published.
-	if _, err := sinks.Export(ctx, db, cfg.Paths.Exports, sinks.ExportOptions{RunID: res.RunID, Key: key, Now: res.Started}); err != nil {
+	manifest, err := sinks.Export(ctx, db, cfg.Paths.Exports, sinks.ExportOptions{RunID: res.RunID, Key: key, Now: res.Started, DeferLatest: true})
+	if err != nil {
 		return fmt.Errorf("writing exports: %w", err)
 	}
 	if err := writeReports(ctx, db, cfg, log); err != nil {
@@ -239,6 +239,10 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 	}
 	res.Published = true
 	log.Info("warehouse published", "path", cfg.Paths.Warehouse, "status", res.Status)
+	if err := sinks.PointLatest(cfg.Paths.Exports, manifest); err != nil {
+		// The warehouse is published; ORIM keeps reading the previous export.
+		return fmt.Errorf("run published, but the exports' latest.json was not updated: %w", err)
+	}
 	return nil
 }
 

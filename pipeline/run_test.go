@@ -360,8 +360,9 @@ func TestKilledDuringPublishLeavesPublishedIntact(t *testing.T) {
 	cfgPath := writeConfig(t, dir, srcs, "")
 	cfg := mustLoad(t, cfgPath)
 	ctx := context.Background()
-	if res := Run(ctx, cfg, Options{}); res.Status != StatusSuccess {
-		t.Fatalf("first run: %s", res.Summary())
+	first := Run(ctx, cfg, Options{})
+	if first.Status != StatusSuccess {
+		t.Fatalf("first run: %s", first.Summary())
 	}
 	before, err := os.ReadFile(cfg.Paths.Warehouse)
 	if err != nil {
@@ -390,6 +391,9 @@ func TestKilledDuringPublishLeavesPublishedIntact(t *testing.T) {
 	}
 	if string(before) != string(after) {
 		t.Fatal("the published warehouse changed under a killed run")
+	}
+	if got := latestRun(t, cfg.Paths.Exports); got != first.RunID {
+		t.Errorf("exports' latest.json points at %s, not at the published run %s", got, first.RunID)
 	}
 	w := openPublished(t, cfg)
 	if n := queryInt(t, w.DB, "SELECT count(*) FROM runs"); n != 1 {

@@ -45,6 +45,9 @@ type ExportOptions struct {
 	RunID string    // names the export directory; letters, digits, '.', '_', '-'
 	Key   []byte    // HMAC-SHA256 key of the person pseudonyms, at least MinKeyLen bytes; see LoadKey
 	Now   time.Time // creation time recorded in the manifest; its year fills rows without a year. Zero: time.Now()
+	// DeferLatest leaves latest.json alone: the caller points it with
+	// PointLatest once the run's warehouse is published.
+	DeferLatest bool
 }
 
 // Manifest describes one export directory; it is written as manifest.json.
@@ -58,6 +61,8 @@ type Manifest struct {
 	Files         []ManifestFile   `json:"files"`      // every file but manifest.json, by path
 
 	Dir string `json:"-"` // the published directory, dir/<run_id>
+
+	manifestSHA256 string // of manifest.json, for latest.json
 }
 
 // ManifestFile is one file of an export.
@@ -235,16 +240,26 @@ func Export(ctx context.Context, db *sql.DB, dir string, opt ExportOptions) (Man
 	}
 	published = true
 	m.Dir = final
-
 	sum := sha256.Sum256(mb)
-	lb, err := json.MarshalIndent(Latest{RunID: opt.RunID, Path: opt.RunID, Created: opt.Now, ManifestSHA256: hex.EncodeToString(sum[:])}, "", "  ")
+	m.manifestSHA256 = hex.EncodeToString(sum[:])
+	if opt.DeferLatest {
+		return m, nil
+	}
+	return m, PointLatest(dir, m)
+}
+
+// PointLatest points dir/latest.json at the export m (atomically). The
+// pipeline calls it only once the warehouse of the same run is published,
+// so that latest.json never names an export whose warehouse was not.
+func PointLatest(dir string, m Manifest) error {
+	lb, err := json.MarshalIndent(Latest{RunID: m.RunID, Path: m.RunID, Created: m.Created, ManifestSHA256: m.manifestSHA256}, "", "  ")
 	if err != nil {
-		return m, fmt.Errorf("encoding latest.json: %w", err)
+		return fmt.Errorf("encoding latest.json: %w", err)
 	}
 	if err := replaceFile(filepath.Join(dir, "latest.json"), append(lb, '\n'), 0o640); err != nil {
-		return m, fmt.Errorf("pointing latest.json at %s: %w", opt.RunID, err)
+		return fmt.Errorf("pointing latest.json at %s: %w", m.RunID, err)
 	}
-	return m, nil
+	return nil
 }
 
 // writeExportData fills the person keys, then writes each dataset as Parquet

@@ -1,0 +1,12 @@
+//go:build duckdb_arrow
+
+package pipeline
+
+import "github.com/lombardia-orim/correlare/sinks"
+
+func init() {
+	benchLoaders = append(benchLoaders, struct {
+		name string
+		load loader
+	}{"arrow-view", sinks.InsertRecord})
+}
