@@ -47,15 +47,25 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
+// flagError is a command-line parse error: kong exits with its ExitCode.
+type flagError struct{ error }
+
+func (e flagError) Unwrap() error { return e.error }
+func (flagError) ExitCode() int   { return exitUsage }
+
 func main() {
 	var c cli
-	k := kong.Parse(&c, kong.Name("correlare"),
+	parser := kong.Must(&c, kong.Name("correlare"),
 		kong.Description("Nightly pipeline of the CORRELARE enrolment lists for Lombardy's immigration observatory."),
 		kong.UsageOnError(), kong.Vars{"version": version})
+	k, err := parser.Parse(os.Args[1:])
+	if err != nil {
+		parser.FatalIfErrorf(flagError{err}) // usage, message, exit 2 (kong's own default is 80)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	k.BindTo(ctx, (*context.Context)(nil))
-	err := k.Run(&c.Log)
+	err = k.Run(&c.Log)
 	if err == nil {
 		return
 	}
