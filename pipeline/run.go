@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -456,7 +457,7 @@ func copyFile(src, dst string) error {
 // NewRunID names a run by its start time (UTC) plus a random suffix.
 func NewRunID(t time.Time) string {
 	var b [3]byte
-	randRead(b[:])
+	rand.Read(b[:])
 	return fmt.Sprintf("%s-%x", t.UTC().Format("20060102T150405Z"), b)
 }
 

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
-	"github.com/lombardia-orim/correlare/link"
 	"github.com/lombardia-orim/correlare/sinks"
 	queries "github.com/lombardia-orim/correlare/sql"
 )
@@ -157,8 +155,3 @@ func Report(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 	return writeReports(ctx, w.DB, cfg, log)
 }
-
-var (
-	_ = link.Link
-	_ = filepath.Join
-)

@@ -1,14 +1,6 @@
 package pipeline
 
-import (
-	"crypto/rand"
-	"net/url"
-	"sort"
-)
-
-func randRead(b []byte) { rand.Read(b) }
-
-func sortStrings(s []string) { sort.Strings(s) }
+import "net/url"
 
 // redactURL drops credentials and the query from a URL for logs and tables.
 func redactURL(raw string) string {
