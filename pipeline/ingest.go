@@ -21,6 +21,12 @@ import (
 	queries "github.com/lombardia-orim/correlare/sql"
 )
 
+// IngestVersion numbers the behaviour of the readers and normalisers. Bump
+// it when a change would read an existing file differently: the next run then
+// re-reads every current file (from the landing archive copy it just made)
+// instead of keeping the rows an older version produced.
+const IngestVersion = 1
+
 // batchRows is the Arrow record batch size used when loading enrolments.
 const batchRows = 8192
 
@@ -50,8 +56,8 @@ type FileResult struct {
 // loadFile loads one fetched file into the building warehouse, replacing the
 // rows of the file previously loaded from the same slot, in one transaction:
 // on any error the previous rows stay as they were.
-func loadFile(ctx context.Context, db *sql.DB, runID string, f sources.Fetched, prov Province, log *slog.Logger) FileResult {
-	return loadFileWith(ctx, db, runID, f, prov, log, sinks.Load)
+func loadFile(ctx context.Context, db *sql.DB, runID string, f sources.Fetched, prov Province, reload bool, log *slog.Logger) FileResult {
+	return loadFileWith(ctx, db, runID, f, prov, reload, log, sinks.Load)
 }
 
 // loader loads one Arrow record batch into a table on conn.
@@ -59,15 +65,16 @@ type loader func(ctx context.Context, conn *sql.Conn, table string, rec arrow.Re
 
 // loadFileWith is loadFile with the enrolment batches loaded by load (the
 // benchmarks compare the loaders through it).
-func loadFileWith(ctx context.Context, db *sql.DB, runID string, f sources.Fetched, prov Province, log *slog.Logger, load loader) (res FileResult) {
+func loadFileWith(ctx context.Context, db *sql.DB, runID string, f sources.Fetched, prov Province, reload bool, log *slog.Logger, load loader) (res FileResult) {
 	res = FileResult{Province: prov.Code, Slot: f.Slot, Name: f.Name, SHA256: f.SHA256}
 	// Already loaded?
 	var prevSlotSHA sql.NullString
-	if err := db.QueryRowContext(ctx, queries.Query("source_file_get"), prov.Code, f.Slot).Scan(&prevSlotSHA); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	var prevVersion int
+	if err := db.QueryRowContext(ctx, queries.Query("source_file_get"), prov.Code, f.Slot).Scan(&prevSlotSHA, &prevVersion); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		res.Status, res.Err = FileFailed, fmt.Errorf("reading source_files: %w", err)
 		return res
 	}
-	if prevSlotSHA.Valid && prevSlotSHA.String == f.SHA256 {
+	if prevSlotSHA.Valid && prevSlotSHA.String == f.SHA256 && prevVersion == IngestVersion && !reload {
 		res.Status = FileUnchanged
 		return res
 	}
@@ -133,7 +140,7 @@ func loadFileWith(ctx context.Context, db *sql.DB, runID string, f sources.Fetch
 		res.Status, res.Err = FileFailed, err
 		return res
 	}
-	if _, err := conn.ExecContext(ctx, queries.Query("source_file_put"), prov.Code, f.Slot, f.Name, f.SHA256, f.LandedPath, runID, time.Now().UTC()); err != nil {
+	if _, err := conn.ExecContext(ctx, queries.Query("source_file_put"), prov.Code, f.Slot, f.Name, f.SHA256, f.LandedPath, runID, time.Now().UTC(), IngestVersion); err != nil {
 		res.Status, res.Err = FileFailed, fmt.Errorf("recording source file: %w", err)
 		return res
 	}

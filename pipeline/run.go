@@ -39,6 +39,10 @@ type Options struct {
 	Progress io.Writer // a terminal to draw a progress bar on; nil under cron
 	Version  string
 	Now      func() time.Time
+	// Reload re-reads every current file even when its bytes were already
+	// loaded (`correlare run --reload`), e.g. after changing a province's
+	// column mappings.
+	Reload bool
 	// BeforePublish, when set, is called just before the new warehouse is
 	// renamed into place (tests use it to kill a run at that moment).
 	BeforePublish func()
@@ -186,7 +190,7 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 		if bar != nil {
 			bar.Describe(p.Code)
 		}
-		files, stale := ingestProvince(ctx, db, land, res.RunID, p, fopt, log.With("province", p.Code))
+		files, stale := ingestProvince(ctx, db, land, res.RunID, p, fopt, opt.Reload, log.With("province", p.Code))
 		res.Files = append(res.Files, files...)
 		if stale {
 			res.Stale = append(res.Stale, p.Code)
@@ -271,7 +275,7 @@ const ReportFile = "rapporto_correlare.xlsx"
 // ingestProvince fetches and loads one province's sources. It reports
 // whether the province is stale (a source or file failed: its previous
 // data is kept).
-func ingestProvince(ctx context.Context, db *sql.DB, land *sources.Landing, runID string, p Province, fopt sources.FetchOptions, log *slog.Logger) ([]FileResult, bool) {
+func ingestProvince(ctx context.Context, db *sql.DB, land *sources.Landing, runID string, p Province, fopt sources.FetchOptions, reload bool, log *slog.Logger) ([]FileResult, bool) {
 	var out []FileResult
 	stale := false
 	seen := map[string]bool{}
@@ -289,7 +293,7 @@ func ingestProvince(ctx context.Context, db *sql.DB, land *sources.Landing, runI
 		}
 		for _, f := range fetched {
 			seen[f.Slot] = true
-			r := loadFile(ctx, db, runID, f, p, log.With("file", f.Name))
+			r := loadFile(ctx, db, runID, f, p, reload, log.With("file", f.Name))
 			r.Source = label
 			if r.Status == FileFailed {
 				stale = true

@@ -1,2 +1,2 @@
--- The sha256 of the file currently loaded from a source slot.
-SELECT source_sha256 FROM source_files WHERE province_code = ? AND slot = ?;
+-- The file currently loaded from a source slot, and the ingest version that loaded it.
+SELECT source_sha256, coalesce(ingest_version, 0) FROM source_files WHERE province_code = ? AND slot = ?;

@@ -43,6 +43,7 @@ func (c *initCmd) Run() error {
 
 type runCmd struct {
 	configFlag
+	Reload bool `help:"Re-read every current file even if its bytes were already loaded (after changing column mappings)."`
 }
 
 func (c *runCmd) Run(ctx context.Context, lf *logFlags) error {
@@ -50,7 +51,7 @@ func (c *runCmd) Run(ctx context.Context, lf *logFlags) error {
 	if err != nil {
 		return err
 	}
-	res := pipeline.Run(ctx, cfg, pipeline.Options{Logger: lf.logger(), Progress: lf.progress(), Version: version})
+	res := pipeline.Run(ctx, cfg, pipeline.Options{Logger: lf.logger(), Progress: lf.progress(), Version: version, Reload: c.Reload})
 	fmt.Println(res.Summary())
 	return runExit(res)
 }
