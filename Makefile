@@ -9,7 +9,7 @@ DEMO_KEY := correlare-demo-key-not-a-secret-0123456789
 
 export CGO_ENABLED=1
 
-.PHONY: all build test demo demo-data bench fuzz lint clean
+.PHONY: all build test demo demo-data bench fuzz lint clean report-png
 
 all: lint test build
 
@@ -54,3 +54,10 @@ lint:
 
 clean:
 	rm -rf bin var/demo
+
+# Render the Cremona sheet of the demo's funder report to docs/report_cremona.png (the README's
+# picture). Needs LibreOffice and poppler: apt-get install libreoffice-calc-nogui poppler-utils.
+report-png: demo
+	@tmp=$$(mktemp -d) && soffice --headless --convert-to pdf --outdir $$tmp var/demo/reports/rapporto_correlare.xlsx >/dev/null && \
+	  n=$$(unzip -p var/demo/reports/rapporto_correlare.xlsx xl/workbook.xml | grep -o 'name="[^"]*"' | grep -n 'name="Cremona"' | cut -d: -f1) && \
+	  pdftoppm -png -r 130 -f $$n -l $$n -x 85 -y 115 -W 1300 -H 430 -singlefile $$tmp/rapporto_correlare.pdf docs/report_cremona && rm -rf $$tmp

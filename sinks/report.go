@@ -350,6 +350,15 @@ func writeReportSheet(f *excelize.File, st reportStyles, sheet string, fig Figur
 			return err
 		}
 	}
+	// Printed, each sheet fits one landscape A4 page, as the slides did.
+	landscape, one, a4 := "landscape", 1, 9
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, Size: &a4, FitToWidth: &one, FitToHeight: &one}); err != nil {
+		return fmt.Errorf("setting page layout of %s: %w", sheet, err)
+	}
+	fit := true
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return fmt.Errorf("setting page layout of %s: %w", sheet, err)
+	}
 	return nil
 }
 
