@@ -74,7 +74,11 @@ func (s *validateSink) table(t *sources.Table) error {
 	if t.Kind == sources.Modules {
 		kind = "moduli"
 	}
-	s.v.Tables = append(s.v.Tables, fmt.Sprintf("%s (intestazione alla riga %d, %s)", t.Sheet, t.HeaderRow, kind))
+	where := t.Sheet
+	if where == "" {
+		where = "CSV"
+	}
+	s.v.Tables = append(s.v.Tables, fmt.Sprintf("%s (intestazione alla riga %d, %s)", where, t.HeaderRow, kind))
 	return nil
 }
 
