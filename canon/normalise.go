@@ -157,6 +157,18 @@ func gather(rc *RowContext, row RawRow, cells *rowCells) map[string]string {
 // isPlaceholder reports a cell typed to say "nothing here": only dashes,
 // dots, slashes, underscores or asterisks, or "n.d."/"n/a".
 func isPlaceholder(v string) bool {
+	// Fast path: an ASCII letter or digit first (after spaces), other than
+	// the n of "n.d."/"n/a", cannot open a placeholder.
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			continue
+		}
+		if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') && c != 'n' && c != 'N' {
+			return false
+		}
+		break
+	}
 	v = CleanText(v)
 	if v == "" {
 		return false

@@ -16,8 +16,8 @@ import (
 // record's columns must be the table's columns, in order.
 //
 // It is the loader used without the duckdb_arrow build tag; with the tag,
-// [InsertRecord] loads through an Arrow view, which measured faster (see
-// BenchmarkLoad and the README).
+// [InsertRecord] loads through an Arrow view, which measured faster
+// (BenchmarkIngest200k/load-only in package pipeline; pipeline/BENCH.md).
 func AppendRecord(ctx context.Context, conn *sql.Conn, table string, rec arrow.RecordBatch) error {
 	return conn.Raw(func(dc any) error {
 		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", table)
