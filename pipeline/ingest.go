@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -65,7 +66,18 @@ type loader func(ctx context.Context, conn *sql.Conn, table string, rec arrow.Re
 
 // loadFileWith is loadFile with the enrolment batches loaded by load (the
 // benchmarks compare the loaders through it).
+//
+// A panic while reading or loading one file (a reader bug met by a strange
+// workbook) fails that file only: its transaction is rolled back and the
+// other files and provinces go on.
 func loadFileWith(ctx context.Context, db *sql.DB, runID string, f sources.Fetched, prov Province, reload bool, log *slog.Logger, load loader) (res FileResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("panic while loading a file", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			res = FileResult{Province: prov.Code, Slot: f.Slot, Name: f.Name, SHA256: f.SHA256, Status: FileFailed,
+				Err: &sources.Error{File: f.Name, Err: fmt.Errorf("internal error while reading (reported in the log): %v", p)}}
+		}
+	}()
 	res = FileResult{Province: prov.Code, Slot: f.Slot, Name: f.Name, SHA256: f.SHA256}
 	// Already loaded?
 	var prevSlotSHA sql.NullString
