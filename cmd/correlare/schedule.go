@@ -32,6 +32,16 @@ func (c *scheduleCmd) Run(ctx context.Context, lf *logFlags) error {
 		return usageErr("schedule: %v", err)
 	}
 	metrics := schedule.NewMetrics()
+	// After a restart /metrics shows the last run until the next one.
+	if hist, err := pipeline.ReadHistory(cfg); err == nil && len(hist) > 0 {
+		h := hist[len(hist)-1]
+		stale := map[string]bool{}
+		for _, p := range h.Stale {
+			stale[p] = true
+		}
+		metrics.Observe(schedule.RunResult{RunID: h.RunID, Status: schedule.Status(h.Status), Start: h.Started,
+			Duration: h.Finished.Sub(h.Started), Stale: stale})
+	}
 	if c.HTTP != "" {
 		ln, err := net.Listen("tcp", c.HTTP)
 		if err != nil {

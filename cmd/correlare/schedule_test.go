@@ -319,6 +319,28 @@ func TestSchedule(t *testing.T) {
 			t.Errorf("LO: %d enrolments, the runs loaded %d rows", n, loaded)
 		}
 	})
+
+	// After a restart, /healthz reports the last run of the history before
+	// any new run finishes (the lock is held again meanwhile).
+	t.Run("restart", func(t *testing.T) {
+		final := history(t, cfg)
+		lk, err := runlock.Acquire(ctx, lockPath, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := startSchedule(t, ws)
+		waitFor(t, 30*time.Second, "/healthz after a restart", func() bool {
+			code, body, err := d.get("/healthz")
+			return err == nil && code == http.StatusOK && strings.Contains(body, final[len(final)-1].RunID)
+		})
+		lk.Release()
+		if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if code := d.exited(t, grace+30*time.Second); code != exitOK {
+			t.Fatalf("schedule exited %d after SIGTERM", code)
+		}
+	})
 }
 
 // TestScheduleGraceOver: a SIGTERM while a run cannot finish (it waits for
