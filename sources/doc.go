@@ -1,8 +1,10 @@
 // Package sources reads the enrolment lists the provinces send and, in
 // fetch.go and landing.go, fetches and archives them.
 //
-// The readers take a workbook (.xlsx/.xlsm, read as a stream with excelize)
-// or a CSV file (delimiter and encoding detected) and find the tables in it:
+// The readers take a workbook (.xlsx/.xlsm, opened with excelize; each
+// worksheet streamed by a fast scanner (sheetxml.go) that yields exactly
+// excelize's raw rows, handing over to excelize's own row reader on any
+// construct it does not handle) or a CSV file (delimiter and encoding detected) and find the tables in it:
 // [Open] recognises the format by content, [File.NextTable] walks the sheets
 // and finds each sheet's header row among the first rows (titles, logos and
 // blank rows above it are ignored; two-level merged headers are joined), and

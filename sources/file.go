@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
@@ -77,6 +78,7 @@ type File struct {
 
 	// Workbook (xf != nil) or CSV (csvText).
 	xf        *excelize.File
+	zr        *zip.Reader // the workbook's zip directory, for the fast worksheet reader
 	sheets    []string
 	nextSheet int
 	date1904  bool

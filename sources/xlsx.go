@@ -3,6 +3,7 @@ package sources
 import (
 	"archive/zip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -67,6 +68,7 @@ func (f *File) openWorkbook(ctx context.Context, r io.ReaderAt, size int64) (err
 		return fmt.Errorf("%w: opening workbook: %w", ErrCorrupt, err)
 	}
 	f.xf = xf
+	f.zr = zr
 	props, err := xf.GetWorkbookProps()
 	if err != nil {
 		return fmt.Errorf("%w: reading workbook properties: %w", ErrCorrupt, err)
@@ -96,25 +98,85 @@ func recoverCorrupt(err *error) {
 	}
 }
 
-// sheetRows starts streaming one worksheet.
+// sheetRows starts streaming one worksheet: with the fast reader
+// (sheetxml.go) when it can read the sheet, otherwise with excelize.
 func (f *File) sheetRows(sheet string) (src rowSource, err error) {
-	defer recoverCorrupt(&err)
-	rows, err := f.xf.Rows(sheet)
-	if err != nil {
-		return nil, fmt.Errorf("%w: opening sheet: %w", ErrCorrupt, err)
+	x := &xlsxRows{f: f, sheet: sheet, raw: excelize.Options{RawCellValue: true}}
+	if zr := f.zr; zr != nil {
+		if fast, err := openSheetXML(f.xf, zr, sheet, min(f.opt.MaxUnzipBytes, xlsxXMLInMemory)); err == nil {
+			x.fast = fast
+			return x, nil
+		}
 	}
-	return &xlsxRows{rows: rows, raw: excelize.Options{RawCellValue: true}}, nil
+	if err := x.openExcelize(); err != nil {
+		return nil, err
+	}
+	return x, nil
 }
 
 // xlsxRows streams a worksheet's rows; every row number comes out, gaps
-// in the XML as empty rows.
+// in the XML as empty rows. It reads with the fast reader while it can and
+// hands over to excelize's Rows, at the same row, when the fast reader meets
+// a construct it leaves to excelize.
 type xlsxRows struct {
-	rows *excelize.Rows
-	raw  excelize.Options
-	n    int
+	f     *File
+	sheet string
+	fast  *sheetXML
+	rows  *excelize.Rows
+	raw   excelize.Options
+	n     int
+}
+
+func (x *xlsxRows) openExcelize() (err error) {
+	defer recoverCorrupt(&err)
+	rows, err := x.f.xf.Rows(x.sheet)
+	if err != nil {
+		return fmt.Errorf("%w: opening sheet: %w", ErrCorrupt, err)
+	}
+	x.rows = rows
+	return nil
 }
 
 func (x *xlsxRows) next() (n int, cells []string, err error) {
+	if x.fast != nil {
+		cells, err := x.fast.next()
+		switch {
+		case err == nil:
+			x.n++
+			return x.n, cells, nil
+		case err == io.EOF:
+			return 0, nil, io.EOF
+		case !errors.Is(err, errUnsupported):
+			return x.n + 1, nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		if err := x.fallBack(); err != nil {
+			return x.n + 1, nil, err
+		}
+	}
+	return x.nextExcelize()
+}
+
+// fallBack closes the fast reader and opens excelize's Rows on the same
+// sheet, reading past the rows already returned.
+func (x *xlsxRows) fallBack() (err error) {
+	_ = x.fast.close()
+	x.fast = nil
+	if err := x.openExcelize(); err != nil {
+		return err
+	}
+	defer recoverCorrupt(&err)
+	for i := 0; i < x.n; i++ {
+		if !x.rows.Next() {
+			return fmt.Errorf("%w: worksheet ended early on a second reading", ErrCorrupt)
+		}
+		if _, err := x.rows.Columns(x.raw); err != nil {
+			return fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+	}
+	return nil
+}
+
+func (x *xlsxRows) nextExcelize() (n int, cells []string, err error) {
 	defer recoverCorrupt(&err)
 	if !x.rows.Next() {
 		if err := x.rows.Error(); err != nil {
@@ -131,6 +193,9 @@ func (x *xlsxRows) next() (n int, cells []string, err error) {
 }
 
 func (x *xlsxRows) close() error {
+	if x.fast != nil {
+		return x.fast.close()
+	}
 	if err := x.rows.Close(); err != nil && err != x.rows.Error() {
 		return err
 	}

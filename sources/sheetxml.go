@@ -1,0 +1,1245 @@
+package sources
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// This file is a byte-level reader of one worksheet's sheetData, streamed
+// straight from the zip entry. It yields the rows excelize's
+// Rows/Columns(RawCellValue) would, about twice as fast. It reads only the
+// subset of XML that spreadsheet writers emit; on anything else (comments,
+// DOCTYPE, unexpected elements in a row or a cell, malformed XML, non-UTF-8
+// encodings) it stops with errUnsupported and the caller falls back to
+// excelize, which then decides. Being stricter than encoding/xml is what
+// keeps the two in step: every row this reader returns has been read through
+// the start of the next row, as far as excelize reads before returning it.
+
+// errUnsupported reports a construct the fast reader leaves to excelize.
+var errUnsupported = errors.New("worksheet XML construct left to excelize")
+
+// unsupported wraps errUnsupported with a byte offset and a reason.
+func (s *xmlScanner) unsupported(why string) error {
+	return fmt.Errorf("%w: %s at byte %d", errUnsupported, why, s.off+int64(s.pos))
+}
+
+// excelize's limits and relationship type.
+const (
+	sheetMaxRows        = excelize.TotalRows
+	sheetMaxCols        = excelize.MaxColumns
+	relTypeOfficeDoc    = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+	relNamespace        = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+	scanBufSize         = 64 << 10
+	maxSheetDepth       = 64
+	sharedStringsFolded = "xl/sharedstrings.xml"
+)
+
+// zipPart returns the last zip entry named name, with backslashes read as
+// slashes (excelize keeps the last of duplicate names).
+func zipPart(zr *zip.Reader, name string) *zip.File {
+	var out *zip.File
+	for _, zf := range zr.File {
+		if strings.ReplaceAll(zf.Name, "\\", "/") == name {
+			out = zf
+		}
+	}
+	return out
+}
+
+// readSmallPart reads a whole (small) part: workbook.xml and its rels.
+func readSmallPart(zr *zip.Reader, name string, limit int64) ([]byte, error) {
+	zf := zipPart(zr, name)
+	if zf == nil {
+		return nil, fmt.Errorf("%w: no part %s", errUnsupported, name)
+	}
+	if zf.UncompressedSize64 > uint64(limit) {
+		return nil, fmt.Errorf("%w: part %s too large", errUnsupported, name)
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%w: opening %s: %w", errUnsupported, name, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading %s: %w", errUnsupported, name, err)
+	}
+	return b, nil
+}
+
+type xmlRels struct {
+	Rels []struct {
+		ID     string `xml:"Id,attr"`
+		Type   string `xml:"Type,attr"`
+		Target string `xml:"Target,attr"`
+	} `xml:"Relationship"`
+}
+
+type xmlWorkbookSheets struct {
+	Sheets struct {
+		Sheet []struct {
+			Name string `xml:"name,attr"`
+			ID   string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+		} `xml:"sheet"`
+	} `xml:"sheets"`
+}
+
+// sheetPartPath finds the zip entry of a worksheet the way excelize does:
+// the workbook part from _rels/.rels, the sheet's r:id in the workbook, its
+// target in the workbook's rels. Anything ambiguous is errUnsupported.
+func sheetPartPath(zr *zip.Reader, sheet string, limit int64) (string, error) {
+	var root xmlRels
+	b, err := readSmallPart(zr, "_rels/.rels", limit)
+	if err != nil {
+		return "", err
+	}
+	if err := xml.Unmarshal(b, &root); err != nil {
+		return "", fmt.Errorf("%w: parsing _rels/.rels: %w", errUnsupported, err)
+	}
+	wbPath := ""
+	for _, r := range root.Rels {
+		if r.Type == relTypeOfficeDoc {
+			wbPath = strings.TrimPrefix(r.Target, "/")
+			break
+		}
+	}
+	if wbPath == "" {
+		return "", fmt.Errorf("%w: no officeDocument relationship", errUnsupported)
+	}
+	relsPath := "_rels/" + filepath.Base(wbPath) + ".rels"
+	if dir := filepath.Dir(wbPath); dir != "." {
+		relsPath = strings.TrimPrefix(dir+"/_rels/"+filepath.Base(wbPath)+".rels", "/")
+	}
+	var wb xmlWorkbookSheets
+	if b, err = readSmallPart(zr, wbPath, limit); err != nil {
+		return "", err
+	}
+	if err := xml.Unmarshal(b, &wb); err != nil {
+		return "", fmt.Errorf("%w: parsing %s: %w", errUnsupported, wbPath, err)
+	}
+	var rels xmlRels
+	if b, err = readSmallPart(zr, relsPath, limit); err != nil {
+		return "", err
+	}
+	if err := xml.Unmarshal(b, &rels); err != nil {
+		return "", fmt.Errorf("%w: parsing %s: %w", errUnsupported, relsPath, err)
+	}
+	id, found := "", 0
+	for _, s := range wb.Sheets.Sheet {
+		if strings.EqualFold(s.Name, sheet) {
+			id = s.ID
+			found++
+		}
+	}
+	if found != 1 || id == "" {
+		return "", fmt.Errorf("%w: sheet not found once in the workbook", errUnsupported)
+	}
+	target, found := "", 0
+	for _, r := range rels.Rels {
+		if r.ID == id {
+			target = r.Target
+			found++
+		}
+	}
+	if found != 1 {
+		return "", fmt.Errorf("%w: sheet relationship not found once", errUnsupported)
+	}
+	// excelize's getWorksheetPath.
+	p := filepath.ToSlash(strings.TrimPrefix(strings.ReplaceAll(filepath.Clean(filepath.Dir(wbPath)+"/"+target), "\\", "/"), "/"))
+	if strings.HasPrefix(target, "/") {
+		p = filepath.ToSlash(strings.TrimPrefix(strings.ReplaceAll(filepath.Clean(target), "\\", "/"), "/"))
+	}
+	return p, nil
+}
+
+// sharedStrings gives the workbook's shared strings as excelize decoded
+// them (excelize.File.SharedStrings), converted to Go strings once each.
+type sharedStrings struct {
+	si    func(i int) string
+	n     int
+	cache []string
+	done  []bool
+}
+
+func (ss *sharedStrings) get(i int) (string, bool) {
+	if i < 0 || i >= ss.n {
+		return "", false
+	}
+	if !ss.done[i] {
+		ss.cache[i], ss.done[i] = ss.si(i), true
+	}
+	return ss.cache[i], true
+}
+
+// loadSharedStrings makes excelize read xl/sharedStrings.xml (as its own
+// Rows.Columns does on first use) and wraps the result. A table excelize
+// would keep in a temporary file (over xmlLimit) is errUnsupported: excelize
+// reads those items differently.
+func loadSharedStrings(xf *excelize.File, zr *zip.Reader, sheet string, xmlLimit int64) (*sharedStrings, error) {
+	for _, zf := range zr.File {
+		if strings.ToLower(strings.ReplaceAll(zf.Name, "\\", "/")) == sharedStringsFolded && int64(zf.UncompressedSize64) > xmlLimit {
+			return nil, fmt.Errorf("%w: shared strings over the in-memory limit", errUnsupported)
+		}
+	}
+	if xf.SharedStrings == nil {
+		rows, err := xf.Rows(sheet)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", errUnsupported, err)
+		}
+		_, _ = rows.Columns() // loads the shared strings first; a row error is not ours
+		_ = rows.Close()
+		if xf.SharedStrings == nil {
+			return nil, fmt.Errorf("%w: shared strings not loaded", errUnsupported)
+		}
+	}
+	sst := xf.SharedStrings
+	n := len(sst.SI)
+	return &sharedStrings{
+		si:    func(i int) string { return sst.SI[i].String() },
+		n:     n,
+		cache: make([]string, n),
+		done:  make([]bool, n),
+	}, nil
+}
+
+// inlineDecoder decodes a rich <is> element with excelize's own string-item
+// type (found by reflection on File.SharedStrings), so that runs, phonetic
+// runs and escapes come out exactly as excelize gives them.
+type inlineDecoder struct{ typ reflect.Type }
+
+func newInlineDecoder(xf *excelize.File) (inlineDecoder, error) {
+	t := reflect.TypeOf(xf.SharedStrings)
+	if t == nil {
+		return inlineDecoder{}, fmt.Errorf("%w: no shared string type", errUnsupported)
+	}
+	f, ok := t.Elem().FieldByName("SI")
+	if !ok || f.Type.Kind() != reflect.Slice {
+		return inlineDecoder{}, fmt.Errorf("%w: unexpected shared string type", errUnsupported)
+	}
+	typ := f.Type.Elem()
+	if _, ok := reflect.New(typ).Interface().(fmt.Stringer); !ok {
+		return inlineDecoder{}, fmt.Errorf("%w: string item without String", errUnsupported)
+	}
+	return inlineDecoder{typ: typ}, nil
+}
+
+func (d inlineDecoder) decode(raw []byte) (string, error) {
+	v := reflect.New(d.typ)
+	if err := xml.Unmarshal(raw, v.Interface()); err != nil {
+		return "", fmt.Errorf("%w: inline string: %w", errUnsupported, err)
+	}
+	return v.Interface().(fmt.Stringer).String(), nil
+}
+
+// xmlScanner is a strict, minimal XML tokenizer over a byte stream.
+type xmlScanner struct {
+	r        io.Reader
+	buf      []byte
+	pos, end int
+	rerr     error
+	off      int64 // stream offset of buf[0]
+
+	capOn    bool // capturing raw bytes into capBuf
+	capStart int
+	capBuf   []byte
+
+	name  []byte // last name read (tag or attribute)
+	tag   []byte // last tag's name
+	abuf  []byte // attribute arena
+	attrs []xmlAttr
+}
+
+// xmlAttr is an attribute: local name and decoded value, as offsets in abuf.
+type xmlAttr struct{ ls, le, vs, ve int }
+
+func (s *xmlScanner) local(a xmlAttr) []byte { return s.abuf[a.ls:a.le] }
+func (s *xmlScanner) value(a xmlAttr) []byte { return s.abuf[a.vs:a.ve] }
+
+// more reads until at least n bytes are buffered past pos, or the stream ends.
+func (s *xmlScanner) more(n int) bool {
+	for s.end-s.pos < n {
+		if s.rerr != nil {
+			return false
+		}
+		if s.capOn {
+			s.capBuf = append(s.capBuf, s.buf[s.capStart:s.pos]...)
+			s.capStart = 0
+		}
+		copy(s.buf, s.buf[s.pos:s.end])
+		s.end -= s.pos
+		s.off += int64(s.pos)
+		s.pos = 0
+		k, err := s.r.Read(s.buf[s.end:])
+		s.end += k
+		if err != nil {
+			s.rerr = err
+		}
+	}
+	return true
+}
+
+func (s *xmlScanner) getc() (byte, bool) {
+	if s.pos >= s.end && !s.more(1) {
+		return 0, false
+	}
+	b := s.buf[s.pos]
+	s.pos++
+	return b, true
+}
+
+func (s *xmlScanner) peekc() (byte, bool) {
+	if s.pos >= s.end && !s.more(1) {
+		return 0, false
+	}
+	return s.buf[s.pos], true
+}
+
+func (s *xmlScanner) eofErr() error {
+	if s.rerr != nil && s.rerr != io.EOF {
+		return fmt.Errorf("%w: reading worksheet: %w", errUnsupported, s.rerr)
+	}
+	return s.unsupported("unexpected end of worksheet")
+}
+
+func (s *xmlScanner) space() {
+	for {
+		b, ok := s.peekc()
+		if !ok || (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+			return
+		}
+		s.pos++
+	}
+}
+
+// readName reads an ASCII XML name into s.name and returns the offset of its
+// local part. Names with more than one colon, or an empty prefix or local
+// part, are errUnsupported.
+func (s *xmlScanner) readName() (int, error) {
+	s.name = s.name[:0]
+	colon := -1
+	for {
+		b, ok := s.peekc()
+		if !ok {
+			return 0, s.eofErr()
+		}
+		isAlpha := b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '_'
+		switch {
+		case isAlpha:
+		case len(s.name) > 0 && (b >= '0' && b <= '9' || b == '-' || b == '.'):
+		case b == ':' && colon < 0 && len(s.name) > 0:
+			colon = len(s.name)
+		case b >= 0x80 || b == ':':
+			return 0, s.unsupported("unusual name")
+		default:
+			if len(s.name) == 0 || colon == len(s.name)-1 {
+				return 0, s.unsupported("bad name")
+			}
+			return colon + 1, nil
+		}
+		s.name = append(s.name, b)
+		s.pos++
+	}
+}
+
+// readAttrs reads a start tag's attributes up to '>' or '/>'.
+func (s *xmlScanner) readAttrs() (selfClose bool, err error) {
+	s.abuf, s.attrs = s.abuf[:0], s.attrs[:0]
+	for {
+		s.space()
+		b, ok := s.getc()
+		if !ok {
+			return false, s.eofErr()
+		}
+		if b == '/' {
+			if b, ok = s.getc(); !ok || b != '>' {
+				return false, s.unsupported("bad empty-element tag")
+			}
+			return true, nil
+		}
+		if b == '>' {
+			return false, nil
+		}
+		s.pos--
+		lo, err := s.readName()
+		if err != nil {
+			return false, err
+		}
+		var a xmlAttr
+		a.ls = len(s.abuf)
+		s.abuf = append(s.abuf, s.name[lo:]...)
+		a.le = len(s.abuf)
+		s.space()
+		if b, ok = s.getc(); !ok || b != '=' {
+			return false, s.unsupported("attribute without value")
+		}
+		s.space()
+		q, ok := s.getc()
+		if !ok || (q != '"' && q != '\'') {
+			return false, s.unsupported("unquoted attribute")
+		}
+		a.vs = len(s.abuf)
+		if s.abuf, err = s.text(s.abuf, q); err != nil {
+			return false, err
+		}
+		a.ve = len(s.abuf)
+		s.attrs = append(s.attrs, a)
+	}
+}
+
+// text appends decoded character data to dst up to the closing quote q
+// (consumed) or, with q == 0, up to the next '<' (not consumed), decoding
+// the five entities and character references, normalising line ends and
+// checking characters as encoding/xml does.
+func (s *xmlScanner) text(dst []byte, q byte) ([]byte, error) {
+	for {
+		if s.pos >= s.end && !s.more(1) {
+			if q != 0 {
+				return dst, s.eofErr()
+			}
+			return dst, nil
+		}
+		i := s.pos
+		for i < s.end {
+			c := s.buf[i]
+			if c < 0x20 || c >= 0x80 || c == '<' || c == '&' || c == q || c == ']' && q == 0 {
+				break
+			}
+			i++
+		}
+		dst = append(dst, s.buf[s.pos:i]...)
+		s.pos = i
+		if i == s.end {
+			continue
+		}
+		c := s.buf[i]
+		switch {
+		case c == q && q != 0:
+			s.pos++
+			return dst, nil
+		case c == '<':
+			if q != 0 {
+				return dst, s.unsupported("'<' in attribute")
+			}
+			return dst, nil
+		case c == '&':
+			s.pos++
+			var err error
+			if dst, err = s.entity(dst); err != nil {
+				return dst, err
+			}
+		case c == '\r':
+			s.pos++
+			dst = append(dst, '\n')
+			if b, ok := s.peekc(); ok && b == '\n' {
+				s.pos++
+			}
+		case c == ']':
+			if s.more(3) && s.buf[s.pos+1] == ']' && s.buf[s.pos+2] == '>' {
+				return dst, s.unsupported("]]> in text")
+			}
+			s.pos++
+			dst = append(dst, c)
+		case c == '\n' || c == '\t':
+			s.pos++
+			dst = append(dst, c)
+		case c < 0x20:
+			return dst, s.unsupported("control character")
+		default:
+			var err error
+			if dst, err = s.utf8Char(dst); err != nil {
+				return dst, err
+			}
+		}
+	}
+}
+
+// utf8Char appends one multi-byte character after checking it.
+func (s *xmlScanner) utf8Char(dst []byte) ([]byte, error) {
+	s.more(utf8.UTFMax)
+	r, size := utf8.DecodeRune(s.buf[s.pos:s.end])
+	if r == utf8.RuneError && size <= 1 || !xmlChar(r) {
+		return dst, s.unsupported("invalid character")
+	}
+	dst = append(dst, s.buf[s.pos:s.pos+size]...)
+	s.pos += size
+	return dst, nil
+}
+
+// xmlChar is encoding/xml's isInCharacterRange for non-ASCII runes.
+func xmlChar(r rune) bool {
+	return r >= 0x80 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
+}
+
+// entity decodes an entity or character reference after '&'.
+func (s *xmlScanner) entity(dst []byte) ([]byte, error) {
+	var nb [12]byte
+	n := 0
+	for {
+		b, ok := s.getc()
+		if !ok {
+			return dst, s.eofErr()
+		}
+		if b == ';' {
+			break
+		}
+		if n == len(nb) {
+			return dst, s.unsupported("entity")
+		}
+		nb[n] = b
+		n++
+	}
+	name := nb[:n]
+	switch string(name) {
+	case "lt":
+		return append(dst, '<'), nil
+	case "gt":
+		return append(dst, '>'), nil
+	case "amp":
+		return append(dst, '&'), nil
+	case "apos":
+		return append(dst, '\''), nil
+	case "quot":
+		return append(dst, '"'), nil
+	}
+	if len(name) < 2 || name[0] != '#' {
+		return dst, s.unsupported("entity")
+	}
+	digits, base := name[1:], 10
+	if digits[0] == 'x' {
+		digits, base = digits[1:], 16
+	}
+	for _, c := range digits {
+		if !(c >= '0' && c <= '9' || base == 16 && (c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')) {
+			return dst, s.unsupported("character reference")
+		}
+	}
+	v, err := strconv.ParseUint(string(digits), base, 64)
+	if err != nil || v > unicode.MaxRune {
+		return dst, s.unsupported("character reference")
+	}
+	r := rune(v)
+	if r >= 0xD800 && r <= 0xDFFF {
+		r = utf8.RuneError // string(rune(n)) in encoding/xml
+	}
+	if !(r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r < 0x80 || xmlChar(r)) {
+		return dst, s.unsupported("character reference")
+	}
+	return utf8.AppendRune(dst, r), nil
+}
+
+// Kinds of markup after '<'.
+const (
+	mkStart = iota + 1
+	mkEnd
+	mkCDATA
+)
+
+// markup reads a tag after '<' (already consumed). For mkStart the name is in
+// s.tag (local part from the returned offset) and attributes in s.attrs.
+// Processing instructions other than the XML declaration, comments and
+// DOCTYPE are errUnsupported.
+func (s *xmlScanner) markup() (kind, local int, selfClose bool, err error) {
+	b, ok := s.peekc()
+	if !ok {
+		return 0, 0, false, s.eofErr()
+	}
+	switch b {
+	case '/':
+		s.pos++
+		if local, err = s.readName(); err != nil {
+			return 0, 0, false, err
+		}
+		s.tag = append(s.tag[:0], s.name...)
+		s.space()
+		if b, ok = s.getc(); !ok || b != '>' {
+			return 0, 0, false, s.unsupported("bad end tag")
+		}
+		return mkEnd, local, false, nil
+	case '!':
+		if !s.more(8) || string(s.buf[s.pos:s.pos+8]) != "![CDATA[" {
+			return 0, 0, false, s.unsupported("comment or declaration")
+		}
+		s.pos += 8
+		return mkCDATA, 0, false, nil
+	case '?':
+		return 0, 0, false, s.unsupported("processing instruction")
+	}
+	if local, err = s.readName(); err != nil {
+		return 0, 0, false, err
+	}
+	s.tag = append(s.tag[:0], s.name...)
+	selfClose, err = s.readAttrs()
+	return mkStart, local, selfClose, err
+}
+
+// cdata appends a CDATA section's text (after "<![CDATA[") to dst.
+func (s *xmlScanner) cdata(dst []byte) ([]byte, error) {
+	for {
+		if s.pos >= s.end && !s.more(1) {
+			return dst, s.eofErr()
+		}
+		c := s.buf[s.pos]
+		switch {
+		case c == ']':
+			if s.more(3) && s.buf[s.pos+1] == ']' && s.buf[s.pos+2] == '>' {
+				s.pos += 3
+				return dst, nil
+			}
+			s.pos++
+			dst = append(dst, c)
+		case c == '\r':
+			s.pos++
+			dst = append(dst, '\n')
+			if b, ok := s.peekc(); ok && b == '\n' {
+				s.pos++
+			}
+		case c >= 0x20 && c < 0x80 || c == '\n' || c == '\t':
+			s.pos++
+			dst = append(dst, c)
+		case c < 0x20:
+			return dst, s.unsupported("control character")
+		default:
+			var err error
+			if dst, err = s.utf8Char(dst); err != nil {
+				return dst, err
+			}
+		}
+	}
+}
+
+// content appends the character data (text and CDATA) up to the next tag,
+// and returns that tag.
+func (s *xmlScanner) content(dst []byte) (_ []byte, kind, local int, selfClose bool, err error) {
+	for {
+		if dst, err = s.text(dst, 0); err != nil {
+			return dst, 0, 0, false, err
+		}
+		if _, ok := s.getc(); !ok { // '<'
+			return dst, 0, 0, false, s.eofErr()
+		}
+		if kind, local, selfClose, err = s.markup(); err != nil {
+			return dst, 0, 0, false, err
+		}
+		if kind != mkCDATA {
+			return dst, kind, local, selfClose, nil
+		}
+		if dst, err = s.cdata(dst); err != nil {
+			return dst, 0, 0, false, err
+		}
+	}
+}
+
+// sheetXML reads one worksheet's rows. Its state machine is excelize's
+// Rows.Next + Rows.Columns (v2.11.1) run over the rows and cells the
+// scanner finds, so row numbering, gaps, rows without r and cells without
+// r come out as excelize gives them.
+type sheetXML struct {
+	rc     io.Closer
+	s      xmlScanner
+	sst    *sharedStrings
+	inline inlineDecoder
+
+	phase     int      // phaseProlog, phaseData, phaseTail, phaseDone
+	outer     [][]byte // open elements around sheetData
+	sheetData []byte   // raw name of <sheetData>, for its end tag
+	inRow     bool
+	rowName   []byte
+	cName     []byte
+	vName     []byte
+	tmp       []byte
+
+	// excelize Rows state.
+	curRow, seekRow int
+	pending         bool // a row start read by next but not yet by columns
+	pendingAttrs    []xmlAttr
+	pendingBuf      []byte
+	failed          error
+
+	// current cell.
+	cellR, cellT []byte
+	cellV        []byte
+	cellF, hasIS bool
+	isVal        string
+
+	// row output: values built in vbuf, then cut from one string.
+	vbuf []byte
+	vals []cellVal
+}
+
+// Reading phases.
+const (
+	phaseProlog = iota
+	phaseData
+	phaseTail
+	phaseDone
+)
+
+// cellVal is an output cell: a slice of vbuf, or a string.
+type cellVal struct {
+	s      string
+	lo, hi int
+	inBuf  bool
+}
+
+// openSheetXML opens the worksheet part of sheet for fast reading.
+func openSheetXML(xf *excelize.File, zr *zip.Reader, sheet string, xmlLimit int64) (*sheetXML, error) {
+	p, err := sheetPartPath(zr, sheet, xmlLimit)
+	if err != nil {
+		return nil, err
+	}
+	zf := zipPart(zr, p)
+	if zf == nil || zf.UncompressedSize64 == 0 {
+		return nil, fmt.Errorf("%w: worksheet part missing or empty", errUnsupported)
+	}
+	sst, err := loadSharedStrings(xf, zr, sheet, xmlLimit)
+	if err != nil {
+		return nil, err
+	}
+	inl, err := newInlineDecoder(xf)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%w: opening worksheet: %w", errUnsupported, err)
+	}
+	return &sheetXML{rc: rc, s: xmlScanner{r: rc, buf: make([]byte, scanBufSize)}, sst: sst, inline: inl}, nil
+}
+
+func (x *sheetXML) close() error { return x.rc.Close() }
+
+// Events from the scanner.
+const (
+	evEnd = iota
+	evRow
+	evCell
+)
+
+// walk checks the XML outside sheetData: before it (stopping at its start
+// tag) or after it (to the end, where a <row> would still be read by
+// excelize and is left to it).
+func (x *sheetXML) walk(tail bool) error {
+	s := &x.s
+	for {
+		var err error
+		if x.tmp, err = s.text(x.tmp[:0], 0); err != nil {
+			return err
+		}
+		if _, ok := s.getc(); !ok {
+			if s.rerr != io.EOF || (len(x.outer) > 0 && !tail) {
+				return s.eofErr()
+			}
+			return nil
+		}
+		kind, local, selfClose, err := s.markup()
+		if err != nil {
+			return err
+		}
+		switch kind {
+		case mkCDATA:
+			if x.tmp, err = s.cdata(x.tmp[:0]); err != nil {
+				return err
+			}
+		case mkEnd:
+			if len(x.outer) == 0 || !bytes.Equal(x.outer[len(x.outer)-1], s.tag) {
+				return s.unsupported("mismatched end tag")
+			}
+			x.outer = x.outer[:len(x.outer)-1]
+		case mkStart:
+			switch string(s.tag[local:]) {
+			case "row":
+				return s.unsupported("row outside sheetData")
+			case "sheetData":
+				if tail {
+					return s.unsupported("second sheetData")
+				}
+				x.sheetData = append([]byte(nil), s.tag...)
+				x.phase = phaseData
+				if selfClose {
+					x.phase = phaseDone
+				}
+				return nil
+			}
+			if !selfClose {
+				if len(x.outer) == maxSheetDepth {
+					return s.unsupported("deep nesting")
+				}
+				x.outer = append(x.outer, append([]byte(nil), s.tag...))
+			}
+		}
+	}
+}
+
+// xmlDecl accepts the usual XML declaration: version 1.0, UTF-8.
+func (x *sheetXML) xmlDecl() error {
+	s := &x.s
+	s.pos += 5
+	var decl []byte
+	for {
+		b, ok := s.getc()
+		if !ok {
+			return s.eofErr()
+		}
+		if b == '>' && len(decl) > 0 && decl[len(decl)-1] == '?' {
+			break
+		}
+		if len(decl) > 200 {
+			return s.unsupported("XML declaration")
+		}
+		decl = append(decl, b)
+	}
+	fields := strings.Fields(strings.TrimSuffix(string(decl), "?"))
+	for i, f := range fields {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok || len(v) < 2 || (v[0] != '"' && v[0] != '\'') || v[len(v)-1] != v[0] {
+			return s.unsupported("XML declaration")
+		}
+		v = v[1 : len(v)-1]
+		switch {
+		case i == 0 && k == "version" && v == "1.0":
+		case i > 0 && k == "encoding" && strings.EqualFold(v, "utf-8"):
+		case i > 0 && k == "standalone" && (v == "yes" || v == "no"):
+		default:
+			return s.unsupported("XML declaration")
+		}
+	}
+	if len(fields) == 0 {
+		return s.unsupported("XML declaration")
+	}
+	return nil
+}
+
+// event reads the next row start or cell inside sheetData; evEnd at its end.
+func (x *sheetXML) event() (int, error) {
+	s := &x.s
+	switch x.phase {
+	case phaseProlog:
+		if s.more(6) && string(s.buf[s.pos:s.pos+6]) == "<?xml " {
+			if err := x.xmlDecl(); err != nil {
+				return 0, err
+			}
+		}
+		if err := x.walk(false); err != nil {
+			return 0, err
+		}
+		if x.phase == phaseProlog { // no sheetData
+			x.phase = phaseDone
+		}
+		return x.event()
+	case phaseTail:
+		x.phase = phaseDone
+		if err := x.walk(true); err != nil {
+			return 0, err
+		}
+		return evEnd, nil
+	case phaseDone:
+		return evEnd, nil
+	}
+	for {
+		var err error
+		var kind, local int
+		var selfClose bool
+		if x.tmp, kind, local, selfClose, err = s.content(x.tmp[:0]); err != nil {
+			return 0, err
+		}
+		switch {
+		case kind == mkEnd && x.inRow && bytes.Equal(s.tag, x.rowName):
+			x.inRow = false
+		case kind == mkEnd && !x.inRow && bytes.Equal(s.tag, x.sheetData):
+			x.phase = phaseTail
+			return evEnd, nil
+		case kind == mkStart && !x.inRow && string(s.tag[local:]) == "row":
+			if !selfClose {
+				x.inRow = true
+				x.rowName = append(x.rowName[:0], s.tag...)
+			}
+			return evRow, nil
+		case kind == mkStart && x.inRow && string(s.tag[local:]) == "c":
+			if err := x.cell(selfClose); err != nil {
+				return 0, err
+			}
+			return evCell, nil
+		default:
+			return 0, s.unsupported("unexpected element in sheetData")
+		}
+	}
+}
+
+// cell reads a <c> element: attributes as excelize's cellXMLAttrHandler,
+// then <v>, <f> and <is>.
+func (x *sheetXML) cell(selfClose bool) error {
+	s := &x.s
+	x.cellR, x.cellT, x.cellV = x.cellR[:0], x.cellT[:0], x.cellV[:0]
+	x.cellF, x.hasIS, x.isVal = false, false, ""
+	for _, a := range s.attrs {
+		switch string(s.local(a)) {
+		case "r":
+			x.cellR = append(x.cellR[:0], s.value(a)...)
+		case "s":
+			if !sheetInt(s.value(a)) {
+				return s.unsupported("cell style")
+			}
+		case "t":
+			x.cellT = append(x.cellT[:0], s.value(a)...)
+		}
+	}
+	if selfClose {
+		return nil
+	}
+	x.cName = append(x.cName[:0], s.tag...)
+	for {
+		var err error
+		var kind, local int
+		var sc bool
+		if x.tmp, kind, local, sc, err = s.content(x.tmp[:0]); err != nil {
+			return err
+		}
+		if kind == mkEnd {
+			if !bytes.Equal(s.tag, x.cName) {
+				return s.unsupported("mismatched end tag")
+			}
+			return nil
+		}
+		switch string(s.tag[local:]) {
+		case "v":
+			x.cellV = x.cellV[:0]
+			if !sc {
+				if x.cellV, err = x.textOnly(x.cellV); err != nil {
+					return err
+				}
+			}
+		case "f":
+			x.cellF = true
+			for _, a := range s.attrs {
+				if !formulaAttrOK(string(s.local(a)), s.value(a)) {
+					return s.unsupported("formula attribute")
+				}
+			}
+			if !sc {
+				if x.tmp, err = x.textOnly(x.tmp[:0]); err != nil {
+					return err
+				}
+			}
+		case "is":
+			if x.hasIS {
+				return s.unsupported("two inline strings")
+			}
+			x.hasIS = true
+			if !sc {
+				if x.isVal, err = x.inlineString(); err != nil {
+					return err
+				}
+			}
+		default:
+			return s.unsupported("unexpected element in cell")
+		}
+	}
+}
+
+// textOnly appends an element's text to dst up to its end tag; a child
+// element is errUnsupported.
+func (x *sheetXML) textOnly(dst []byte) ([]byte, error) {
+	s := &x.s
+	x.vName = append(x.vName[:0], s.tag...)
+	dst, kind, _, _, err := s.content(dst)
+	if err != nil {
+		return dst, err
+	}
+	if kind != mkEnd || !bytes.Equal(s.tag, x.vName) {
+		return dst, s.unsupported("element inside a value")
+	}
+	return dst, nil
+}
+
+// inlineString reads an <is> element's content. The common <is><t>…</t></is>
+// is decoded here; anything richer (runs, phonetic runs, _xHHHH_ escapes) is
+// captured and decoded with excelize's own type.
+func (x *sheetXML) inlineString() (string, error) {
+	s := &x.s
+	isName := append([]byte(nil), s.tag...)
+	s.capOn, s.capStart, s.capBuf = true, s.pos, s.capBuf[:0]
+	defer func() { s.capOn = false }()
+	var (
+		stack       [][]byte
+		txt         []byte
+		tCount      int
+		other, inT  bool
+		tHasChild   bool
+		chunk       []byte
+		err         error
+		kind, local int
+		sc          bool
+	)
+	for {
+		if chunk, kind, local, sc, err = s.content(x.tmp[:0]); err != nil {
+			return "", err
+		}
+		x.tmp = chunk
+		if inT && len(stack) == 1 {
+			txt = append(txt, chunk...)
+		}
+		if kind == mkEnd {
+			if len(stack) > 0 {
+				if !bytes.Equal(s.tag, stack[len(stack)-1]) {
+					return "", s.unsupported("mismatched end tag")
+				}
+				stack = stack[:len(stack)-1]
+				if len(stack) == 0 {
+					inT = false
+				}
+				continue
+			}
+			if !bytes.Equal(s.tag, isName) {
+				return "", s.unsupported("mismatched end tag")
+			}
+			if tCount == 1 && !other && !tHasChild && !bytes.Contains(txt, []byte("_x")) {
+				return string(txt), nil
+			}
+			// The content ends at the '<' of "</is>".
+			s.capBuf = append(s.capBuf, s.buf[s.capStart:s.pos]...)
+			s.capStart = s.pos
+			raw := s.capBuf[:bytes.LastIndexByte(s.capBuf, '<')]
+			doc := make([]byte, 0, len(raw)+9)
+			doc = append(append(append(doc, "<is>"...), raw...), "</is>"...)
+			return x.inline.decode(doc)
+		}
+		switch {
+		case len(stack) == 0 && string(s.tag[local:]) == "t":
+			tCount++
+			inT = !sc
+		case len(stack) == 0:
+			other = true
+		case inT:
+			tHasChild = true
+		}
+		if !sc {
+			if len(stack) == maxSheetDepth {
+				return "", s.unsupported("deep nesting")
+			}
+			stack = append(stack, append([]byte(nil), s.tag...))
+		}
+	}
+}
+
+// sheetInt reports whether a style attribute parses as excelize's
+// strconv.ParseInt(…, 10, 64) would.
+func sheetInt(v []byte) bool {
+	if len(v) > 0 && len(v) < 19 {
+		ok := true
+		for _, c := range v {
+			if c < '0' || c > '9' {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	_, err := strconv.ParseInt(string(v), 10, 64)
+	return err == nil
+}
+
+// formulaAttrOK reports whether an <f> attribute decodes into excelize's
+// xlsxF without error (ints and bools are parsed by encoding/xml).
+func formulaAttrOK(local string, v []byte) bool {
+	if len(v) == 0 {
+		return true
+	}
+	switch local {
+	case "si":
+		_, err := strconv.ParseInt(strings.TrimSpace(string(v)), 10, 64)
+		return err == nil
+	case "aca", "dt2D", "dtr", "del1", "del2", "ca", "bx":
+		_, err := strconv.ParseBool(strings.TrimSpace(string(v)))
+		return err == nil
+	}
+	return true
+}
+
+// attrInt is excelize's attrValToInt over the scanner's attributes.
+func attrInt(attrs []xmlAttr, abuf []byte, name string) (val int, err error) {
+	for _, a := range attrs {
+		if string(abuf[a.ls:a.le]) == name {
+			val, err = strconv.Atoi(string(abuf[a.vs:a.ve]))
+			if err != nil {
+				return
+			}
+		}
+	}
+	return
+}
+
+// next returns the next row's cells, io.EOF after the last row. It is
+// excelize's Rows.Next followed by Rows.Columns.
+func (x *sheetXML) next() ([]string, error) {
+	if x.failed != nil {
+		return nil, x.failed
+	}
+	// Rows.Next
+	x.seekRow++
+	if x.curRow < x.seekRow {
+		for {
+			ev, err := x.event()
+			if err != nil {
+				x.failed = err
+				return nil, err
+			}
+			if ev == evEnd {
+				return nil, io.EOF
+			}
+			if ev != evRow {
+				continue
+			}
+			x.curRow++
+			rowNum, _ := attrInt(x.s.attrs, x.s.abuf, "r")
+			if rowNum > sheetMaxRows {
+				x.failed = excelize.ErrMaxRows
+				return nil, x.failed
+			}
+			if rowNum != 0 {
+				x.curRow = rowNum
+			}
+			x.pending = true
+			x.pendingBuf = append(x.pendingBuf[:0], x.s.abuf...)
+			x.pendingAttrs = append(x.pendingAttrs[:0], x.s.attrs...)
+			break
+		}
+	}
+	// Rows.Columns
+	if x.curRow > x.seekRow {
+		return nil, nil
+	}
+	x.vbuf, x.vals = x.vbuf[:0], x.vals[:0]
+	cellCol := 0
+	for {
+		ev := evRow
+		attrs, abuf := x.pendingAttrs, x.pendingBuf
+		if !x.pending {
+			var err error
+			if ev, err = x.event(); err != nil {
+				x.failed = err
+				return nil, err
+			}
+			attrs, abuf = x.s.attrs, x.s.abuf
+		}
+		switch ev {
+		case evEnd:
+			return x.rowCells(), nil
+		case evRow:
+			rowNum, rerr := attrInt(attrs, abuf, "r")
+			if rowNum > sheetMaxRows {
+				x.failed = excelize.ErrMaxRows
+				x.pending = false
+				return nil, x.failed
+			} else if rowNum != 0 {
+				x.curRow = rowNum
+			} else if !x.pending {
+				x.curRow++
+			}
+			if x.curRow > x.seekRow {
+				x.pending = false
+				return x.rowCells(), rerr
+			}
+			x.pending = false
+			if rerr != nil {
+				return x.rowCells(), rerr
+			}
+		case evCell:
+			cellCol++
+			if len(x.cellR) > 0 {
+				col, err := cellColumn(x.cellR)
+				if err != nil {
+					return x.rowCells(), err
+				}
+				cellCol = col
+			}
+			blank := cellCol - len(x.vals)
+			v, ok := x.cellValue()
+			if ok || x.cellF {
+				for i := 1; i < blank; i++ {
+					x.vals = append(x.vals, cellVal{})
+				}
+				x.vals = append(x.vals, v)
+			}
+		}
+	}
+}
+
+// cellValue is excelize's getValueFrom with raw values; ok when non-empty.
+func (x *sheetXML) cellValue() (cellVal, bool) {
+	switch string(x.cellT) {
+	case "s":
+		if len(x.cellV) == 0 {
+			return cellVal{}, false
+		}
+		i, _ := strconv.Atoi(strings.TrimSpace(string(x.cellV)))
+		v, _ := x.sst.get(i)
+		return cellVal{s: v}, v != ""
+	case "inlineStr":
+		if x.hasIS {
+			return cellVal{s: x.isVal}, x.isVal != ""
+		}
+	}
+	if len(x.cellV) == 0 {
+		return cellVal{}, false
+	}
+	lo := len(x.vbuf)
+	x.vbuf = append(x.vbuf, x.cellV...)
+	return cellVal{lo: lo, hi: len(x.vbuf), inBuf: true}, true
+}
+
+// rowCells turns the row's values into strings, one allocation for all the
+// values built in vbuf.
+func (x *sheetXML) rowCells() []string {
+	if len(x.vals) == 0 {
+		return nil
+	}
+	all := string(x.vbuf)
+	cells := make([]string, len(x.vals))
+	for i, v := range x.vals {
+		if v.inBuf {
+			cells[i] = all[v.lo:v.hi]
+		} else {
+			cells[i] = v.s
+		}
+	}
+	return cells
+}
+
+// cellColumn is excelize.CellNameToCoordinates' column, with a fast path
+// for plain references such as "B7".
+func cellColumn(r []byte) (int, error) {
+	i, col := 0, 0
+	for i < len(r) && i < 3 && r[i] >= 'A' && r[i] <= 'Z' {
+		col = col*26 + int(r[i]-'A'+1)
+		i++
+	}
+	if i > 0 && i < len(r) && len(r)-i <= 7 && r[i] >= '1' && r[i] <= '9' && col <= sheetMaxCols {
+		row := 0
+		j := i
+		for ; j < len(r) && r[j] >= '0' && r[j] <= '9'; j++ {
+			row = row*10 + int(r[j]-'0')
+		}
+		if j == len(r) && row <= sheetMaxRows {
+			return col, nil
+		}
+	}
+	col, _, err := excelize.CellNameToCoordinates(string(r))
+	if err != nil {
+		return 0, err
+	}
+	return col, nil
+}
