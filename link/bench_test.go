@@ -2,9 +2,15 @@ package link
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"database/sql"
+	"encoding/csv"
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -12,7 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duckdb/duckdb-go/v2"
+
 	"github.com/lombardia-orim/correlare/demo"
+	queries "github.com/lombardia-orim/correlare/sql"
 )
 
 // vmHWM returns the process's peak resident set in bytes (Linux), which
@@ -33,39 +42,171 @@ func vmHWM() float64 {
 	return 0
 }
 
+// TestMain lets the test binary build a benchmark fixture in a child
+// process (see benchFixture), so that the benchmark's peak memory is the
+// linkage's and not the generator's.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("LINK_BENCH_FIXTURE"); dir != "" {
+		n, _ := strconv.Atoi(os.Getenv("LINK_BENCH_N"))
+		if err := buildFixture(dir, n); err != nil {
+			fmt.Fprintln(os.Stderr, "building fixture:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// buildFixture writes dir/warehouse.duckdb (migrated, n demo.Synthetic
+// enrolments) and dir/truth.csv.
+func buildFixture(dir string, n int) error {
+	ctx := context.Background()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(dir, "warehouse.duckdb")
+	c, err := duckdb.NewConnector(path, nil)
+	if err != nil {
+		return err
+	}
+	db := sql.OpenDB(c)
+	defer c.Close()
+	defer db.Close()
+	ms, err := queries.Migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if _, err := db.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+	}
+	rows, people := demo.Synthetic(n, 11, demo.NoiseNormal)
+	var truth bytes.Buffer
+	cw := csv.NewWriter(&truth)
+	cw.Write([]string{"source_file", "sheet", "source_row", "person"})
+	for j := range rows {
+		cw.Write([]string{rows[j].SourceFile, rows[j].Sheet, strconv.Itoa(rows[j].SourceRow), people[j]})
+	}
+	cw.Flush()
+	if err := appendEnrolments(ctx, db, rows); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "truth.csv"), truth.Bytes(), 0o644)
+}
+
+// benchFixture returns the directory of the fixture of n enrolments, built
+// once by a child process and kept in the temporary directory.
+func benchFixture(b *testing.B, n int) string {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("correlare-link-bench-%d-v1", n))
+	if _, err := os.Stat(filepath.Join(dir, "truth.csv")); err == nil {
+		return dir
+	}
+	os.RemoveAll(dir)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "LINK_BENCH_FIXTURE="+dir, "LINK_BENCH_N="+strconv.Itoa(n))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		os.RemoveAll(dir)
+		b.Fatalf("building the fixture: %v", err)
+	}
+	return dir
+}
+
+func copyFile(b *testing.B, from, to string) {
+	in, err := os.Open(from)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		b.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// benchLink links n demo.Synthetic enrolments in a file-backed warehouse (2
+// DuckDB threads, 3 GB DuckDB memory limit) and reports the seconds, the
+// candidate pairs, the seconds by phase, the peak resident memory of the
+// process (VmHWM: Go and DuckDB), the Go heap, and the pairwise precision
+// and recall against the generator's true persons. LINK_BENCH_KEEP=path
+// keeps the linked warehouse.
 func benchLink(b *testing.B, n int) {
 	ctx := context.Background()
+	fixture := benchFixture(b, n)
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		w := openTestAt(b, filepath.Join(b.TempDir(), "bench.duckdb"))
-		if _, err := w.DB.ExecContext(ctx, "SET threads = 2"); err != nil {
+		path := filepath.Join(b.TempDir(), "bench.duckdb")
+		copyFile(b, filepath.Join(fixture, "warehouse.duckdb"), path)
+		c, err := duckdb.NewConnector(path, nil)
+		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := w.DB.ExecContext(ctx, "SET memory_limit = '3GB'"); err != nil {
-			b.Fatal(err)
+		db := sql.OpenDB(c)
+		for _, q := range []string{"SET threads = 2", "SET memory_limit = '3GB'"} {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				b.Fatal(err)
+			}
 		}
-		rows, _ := demo.Synthetic(n, 11, demo.NoiseNormal)
-		insertEnrolments(b, w.DB, rows)
-		rows = nil
 		runtime.GC()
+		log := slog.New(slog.DiscardHandler)
+		if testing.Verbose() {
+			log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		}
 		b.StartTimer()
 		start := time.Now()
-		st, err := Link(ctx, w.DB, "bench", DefaultConfig(), slog.New(slog.NewTextHandler(os.Stderr, nil)))
+		st, err := Link(ctx, db, "bench", DefaultConfig(), log)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(time.Since(start).Seconds(), "s/link")
+		b.StopTimer()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(float64(ms.HeapSys)/(1<<20), "go_heap_sys_MiB")
+		b.ReportMetric(vmHWM()/(1<<20), "peak_rss_MiB")
 		b.ReportMetric(float64(st.CandidatePairs), "candidate_pairs")
 		b.ReportMetric(float64(st.Persons), "persons")
+		for _, ph := range []struct {
+			name string
+			s    float64
+		}{{"load", st.LoadSeconds}, {"block", st.BlockSeconds}, {"compare", st.CompareSeconds},
+			{"fit", st.FitSeconds}, {"cluster", st.ClusterSeconds}, {"write", st.WriteSeconds}} {
+			b.ReportMetric(ph.s, "s_"+ph.name)
+		}
+		truth, err := os.Open(filepath.Join(fixture, "truth.csv"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc, err := Evaluate(ctx, db, truth)
+		truth.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("%d enrolments: %s", n, sc)
+		b.ReportMetric(sc.Precision, "precision")
+		b.ReportMetric(sc.Recall, "recall")
+		db.Close()
+		c.Close()
+		if keep := os.Getenv("LINK_BENCH_KEEP"); keep != "" {
+			copyFile(b, path, keep)
+		}
+		b.StartTimer()
 	}
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	b.ReportMetric(float64(ms.Sys)/(1<<20), "go_sys_MiB")
-	b.ReportMetric(vmHWM()/(1<<20), "peak_rss_MiB")
 }
 
-// BenchmarkLink1M links 1,000,000 demo.Synthetic enrolments in a file-backed
-// warehouse (2 threads, 3 GB DuckDB memory limit). Run with -benchtime=1x.
+// BenchmarkLink1M links 1,000,000 demo.Synthetic enrolments. Run with
+// -benchtime=1x; the fixture is built once, by a child process, in
+// $TMPDIR/correlare-link-bench-1000000-v1.
 func BenchmarkLink1M(b *testing.B) { benchLink(b, 1_000_000) }
 
 // BenchmarkLink100k is the same on 100,000 enrolments.

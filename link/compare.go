@@ -8,27 +8,30 @@ import (
 
 // record is one enrolment as linkage sees it (a row of link_rec).
 type record struct {
-	enrolmentID string
-	key         string // content fingerprint (record_key)
-	prev        string // previous run's person_id, "" if none
-	province    string
-	surname     string
-	given       string
-	taxCode     string
-	taxValid    bool
-	taxKey      string // de-omocoded first 15 characters, "" if not of the right shape
-	sex         string
-	birth       int32 // days since 1970-01-01
-	hasBirth    bool
-	birthPlace  string
-	email       string
-	phone       string
-	municipal   string
-	org         string
-	orgType     string
-	role        string
-	module      string
-	extras      []string // values of the configured extras headers
+	key        string // content fingerprint (record_key)
+	prev       string // previous run's person_id, "" if none
+	province   string
+	surname    string
+	given      string
+	taxCode    string
+	taxValid   bool
+	taxKey     string // de-omocoded first 15 characters, "" if not of the right shape
+	sex        string
+	birth      int32 // days since 1970-01-01
+	hasBirth   bool
+	birthPlace string
+	email      string
+	phone      string
+	municipal  string
+	org        string
+	orgType    string
+	role       string
+	module     string
+	extras     []string // values of the configured extras headers
+
+	// Value ids (see indexValues): equal ids, equal values; 0 is "".
+	surnameID, givenID uint32
+	cid                [maxComparisons]uint32 // comparison k's value
 }
 
 // getter reads one string column of a record; swapped reads the other name
@@ -150,11 +153,13 @@ type comparer struct {
 	labels []string
 	// idxConflict is the taxcode level that the hard rule forbids.
 	idxConflict uint8
+	// index is the comparison's position in the vector (record.cid).
+	index int
 }
 
-func newComparer(c Comparison, extras *[]string) comparer {
+func newComparer(c Comparison, index int, extras *[]string) comparer {
 	g, _ := columnGetter(c.Column, extras)
-	cp := comparer{Comparison: c, get: g, labels: levelLabels(c)}
+	cp := comparer{Comparison: c, get: g, labels: levelLabels(c), index: index}
 	if c.Kind == KindTaxCode {
 		cp.idxConflict = 4
 	}
@@ -165,7 +170,16 @@ func newComparer(c Comparison, extras *[]string) comparer {
 func (c *comparer) elseLevel() uint8 { return uint8(len(c.labels) - 1) }
 
 // level returns the comparison level of l and r (r's names swapped when swapped).
-func (c *comparer) level(l, r *record, swapped bool) uint8 {
+func (c *comparer) level(l, r *record, swapped bool) uint8 { return c.levelCached(l, r, swapped, nil) }
+
+// maxCache bounds each comparison's cache of fuzzy levels (per goroutine).
+const maxCache = 1 << 19
+
+// levelCached is level with the fuzzy levels of two different values
+// remembered in cache (nil: none), keyed by the values' ids (indexValues
+// must have run): the vocabularies of names, places and organisations are
+// small beside the pairs, so most fuzzy comparisons repeat.
+func (c *comparer) levelCached(l, r *record, swapped bool, cache map[uint64]uint8) uint8 {
 	switch c.Kind {
 	case KindDate:
 		if !l.hasBirth || !r.hasBirth {
@@ -175,16 +189,117 @@ func (c *comparer) level(l, r *record, swapped bool) uint8 {
 	case KindTaxCode:
 		return taxLevel(l, r)
 	}
-	a, b := c.get(l, false), c.get(r, swapped)
-	if a == "" || b == "" {
+	if cache == nil {
+		a, b := c.get(l, false), c.get(r, swapped)
+		if a == "" || b == "" {
+			return 0
+		}
+		if a == b {
+			return 1
+		}
+		return c.fuzzy(a, b)
+	}
+	ia, ib := c.id(l, false), c.id(r, swapped)
+	if ia == 0 || ib == 0 {
 		return 0
 	}
-	if a == b {
+	if ia == ib {
 		return 1
 	}
+	if c.Kind != KindName && c.Kind != KindText {
+		return c.fuzzy(c.get(l, false), c.get(r, swapped)) // cheap, or values nearly unique
+	}
+	k := uint64(ia)<<32 | uint64(ib)
+	if lv, ok := cache[k]; ok {
+		return lv
+	}
+	lv := c.fuzzy(c.get(l, false), c.get(r, swapped))
+	if len(cache) < maxCache {
+		cache[k] = lv
+	}
+	return lv
+}
+
+// id is the value id of the column c compares (swapped: the other name).
+func (c *comparer) id(r *record, swapped bool) uint32 {
+	switch c.Column {
+	case "surname_fold":
+		if swapped {
+			return r.givenID
+		}
+		return r.surnameID
+	case "given_name_fold":
+		if swapped {
+			return r.surnameID
+		}
+		return r.givenID
+	}
+	return r.cid[c.index]
+}
+
+// indexValues numbers the distinct values the comparisons read (one
+// vocabulary for all columns, "" is 0) and stores each record's ids.
+func indexValues(recs []record, comps []comparer) {
+	vocab := map[string]uint32{"": 0}
+	id := func(s string) uint32 {
+		if v, ok := vocab[s]; ok {
+			return v
+		}
+		v := uint32(len(vocab))
+		vocab[s] = v
+		return v
+	}
+	for i := range recs {
+		r := &recs[i]
+		r.surnameID, r.givenID = id(r.surname), id(r.given)
+		for k := range comps {
+			switch comps[k].Kind {
+			case KindDate, KindTaxCode:
+			default:
+				r.cid[k] = id(comps[k].get(r, false))
+			}
+		}
+	}
+}
+
+// withinOneEdit says whether a and b are at most one edit apart (optimal
+// string alignment distance, go-edlib), skipping the metric when the
+// lengths or the differing bytes of two ASCII strings already rule it out.
+func withinOneEdit(a, b string) bool {
+	if ascii(a) && ascii(b) {
+		d := len(a) - len(b)
+		if d > 1 || d < -1 {
+			return false
+		}
+		if d == 0 {
+			diff := 0
+			for i := 0; i < len(a); i++ {
+				if a[i] != b[i] {
+					diff++
+				}
+			}
+			if diff > 2 {
+				return false
+			}
+		}
+	}
+	return edlib.OSADamerauLevenshteinDistance(a, b) <= 1
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// fuzzy is the level of two different, non-empty values.
+func (c *comparer) fuzzy(a, b string) uint8 {
 	switch c.Kind {
 	case KindName:
-		if edlib.OSADamerauLevenshteinDistance(a, b) <= 1 {
+		if withinOneEdit(a, b) {
 			return 2
 		}
 		return jwLevel(a, b, c.Thresholds, 3, c.elseLevel())
@@ -198,7 +313,7 @@ func (c *comparer) level(l, r *record, swapped bool) uint8 {
 		}
 		return jwLevel(a, b, c.Thresholds, 3, c.elseLevel())
 	case KindPhone:
-		if edlib.OSADamerauLevenshteinDistance(a, b) <= 1 {
+		if withinOneEdit(a, b) {
 			return 2
 		}
 	}
@@ -284,10 +399,39 @@ func taxLevel(l, r *record) uint8 {
 	if l.taxValid && r.taxValid {
 		return 4
 	}
-	if edlib.OSADamerauLevenshteinDistance(a, b) <= 1 {
+	if withinOneEdit(a, b) {
 		return 3
 	}
 	return 5
+}
+
+// swapBetterCached is swapBetter with the Jaro-Winkler similarities of
+// names remembered in jw by value ids (indexValues must have run).
+func swapBetterCached(l, r *record, jw map[uint64]float32) bool {
+	ls, lg, rs, rg := l.surnameID, l.givenID, r.surnameID, r.givenID
+	if ls == rs || lg == rg {
+		return false
+	}
+	if ls == rg && lg == rs {
+		return true
+	}
+	sim := func(a, b uint32, sa, sb string) float32 {
+		if a == b {
+			return edlib.JaroWinklerSimilarity(sa, sb)
+		}
+		k := uint64(a)<<32 | uint64(b)
+		if v, ok := jw[k]; ok {
+			return v
+		}
+		v := edlib.JaroWinklerSimilarity(sa, sb)
+		if len(jw) < maxCache {
+			jw[k] = v
+		}
+		return v
+	}
+	straight := sim(ls, rs, l.surname, r.surname) + sim(lg, rg, l.given, r.given)
+	crossed := sim(ls, rg, l.surname, r.given) + sim(lg, rs, l.given, r.surname)
+	return crossed > straight+0.1
 }
 
 // swapBetter says whether r's names read better in reverse order against l's.

@@ -15,15 +15,15 @@ func days(s string) int32 {
 }
 
 func TestComparisonLevels(t *testing.T) {
-	name := newComparer(Comparison{Name: "surname", Column: "surname_fold", Kind: KindName, Thresholds: []float64{0.92, 0.80}}, nil)
-	text := newComparer(Comparison{Name: "org", Column: "organisation_fold", Kind: KindText, Thresholds: []float64{0.90}}, nil)
-	email := newComparer(Comparison{Name: "email", Column: "email", Kind: KindEmail}, nil)
-	phone := newComparer(Comparison{Name: "phone", Column: "phone", Kind: KindPhone}, nil)
-	sex := newComparer(Comparison{Name: "sex", Column: "sex", Kind: KindExact}, nil)
-	date := newComparer(Comparison{Name: "birth", Column: "birth_date", Kind: KindDate}, nil)
-	tax := newComparer(Comparison{Name: "tax", Column: "tax_code", Kind: KindTaxCode}, nil)
+	name := newComparer(Comparison{Name: "surname", Column: "surname_fold", Kind: KindName, Thresholds: []float64{0.92, 0.80}}, 0, nil)
+	text := newComparer(Comparison{Name: "org", Column: "organisation_fold", Kind: KindText, Thresholds: []float64{0.90}}, 0, nil)
+	email := newComparer(Comparison{Name: "email", Column: "email", Kind: KindEmail}, 0, nil)
+	phone := newComparer(Comparison{Name: "phone", Column: "phone", Kind: KindPhone}, 0, nil)
+	sex := newComparer(Comparison{Name: "sex", Column: "sex", Kind: KindExact}, 0, nil)
+	date := newComparer(Comparison{Name: "birth", Column: "birth_date", Kind: KindDate}, 0, nil)
+	tax := newComparer(Comparison{Name: "tax", Column: "tax_code", Kind: KindTaxCode}, 0, nil)
 	var ex []string
-	extra := newComparer(Comparison{Name: "badge", Column: "extras.Tessera", Kind: KindExact}, &ex)
+	extra := newComparer(Comparison{Name: "badge", Column: "extras.Tessera", Kind: KindExact}, 0, &ex)
 	const valid, validOmo = "RSSMRA80A41D150Q", "RSSMRA80A41D15MB" // same person, omocodia
 	const other = "BNCGPP75C12F205K"
 	for _, tc := range []struct {
@@ -69,6 +69,15 @@ func TestComparisonLevels(t *testing.T) {
 			if got != tc.want {
 				t.Errorf("level %q, want %q", got, tc.want)
 			}
+			// The cached path by value ids gives the same level, twice.
+			recs := []record{tc.l, tc.r}
+			indexValues(recs, []comparer{*tc.c})
+			cache := map[uint64]uint8{}
+			for range 2 {
+				if got := tc.c.labels[tc.c.levelCached(&recs[0], &recs[1], tc.swapped, cache)]; got != tc.want {
+					t.Errorf("cached level %q, want %q", got, tc.want)
+				}
+			}
 		})
 	}
 }
@@ -87,6 +96,31 @@ func TestSwapBetter(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := swapBetter(&tc.l, &tc.r); got != tc.want {
 				t.Errorf("swapBetter = %v, want %v", got, tc.want)
+			}
+			recs := []record{tc.l, tc.r}
+			indexValues(recs, nil)
+			jw := map[uint64]float32{}
+			for range 2 {
+				if got := swapBetterCached(&recs[0], &recs[1], jw); got != tc.want {
+					t.Errorf("swapBetterCached = %v, want %v", got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestWithinOneEdit(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"ROSSI", "ROSSI", true}, {"ROSSI", "ROSI", true}, {"ROSSI", "ROSSII", true}, {"ROSSI", "RSOSI", true},
+		{"ROSSI", "RUSSO", false}, {"ROSSI", "ROS", false}, {"ABCD", "BADC", false}, {"", "A", true}, {"", "AB", false},
+		{"NIÑO", "NINO", true}, {"NIÑO", "NIÑOS", true}, {"ÀÀ", "A", false},
+	} {
+		t.Run(tc.a+"/"+tc.b, func(t *testing.T) {
+			if got := withinOneEdit(tc.a, tc.b); got != tc.want {
+				t.Errorf("withinOneEdit = %v, want %v", got, tc.want)
 			}
 		})
 	}

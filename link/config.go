@@ -56,6 +56,14 @@ type Config struct {
 	// rule should contain an equality so that it runs as a hash join.
 	// Default: DefaultBlocking.
 	Blocking []string `yaml:"blocking"`
+	// MaxBlockRecords bounds blocking: a block (the records sharing the
+	// key of a rule's equalities) with more records than this is skipped and
+	// counted in the log, as Splink does, because its pairs grow
+	// quadratically with the data; a true match in it is left to the more
+	// selective rules (tax code, email, birth date). For a rule that compares
+	// different columns on each side the bound is on the product of the two
+	// sides, MaxBlockRecords². Default 40; -1 = no bound.
+	MaxBlockRecords int `yaml:"max_block_records"`
 	// Training: the blocking rules whose pairs train the model, one
 	// expectation-maximisation session each (as Splink trains); each must
 	// also be in Blocking. A session does not estimate the comparisons its
@@ -88,7 +96,8 @@ type Config struct {
 // omocodia); same names in either order; same email; same phone; same birth
 // date and a name prefix in common (either order); one name the same and the
 // other's prefix; the tax code's name and date part; its date and place part
-// with the surname's initial.
+// with the surname's initial; its name part and birth year (a typo in the
+// day or month); its name part and the birth date (a typo in the year).
 var DefaultBlocking = []string{
 	"l.tax_key = r.tax_key",
 	"l.surname_fold = r.surname_fold AND l.given_name_fold = r.given_name_fold",
@@ -103,6 +112,8 @@ var DefaultBlocking = []string{
 	"l.surname_fold = r.surname_fold AND left(l.given_name_fold, 3) = left(r.given_name_fold, 3)",
 	"left(l.tax_key, 11) = left(r.tax_key, 11)",
 	"substr(l.tax_key, 7, 9) = substr(r.tax_key, 7, 9) AND left(l.surname_fold, 1) = left(r.surname_fold, 1)",
+	"left(l.tax_key, 8) = left(r.tax_key, 8)",
+	"left(l.tax_key, 6) = left(r.tax_key, 6) AND l.birth_date = r.birth_date",
 }
 
 // DefaultComparisons is the default comparison vector.
@@ -135,6 +146,7 @@ func DefaultConfig() Config {
 		EMIterations:    50,
 		USamplePairs:    300_000,
 		Seed:            1,
+		MaxBlockRecords: 40,
 	}
 }
 
@@ -167,6 +179,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Seed == 0 {
 		c.Seed = d.Seed
+	}
+	if c.MaxBlockRecords == 0 {
+		c.MaxBlockRecords = d.MaxBlockRecords
 	}
 	for i := range c.Comparisons {
 		cm := &c.Comparisons[i]
@@ -259,6 +274,9 @@ func (c Config) Validate() []error {
 	}
 	if !(c.LinkThreshold > 0 && c.LinkThreshold <= c.ReviewThreshold) {
 		errs = append(errs, fmt.Errorf("linkage: need 0 < link_threshold ≤ review_threshold: %w", ErrBadThreshold))
+	}
+	if c.MaxBlockRecords < -1 || c.MaxBlockRecords == 1 {
+		errs = append(errs, fmt.Errorf("linkage.max_block_records: %d, want ≥ 2 or -1 (no bound): %w", c.MaxBlockRecords, ErrBadThreshold))
 	}
 	if c.EMIterations < 1 {
 		errs = append(errs, fmt.Errorf("linkage.em_iterations: %d: %w", c.EMIterations, ErrBadThreshold))

@@ -5,17 +5,25 @@
 // [Link] works as Splink does, inside the warehouse:
 //
 //  1. Blocking: DuckDB joins produce candidate pairs, one join per rule of
-//     [Config.Blocking] (never all pairs).
+//     [Config.Blocking] (never all pairs). A rule's equalities are its
+//     block key; a block with more than [Config.MaxBlockRecords] records
+//     (default 40) is skipped and counted in the log, as Splink does, since
+//     its pairs grow quadratically with the data (a million records with a
+//     small vocabulary of names hold same-name blocks of hundreds); its true
+//     matches are left to the selective rules (tax code, email, birth date).
 //  2. Comparison: each pair gets a comparison vector, one level per
 //     [Comparison] (exact, one edit, Jaro-Winkler bands from go-edlib, day and
-//     month swapped, omocodia, conflicting valid tax codes, …).
+//     month swapped, omocodia, conflicting valid tax codes, …), in Go on
+//     every core; the fuzzy levels of two values are remembered by value id,
+//     since names, places and organisations repeat.
 //  3. Scoring: a Fellegi-Sunter model. u is estimated from random pairs;
-//     m by expectation-maximisation over the pairs of the training rules
-//     (each session leaves out the comparisons its rule reads); λ, the
-//     probability that two random records match, by a fixed point over the
-//     candidates. The exact level of the surname and the given name is
-//     re-weighted by the value's frequency (ROSSI is weak evidence).
-//  4. Clustering: connected components of the pairs at or above
+//     m by expectation-maximisation over the distinct comparison vectors
+//     (not the pairs) of the training rules (each session leaves out the
+//     comparisons its rule reads); λ, the probability that two random
+//     records match, by a fixed point over the candidates. The exact level
+//     of the surname and the given name is re-weighted by the value's
+//     frequency (ROSSI is weak evidence).
+//  4. Clustering: union-find over the pairs at or above
 //     MatchThreshold, strongest first, so that a chain's weakest pair is the
 //     one refused when a component would hold two different valid tax codes
 //     (the hard rule), two birth dates further apart than a typo, or two rows
@@ -37,4 +45,13 @@
 // smaller parts get new ids. A new id is "P" and 11 hex characters of the
 // SHA-256 of the person's smallest record key. Every new id, merge, split and
 // retirement is logged in person_events.
+//
+// # Scale
+//
+// Records and pairs move between DuckDB and Go as Arrow batches when built
+// with the duckdb_arrow tag (row by row otherwise), and person_links is
+// built by DuckDB from numbers. BenchmarkLink1M links 1,000,000
+// demo.Synthetic enrolments in about 35 s on 2 idle cores (9.5 million
+// candidate pairs) with a peak resident memory under 3 GiB; see BENCH.md
+// for the figures by phase.
 package link

@@ -61,13 +61,19 @@ func nullStr(s string) driver.Value {
 // insertEnrolments appends enrolments to the warehouse (person_id NULL).
 func insertEnrolments(t testing.TB, db *sql.DB, es []canon.Enrolment) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
+	if err := appendEnrolments(context.Background(), db, es); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// appendEnrolments appends es to the enrolments table of db.
+func appendEnrolments(ctx context.Context, db *sql.DB, es []canon.Enrolment) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
 	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
+	return conn.Raw(func(dc any) error {
 		a, err := duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", "", "enrolments", enrolmentColumns)
 		if err != nil {
 			return err
@@ -102,9 +108,6 @@ func insertEnrolments(t testing.TB, db *sql.DB, es []canon.Enrolment) {
 		}
 		return a.Close()
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // rowSpec is a compact enrolment for hand-written fixtures.

@@ -1,6 +1,7 @@
 package link
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -11,6 +12,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -25,6 +28,8 @@ import (
 type Stats struct {
 	Records        int     // enrolments linked
 	CandidatePairs int     // pairs produced by blocking
+	SkippedBlocks  int64   // blocks over Config.MaxBlockRecords, all rules
+	SkippedPairs   int64   // the pairs they would have produced (ordered, approximate)
 	Patterns       int     // distinct comparison vectors
 	EMIterations   int     // iterations until convergence (or the cap)
 	Lambda         float64 // estimated probability that two random records match
@@ -37,18 +42,41 @@ type Stats struct {
 	Splits         int
 	Retired        int
 	Seconds        float64
+	// Seconds by phase: reading the records, blocking (DuckDB) and reading
+	// the pairs, comparing the pairs, fitting the model and scoring,
+	// clustering and stable ids, writing the tables.
+	LoadSeconds, BlockSeconds, CompareSeconds, FitSeconds, ClusterSeconds, WriteSeconds float64
 }
 
 // pairScore is one candidate pair after comparison and scoring.
 type pairScore struct {
 	l, r     int32
 	rules    uint32 // bit i: blocking rule i produced the pair
+	swapped  bool   // r's names compared in reverse order
+	analyst  int8   // +1 same, -1 different, 0 none
+	blocked  uint8  // index in blockReasons: why an accepted pair was refused
+	accepted bool
 	levels   uint64 // 4 bits per comparison
 	weight   float64
 	prob     float64
-	analyst  int8 // +1 same, -1 different, 0 none
-	blocked  string
-	accepted bool
+}
+
+// releaseMemory returns the garbage of a phase to the operating system
+// before the next one, so that DuckDB's memory and Go's peak add up less: a
+// million records leave hundreds of megabytes of garbage behind each phase.
+func releaseMemory() { debug.FreeOSMemory() }
+
+// blockReasons are the conflicts that refuse an accepted pair (see
+// clusterer.conflict); pairScore.blocked indexes them, 0 none.
+var blockReasons = []string{"", "tax_code", "birth_date", "analyst"}
+
+func reasonCode(why string) uint8 {
+	for i, r := range blockReasons {
+		if r == why {
+			return uint8(i)
+		}
+	}
+	panic("link: unknown conflict " + why)
 }
 
 func levelAt(packed uint64, k int) uint8 { return uint8(packed>>(4*k)) & 0xF }
@@ -91,31 +119,45 @@ func Link(ctx context.Context, db *sql.DB, runID string, cfg Config, log *slog.L
 	var extras []string
 	comps := make([]comparer, len(cfg.Comparisons))
 	for i, c := range cfg.Comparisons {
-		comps[i] = newComparer(c, &extras)
+		comps[i] = newComparer(c, i, &extras)
 	}
 	recs, err := loadRecords(ctx, conn, extras)
 	if err != nil {
 		return st, err
 	}
 	st.Records = len(recs)
+	indexValues(recs, comps)
+	lap := start
+	phase := func(d *float64) {
+		now := time.Now()
+		*d = now.Sub(lap).Seconds()
+		lap = now
+	}
+	phase(&st.LoadSeconds)
 	log.Info("linkage records loaded", "records", len(recs), "seconds", time.Since(start).Seconds())
 
-	pairs, err := block(ctx, conn, cfg.Blocking)
+	pairs, skipped, err := block(ctx, conn, cfg.Blocking, cfg.MaxBlockRecords, log)
 	if err != nil {
 		return st, err
 	}
 	st.CandidatePairs = len(pairs)
-	log.Info("linkage candidate pairs", "pairs", len(pairs), "seconds", time.Since(start).Seconds())
+	st.SkippedBlocks, st.SkippedPairs = skipped.SkippedBlocks, skipped.SkippedPairs
+	phase(&st.BlockSeconds)
+	releaseMemory()
+	log.Info("linkage candidate pairs", "pairs", len(pairs), "skipped_blocks", st.SkippedBlocks, "skipped_pairs", st.SkippedPairs, "seconds", time.Since(start).Seconds())
 
 	compareAll(ctx, recs, comps, pairs)
 	if err := ctx.Err(); err != nil {
 		return st, err
 	}
+	phase(&st.CompareSeconds)
 	md, iters := fit(recs, comps, pairs, cfg)
 	st.EMIterations, st.Lambda = iters, md.lambda
 	tf := termFrequencies(recs, comps)
 	scoreAll(recs, comps, md, tf, pairs)
 	st.Patterns = countPatterns(pairs)
+	releaseMemory() // the comparison caches
+	phase(&st.FitSeconds)
 	log.Info("linkage model fitted", "iterations", iters, "lambda", md.lambda, "patterns", st.Patterns, "seconds", time.Since(start).Seconds())
 
 	// Analyst decisions, by record key.
@@ -188,7 +230,12 @@ func Link(ctx context.Context, db *sql.DB, runID string, cfg Config, log *slog.L
 			order = append(order, int32(i))
 		}
 	}
-	sort.Slice(order, func(a, b int) bool { return pairs[order[a]].weight > pairs[order[b]].weight })
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := cmp.Compare(pairs[b].weight, pairs[a].weight); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b) // ties in pair order: the same run links the same way
+	})
 	for _, i := range order {
 		p := &pairs[i]
 		sameTax := false
@@ -196,12 +243,12 @@ func Link(ctx context.Context, db *sql.DB, runID string, cfg Config, log *slog.L
 			lv := levelAt(p.levels, taxIdx)
 			sameTax = (lv == 1 || lv == 2) && recs[p.l].taxValid && recs[p.r].taxValid
 			if lv == comps[taxIdx].idxConflict {
-				p.blocked = "tax_code"
+				p.blocked = reasonCode("tax_code")
 				continue
 			}
 		}
 		if why := cl.union(p.l, p.r, false, !sameTax); why != "" {
-			p.blocked = why
+			p.blocked = reasonCode(why)
 			continue
 		}
 		p.accepted = true
@@ -248,19 +295,23 @@ func Link(ctx context.Context, db *sql.DB, runID string, cfg Config, log *slog.L
 	}
 	for i := range pairs {
 		p := &pairs[i]
-		if personOf[p.l] != personOf[p.r] && p.analyst == 0 && (p.blocked != "" && p.blocked != "tax_code" || p.prob >= cfg.ReviewThreshold && p.prob < cfg.MatchThreshold) {
+		if personOf[p.l] != personOf[p.r] && p.analyst == 0 && (p.blocked != 0 && p.blocked != reasonCode("tax_code") || p.prob >= cfg.ReviewThreshold && p.prob < cfg.MatchThreshold) {
 			st.ReviewPairs++
 		}
 	}
+	releaseMemory()
+	phase(&st.ClusterSeconds)
 	log.Info("linkage clustered", "persons", st.Persons, "multi", st.PersonsMulti, "merges", st.Merges, "splits", st.Splits, "seconds", time.Since(start).Seconds())
 
 	w := writer{conn: conn, runID: runID, cfg: cfg, recs: recs, comps: comps}
 	if err := w.publish(ctx, members, ids, previous); err != nil {
 		return st, err
 	}
+	log.Info("linkage persons written", "seconds", time.Since(start).Seconds())
 	if err := w.links(ctx, pairs, personOf, md, tf); err != nil {
 		return st, err
 	}
+	log.Info("linkage person_links written", "rows", w.linkRows, "seconds", time.Since(start).Seconds())
 	if err := w.model(ctx, md); err != nil {
 		return st, err
 	}
@@ -271,10 +322,13 @@ func Link(ctx context.Context, db *sql.DB, runID string, cfg Config, log *slog.L
 	if err := w.run(ctx, st); err != nil {
 		return st, err
 	}
+	phase(&st.WriteSeconds)
 	log.Info("linkage done", "persons", st.Persons, "candidate_pairs", st.CandidatePairs, "seconds", st.Seconds)
 	return st, nil
 }
 
+// loadRecords builds link_rec (sql/link_records.sql) and reads it into Go,
+// in rid order (readRecords: Arrow when built with duckdb_arrow, else rows).
 func loadRecords(ctx context.Context, conn *sql.Conn, extras []string) ([]record, error) {
 	if extras == nil {
 		extras = []string{}
@@ -282,121 +336,107 @@ func loadRecords(ctx context.Context, conn *sql.Conn, extras []string) ([]record
 	if _, err := conn.ExecContext(ctx, queries.Query("link_records"), extras); err != nil {
 		return nil, fmt.Errorf("preparing linkage records: %w", err)
 	}
-	rows, err := conn.QueryContext(ctx, queries.Query("link_load"))
+	var n int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM link_rec").Scan(&n); err != nil {
+		return nil, fmt.Errorf("counting linkage records: %w", err)
+	}
+	recs, err := readRecords(ctx, conn, n)
 	if err != nil {
 		return nil, fmt.Errorf("reading linkage records: %w", err)
 	}
-	defer rows.Close()
-	var recs []record
-	intern := map[string]string{}
-	in := func(s sql.NullString) string {
-		if !s.Valid {
-			return ""
-		}
-		if v, ok := intern[s.String]; ok {
-			return v
-		}
-		if len(intern) < 1<<20 {
-			intern[s.String] = s.String
-		}
-		return s.String
-	}
-	for rows.Next() {
-		var (
-			rid                                                   int32
-			id, key                                               string
-			prev, prov, sur, giv, tax, taxStatus, taxKey, sex     sql.NullString
-			birth                                                 sql.NullInt32
-			place, email, phone, muni, org, orgType, role, module sql.NullString
-			extraVals                                             []any
-		)
-		if err := rows.Scan(&rid, &id, &key, &prev, &prov, &sur, &giv, &tax, &taxStatus, &taxKey, &sex,
-			&birth, &place, &email, &phone, &muni, &org, &orgType, &role, &module, &extraVals); err != nil {
-			return nil, fmt.Errorf("reading linkage records: %w", err)
-		}
-		r := record{
-			enrolmentID: id, key: key, prev: prev.String, province: in(prov),
-			surname: sur.String, given: in(giv), taxCode: tax.String,
-			taxValid: taxStatus.String == "valid", taxKey: taxKey.String,
-			sex: in(sex), birth: birth.Int32, hasBirth: birth.Valid,
-			birthPlace: in(place), email: email.String, phone: phone.String,
-			municipal: in(muni), org: in(org), orgType: in(orgType), role: in(role), module: in(module),
-		}
-		for _, v := range extraVals {
-			s, _ := v.(string)
-			r.extras = append(r.extras, s)
-		}
-		recs = append(recs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading linkage records: %w", err)
+	if len(recs) != n {
+		return nil, fmt.Errorf("reading linkage records: %d of %d read", len(recs), n)
 	}
 	return recs, nil
 }
 
-func block(ctx context.Context, conn *sql.Conn, rules []string) ([]pairScore, error) {
-	if _, err := conn.ExecContext(ctx, queries.Query("link_pairs")); err != nil {
-		return nil, fmt.Errorf("preparing blocking: %w", err)
+// interner shares the copies of repeated values (places, organisations,
+// names) between records; it stops growing at 1<<20 values.
+type interner map[string]string
+
+// get returns a shared copy of s, which may point into a buffer about to be
+// released.
+func (in interner) get(s string) string {
+	if s == "" {
+		return ""
 	}
-	tmpl := queries.Query("link_block")
-	for i, rule := range rules {
-		if _, err := conn.ExecContext(ctx, strings.ReplaceAll(tmpl, "{{condition}}", rule), i); err != nil {
-			return nil, fmt.Errorf("blocking rule %d: %w", i, err)
-		}
+	if v, ok := in[s]; ok {
+		return v
 	}
-	rows, err := conn.QueryContext(ctx, queries.Query("link_candidates"))
-	if err != nil {
-		return nil, fmt.Errorf("reading candidate pairs: %w", err)
+	c := strings.Clone(s)
+	if len(in) < 1<<20 {
+		in[c] = c
 	}
-	defer rows.Close()
-	var pairs []pairScore
-	for rows.Next() {
-		var p pairScore
-		var rules int64
-		if err := rows.Scan(&p.l, &p.r, &rules); err != nil {
-			return nil, fmt.Errorf("reading candidate pairs: %w", err)
-		}
-		p.rules = uint32(rules)
-		pairs = append(pairs, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading candidate pairs: %w", err)
-	}
-	return pairs, nil
+	return c
 }
 
-// comparePair packs the comparison levels of records l and r.
-func comparePair(l, r *record, comps []comparer) uint64 {
-	sw := swapBetter(l, r)
+// comparePair packs the comparison levels of records l and r and says
+// whether r's names were read in reverse order; caches (one per comparison,
+// nil: none) remember fuzzy levels.
+func comparePair(l, r *record, comps []comparer, caches *caches) (uint64, bool) {
+	var sw bool
+	if caches != nil {
+		sw = swapBetterCached(l, r, caches.jw)
+	} else {
+		sw = swapBetter(l, r)
+	}
 	var packed uint64
 	for k := range comps {
-		packed |= uint64(comps[k].level(l, r, sw)) << (4 * k)
+		var c map[uint64]uint8
+		if caches != nil {
+			c = caches.levels[k]
+		}
+		packed |= uint64(comps[k].levelCached(l, r, sw, c)) << (4 * k)
 	}
-	return packed
+	return packed, sw
 }
 
-// compareAll fills the levels of pairs, on every core.
-func compareAll(ctx context.Context, recs []record, comps []comparer, pairs []pairScore) {
+// caches are one goroutine's memory of fuzzy comparisons, by value ids.
+type caches struct {
+	levels []map[uint64]uint8 // per comparison
+	jw     map[uint64]float32 // name similarities, for swapBetter
+}
+
+func newCaches(n int) *caches {
+	c := &caches{levels: make([]map[uint64]uint8, n), jw: map[uint64]float32{}}
+	for k := range c.levels {
+		c.levels[k] = map[uint64]uint8{}
+	}
+	return c
+}
+
+// parallel calls f on GOMAXPROCS consecutive parts [lo, hi) of [0, n), one
+// goroutine each, w numbering the parts, and waits for them.
+func parallel(n int, f func(w, lo, hi int)) {
 	workers := runtime.GOMAXPROCS(0)
-	chunk := (len(pairs) + workers - 1) / workers
+	chunk := (n + workers - 1) / workers
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(pairs))
+		lo, hi := w*chunk, min((w+1)*chunk, n)
 		if lo >= hi {
 			break
 		}
 		wg.Add(1)
-		go func(ps []pairScore) {
+		go func() {
 			defer wg.Done()
-			for i := range ps {
-				if i%65536 == 0 && ctx.Err() != nil {
-					return
-				}
-				ps[i].levels = comparePair(&recs[ps[i].l], &recs[ps[i].r], comps)
-			}
-		}(pairs[lo:hi])
+			f(w, lo, hi)
+		}()
 	}
 	wg.Wait()
+}
+
+// compareAll fills the levels of pairs, on every core.
+func compareAll(ctx context.Context, recs []record, comps []comparer, pairs []pairScore) {
+	parallel(len(pairs), func(_, lo, hi int) {
+		caches := newCaches(len(comps))
+		for i := lo; i < hi; i++ {
+			if (i-lo)%65536 == 0 && ctx.Err() != nil {
+				return
+			}
+			p := &pairs[i]
+			p.levels, p.swapped = comparePair(&recs[p.l], &recs[p.r], comps, caches)
+		}
+	})
 }
 
 // fit estimates u from random pairs and then λ and m by EM over the
@@ -409,25 +449,34 @@ func fit(recs []record, comps []comparer, pairs []pairScore, cfg Config) (model,
 		counts[k] = make([]float64, len(c.labels))
 	}
 	n := len(recs)
-	add := func(a, b int) {
-		packed := comparePair(&recs[a], &recs[b], comps)
-		for k := range comps {
-			counts[k][levelAt(packed, k)]++
-		}
-	}
+	var sample [][2]int32
 	if total := n * (n - 1) / 2; total <= cfg.USamplePairs {
+		sample = make([][2]int32, 0, total)
 		for a := 0; a < n; a++ {
 			for b := a + 1; b < n; b++ {
-				add(a, b)
+				sample = append(sample, [2]int32{int32(a), int32(b)})
 			}
 		}
 	} else {
 		rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6c696e6b))
+		sample = make([][2]int32, 0, cfg.USamplePairs)
 		for i := 0; i < cfg.USamplePairs; i++ {
 			a, b := rng.IntN(n), rng.IntN(n)
 			if a != b {
-				add(a, b)
+				sample = append(sample, [2]int32{int32(a), int32(b)})
 			}
+		}
+	}
+	packed := make([]uint64, len(sample))
+	parallel(len(sample), func(_, lo, hi int) {
+		caches := newCaches(len(comps))
+		for i := lo; i < hi; i++ {
+			packed[i], _ = comparePair(&recs[sample[i][0]], &recs[sample[i][1]], comps, caches)
+		}
+	})
+	for _, p := range packed {
+		for k := range comps {
+			counts[k][levelAt(p, k)]++
 		}
 	}
 	for k := range comps {
@@ -598,19 +647,39 @@ func levelWeight(md model, tf []map[string]float64, comps []comparer, k int, lv 
 	return math.Log2(md.m[k][lv] / u)
 }
 
+// scoreAll sets the match weight and probability of pairs, on every core:
+// the weight of a comparison vector is computed once, then the exact levels
+// of the term-frequency comparisons are re-weighted by the value's frequency.
 func scoreAll(recs []record, comps []comparer, md model, tf []map[string]float64, pairs []pairScore) {
 	prior := math.Log2(md.lambda / (1 - md.lambda))
-	for i := range pairs {
-		p := &pairs[i]
-		l, r := &recs[p.l], &recs[p.r]
-		sw := swapBetter(l, r)
-		w := prior
-		for k := range comps {
-			w += levelWeight(md, tf, comps, k, levelAt(p.levels, k), l, r, sw)
+	noTF := make([]map[string]float64, len(comps))
+	var tfComps []int
+	for k := range comps {
+		if tf[k] != nil {
+			tfComps = append(tfComps, k)
 		}
-		p.weight = w
-		p.prob = 1 / (1 + math.Exp2(-w))
 	}
+	parallel(len(pairs), func(_, lo, hi int) {
+		base := map[uint64]float64{}
+		for i := lo; i < hi; i++ {
+			p := &pairs[i]
+			w, ok := base[p.levels]
+			if !ok {
+				for k := range comps {
+					w += levelWeight(md, noTF, comps, k, levelAt(p.levels, k), nil, nil, false)
+				}
+				base[p.levels] = w
+			}
+			for _, k := range tfComps {
+				if lv := levelAt(p.levels, k); lv == 1 {
+					l, r := &recs[p.l], &recs[p.r]
+					w += levelWeight(md, tf, comps, k, lv, l, r, p.swapped) - levelWeight(md, noTF, comps, k, lv, l, r, p.swapped)
+				}
+			}
+			p.weight = prior + w
+			p.prob = 1 / (1 + math.Exp2(-p.weight))
+		}
+	})
 }
 
 func countPatterns(pairs []pairScore) int {

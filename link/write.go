@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -19,6 +20,8 @@ type writer struct {
 	cfg   Config
 	recs  []record
 	comps []comparer
+
+	linkRows int // rows written to person_links
 }
 
 // publish writes the new assignment (persons, person_members,
@@ -27,16 +30,18 @@ func (w *writer) publish(ctx context.Context, members [][]int32, ids []string, p
 	if _, err := w.conn.ExecContext(ctx, queries.Query("link_scratch"), w.runID); err != nil {
 		return fmt.Errorf("preparing assignment: %w", err)
 	}
-	type row struct{ rec, comp int32 }
+	type row struct {
+		rec, comp int32
+		multi     bool
+	}
 	rows := make([]row, 0, len(w.recs))
 	for ci, ms := range members {
 		for _, m := range ms {
-			rows = append(rows, row{m, int32(ci)})
+			rows = append(rows, row{m, int32(ci), len(ms) > 1})
 		}
 	}
 	if err := appendTemp(ctx, w.conn, "link_assign", len(rows), func(i int) []driver.Value {
-		r := &w.recs[rows[i].rec]
-		return []driver.Value{r.enrolmentID, r.key, ids[rows[i].comp]}
+		return []driver.Value{rows[i].rec, ids[rows[i].comp], rows[i].multi}
 	}); err != nil {
 		return err
 	}
@@ -81,7 +86,10 @@ func previousFirstSeen(ctx context.Context, conn *sql.Conn) ([][2]string, error)
 }
 
 // links writes person_links: accepted pairs, pairs an analyst or a rule
-// decided, and near misses (probability ≥ LinkThreshold).
+// decided, and near misses (probability ≥ LinkThreshold). Go appends numbers
+// only (record numbers, level indexes, weights) to a scratch table, and
+// DuckDB builds the rows with their labels and maps: appending a map per row
+// costs more than the whole linkage.
 func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32, md model, tf []map[string]float64) error {
 	var keep []int
 	for i := range pairs {
@@ -90,25 +98,38 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 			keep = append(keep, i)
 		}
 	}
-	return appendRows(ctx, w.conn, "person_links", len(keep), func(j int) []driver.Value {
+	w.linkRows = len(keep)
+	var cols, names, labels, weights []string
+	for k, c := range w.comps {
+		cols = append(cols, fmt.Sprintf("lv%d UTINYINT NOT NULL, w%d DOUBLE NOT NULL", k, k))
+		names = append(names, sqlString(c.Name))
+		var b strings.Builder
+		fmt.Fprintf(&b, "CASE lv%d", k)
+		for l, label := range c.labels {
+			fmt.Fprintf(&b, " WHEN %d THEN %s", l, sqlString(label))
+		}
+		b.WriteString(" END")
+		labels = append(labels, b.String())
+		weights = append(weights, fmt.Sprintf("w%d", k))
+	}
+	create := "CREATE OR REPLACE TEMP TABLE link_links (l INTEGER NOT NULL, r INTEGER NOT NULL, weight DOUBLE NOT NULL, " +
+		"prob DOUBLE NOT NULL, decision VARCHAR NOT NULL, source VARCHAR NOT NULL, detail VARCHAR, " + strings.Join(cols, ", ") + ")"
+	if _, err := w.conn.ExecContext(ctx, create); err != nil {
+		return fmt.Errorf("preparing person_links: %w", err)
+	}
+	vals := make([]driver.Value, 7+2*len(w.comps))
+	if err := appendTemp(ctx, w.conn, "link_links", len(keep), func(j int) []driver.Value {
 		p := &pairs[keep[j]]
 		l, r := &w.recs[p.l], &w.recs[p.r]
-		sw := swapBetter(l, r)
-		levels, weights := duckdb.Map{}, duckdb.Map{}
-		for k, c := range w.comps {
-			lv := levelAt(p.levels, k)
-			levels[c.Name] = c.labels[lv]
-			weights[c.Name] = levelWeight(md, tf, w.comps, k, lv, l, r, sw)
-		}
 		same := personOf[p.l] == personOf[p.r]
 		decision, source, detail := "different", "model", ""
 		switch {
 		case p.analyst != 0:
 			source = "analyst"
-		case p.blocked == "tax_code":
+		case blockReasons[p.blocked] == "tax_code":
 			source, detail = "hard_rule", "two different valid tax codes"
-		case p.blocked != "":
-			source, detail = "guard", "accepted by the model, refused: "+p.blocked+" conflict in the person"
+		case p.blocked != 0:
+			source, detail = "guard", "accepted by the model, refused: "+blockReasons[p.blocked]+" conflict in the person"
 		}
 		switch {
 		case same:
@@ -119,10 +140,29 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 		case p.analyst == 0 && (source == "guard" || p.prob >= w.cfg.ReviewThreshold && p.prob < w.cfg.MatchThreshold):
 			decision = "review"
 		}
-		return []driver.Value{w.runID, l.enrolmentID, r.enrolmentID, l.key, r.key, levels, weights,
-			p.weight, p.prob, decision, source, nullable(detail)}
-	})
+		vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6] = p.l, p.r, p.weight, p.prob, decision, source, nullable(detail)
+		for k := range w.comps {
+			lv := levelAt(p.levels, k)
+			vals[7+2*k] = lv
+			vals[8+2*k] = levelWeight(md, tf, w.comps, k, lv, l, r, p.swapped)
+		}
+		return vals
+	}); err != nil {
+		return err
+	}
+	q := strings.NewReplacer("{{names}}", strings.Join(names, ", "), "{{labels}}", strings.Join(labels, ", "),
+		"{{weights}}", strings.Join(weights, ", ")).Replace(queries.Query("link_links"))
+	if _, err := w.conn.ExecContext(ctx, q, w.runID); err != nil {
+		return fmt.Errorf("writing person_links: %w", err)
+	}
+	if _, err := w.conn.ExecContext(ctx, "DROP TABLE link_links"); err != nil {
+		return fmt.Errorf("writing person_links: %w", err)
+	}
+	return nil
 }
+
+// sqlString quotes s as an SQL string literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func nullable(s string) driver.Value {
 	if s == "" {

@@ -7,7 +7,9 @@
 -- Parameter 1: the extras headers the comparisons read (VARCHAR[]).
 CREATE OR REPLACE TEMP TABLE link_rec AS
 WITH e AS (
-    SELECT *,
+    SELECT enrolment_id, person_id, province_code, surname_fold, given_name_fold, tax_code,
+           tax_code_status, sex, birth_date, birth_place_fold, email, phone, municipality_fold,
+           organisation_fold, organisation_type_fold, role_fold, module_fold, extras,
            left(sha256(concat_ws('|', province_code, surname_fold, given_name_fold,
                 coalesce(tax_code, ''), coalesce(CAST(birth_date AS VARCHAR), ''), module_fold)), 16) AS record_key
     FROM enrolments

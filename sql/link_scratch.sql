@@ -1,9 +1,9 @@
 -- link_scratch: where Go writes the new assignment before it replaces the old.
 -- Parameter 1: the run_id.
 CREATE OR REPLACE TEMP TABLE link_assign (
-    enrolment_id VARCHAR NOT NULL,
-    record_key   VARCHAR NOT NULL,
-    person_id    VARCHAR NOT NULL
+    rid          INTEGER NOT NULL,   -- link_rec.rid
+    person_id    VARCHAR NOT NULL,
+    multi        BOOLEAN NOT NULL    -- the person has more than one row
 );
 CREATE OR REPLACE TEMP TABLE link_first (
     person_id      VARCHAR NOT NULL,

@@ -1,0 +1,144 @@
+package link
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"testing"
+
+	"github.com/lombardia-orim/correlare/canon"
+)
+
+func TestBlockKeys(t *testing.T) {
+	cases := []struct {
+		rule         string
+		lkeys, rkeys []string
+		exact, ok    bool
+	}{
+		{"l.tax_key = r.tax_key", []string{"l.tax_key"}, []string{"r.tax_key"}, true, true},
+		{"l.surname_fold = r.given_name_fold AND l.given_name_fold = r.surname_fold",
+			[]string{"l.surname_fold", "l.given_name_fold"}, []string{"r.given_name_fold", "r.surname_fold"}, true, true},
+		{"r.email = l.email", []string{"l.email"}, []string{"r.email"}, true, true},
+		{"left(l.surname_fold, 2) = left(r.surname_fold, 2) and l.birth_date = r.birth_date",
+			[]string{"left(l.surname_fold, 2)", "l.birth_date"}, []string{"left(r.surname_fold, 2)", "r.birth_date"}, true, true},
+		{"l.phone = r.phone AND l.sex <> r.sex", []string{"l.phone"}, []string{"r.phone"}, false, true},
+		{"l.phone = r.phone AND (l.sex = 'F' OR r.sex = 'F')", []string{"l.phone"}, []string{"r.phone"}, false, true},
+		{"l.email = r.email AND l.province_code = 'AND'", []string{"l.email"}, []string{"r.email"}, false, true},
+		{"l.birth_date >= r.birth_date", nil, nil, false, false},
+		{"jaro_winkler_similarity(l.surname_fold, r.surname_fold) > 0.9", nil, nil, false, false},
+		{"l.surname_fold = l.given_name_fold", nil, nil, false, false},
+		{"coalesce(l.tax_key, r.tax_key) = 'X'", nil, nil, false, false},
+		{"l.a = r.a OR r.b > 1", nil, nil, false, false},
+		{"l.email = r.email AND l.a = r.a OR r.b = 1", nil, nil, false, false},
+		{"l.email = r.email AND (l.a = r.a OR r.b = 1)", []string{"l.email"}, []string{"r.email"}, false, true},
+		{"l.origin = r.origin", []string{"l.origin"}, []string{"r.origin"}, true, true},
+		{"l.a = r.a IS NOT NULL", nil, nil, false, false},
+		{"l.a = r.a and l.x in ('A', 'B')", []string{"l.a"}, []string{"r.a"}, false, true},
+		{"l.brand = r.brand", []string{"l.brand"}, []string{"r.brand"}, true, true}, // "and" inside a word
+	}
+	for _, tc := range cases {
+		t.Run(tc.rule, func(t *testing.T) {
+			lk, rk, exact, ok := blockKeys(tc.rule)
+			if !slices.Equal(lk, tc.lkeys) || !slices.Equal(rk, tc.rkeys) || exact != tc.exact || ok != tc.ok {
+				t.Errorf("blockKeys = %q %q exact %v ok %v, want %q %q %v %v", lk, rk, exact, ok, tc.lkeys, tc.rkeys, tc.exact, tc.ok)
+			}
+		})
+	}
+}
+
+// TestMaxBlockRecords: a block larger than the bound yields no pairs from
+// its rule (other rules still pair its records); a rule with a residual
+// condition and a rule without an equality give the same pairs as a plain
+// join; no bound gives every pair.
+func TestMaxBlockRecords(t *testing.T) {
+	w := openTest(t)
+	var rows []rowSpec
+	for i := range 6 { // six ROSSI MARIO, two of them with one tax code
+		tax := ""
+		if i < 2 {
+			tax = "RSSMRA80A01H501U"
+		}
+		rows = append(rows, rowSpec{file: "a.xlsx", row: i + 2, surname: "Rossi", given: "Mario", tax: tax, sex: "M"})
+	}
+	rows = append(rows, rowSpec{file: "a.xlsx", row: 20, surname: "Bianchi", given: "Anna", sex: "F"},
+		rowSpec{file: "a.xlsx", row: 21, surname: "Bianchi", given: "Anna", sex: "F"})
+	for _, r := range rows {
+		insertEnrolmentSpec(t, w, r)
+	}
+	ctx := context.Background()
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := loadRecords(ctx, conn, nil); err != nil {
+		t.Fatal(err)
+	}
+	names := "l.surname_fold = r.surname_fold AND l.given_name_fold = r.given_name_fold"
+	cases := []struct {
+		name    string
+		rules   []string
+		max     int
+		want    int
+		skipped int64
+	}{
+		{"bounded", []string{names}, 5, 1, 1},                                   // BIANCHI ANNA only
+		{"bounded plus tax", []string{names, "l.tax_key = r.tax_key"}, 5, 2, 1}, // and the two codes
+		{"roomy", []string{names}, 6, 16, 0},
+		{"unbounded", []string{names}, -1, 16, 0},
+		{"residual", []string{names + " AND l.sex = 'F'"}, 6, 1, 0},
+		{"residual bounded", []string{names + " AND l.sex = 'M'"}, 5, 0, 1},
+		{"no equality", []string{"l.surname_fold <> r.surname_fold"}, 2, 12, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			pairs, bs, err := block(ctx, conn, tc.rules, tc.max, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pairs) != tc.want {
+				t.Errorf("%d pairs, want %d", len(pairs), tc.want)
+			}
+			if bs.SkippedBlocks != tc.skipped {
+				t.Errorf("%d blocks skipped, want %d", bs.SkippedBlocks, tc.skipped)
+			}
+			for i := 1; i < len(pairs); i++ {
+				if pairs[i-1].l > pairs[i].l || pairs[i-1].l == pairs[i].l && pairs[i-1].r >= pairs[i].r {
+					t.Fatalf("pairs out of order at %d: %v", i, pairs[i-1:i+1])
+				}
+			}
+			for _, p := range pairs {
+				if p.l >= p.r || p.rules == 0 {
+					t.Fatalf("bad pair %+v", p)
+				}
+			}
+		})
+	}
+}
+
+func insertEnrolmentSpec(t *testing.T, w *warehouse, s rowSpec) {
+	t.Helper()
+	insertEnrolments(t, w.DB, []canon.Enrolment{enrolment(s)})
+}
+
+// FuzzBlockKeys: any rule splits without panicking, every key reads only its
+// side, and a rule without keys is not exact.
+func FuzzBlockKeys(f *testing.F) {
+	for _, r := range DefaultBlocking {
+		f.Add(r)
+	}
+	f.Add("l.a = r.b AND (l.c = 'x AND y' OR r.d = \"q\")")
+	f.Add("l.a == r.a AND l.b <= r.b AND l.c != r.c")
+	f.Add("((l.a = r.a)) AND")
+	f.Fuzz(func(t *testing.T, rule string) {
+		lk, rk, exact, ok := blockKeys(rule)
+		if len(lk) != len(rk) || ok != (len(lk) > 0) || exact && !ok {
+			t.Fatalf("blockKeys(%q) = %q %q %v %v", rule, lk, rk, exact, ok)
+		}
+		for i := range lk {
+			if !readsSide(lk[i], "l") || readsSide(lk[i], "r") || !readsSide(rk[i], "r") || readsSide(rk[i], "l") {
+				t.Fatalf("blockKeys(%q): key %q = %q reads the wrong side", rule, lk[i], rk[i])
+			}
+		}
+	})
+}

@@ -1,0 +1,74 @@
+//go:build !duckdb_arrow
+
+package link
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	queries "github.com/lombardia-orim/correlare/sql"
+)
+
+// readRecords reads link_load row by row (built without the duckdb_arrow
+// tag; the Arrow reader is several times faster).
+func readRecords(ctx context.Context, conn *sql.Conn, n int) ([]record, error) {
+	rows, err := conn.QueryContext(ctx, queries.Query("link_load"))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	recs := make([]record, 0, n)
+	in := interner{}
+	for rows.Next() {
+		var (
+			rid                                                   int32
+			key                                                   string
+			prev, prov, sur, giv, tax, taxKey, sex                sql.NullString
+			taxValid                                              sql.NullBool
+			birth                                                 sql.NullInt32
+			place, email, phone, muni, org, orgType, role, module sql.NullString
+			extraVals                                             []any
+		)
+		if err := rows.Scan(&rid, &key, &prev, &prov, &sur, &giv, &tax, &taxValid, &taxKey, &sex,
+			&birth, &place, &email, &phone, &muni, &org, &orgType, &role, &module, &extraVals); err != nil {
+			return nil, err
+		}
+		if int(rid) != len(recs) {
+			return nil, fmt.Errorf("record %d read at position %d", rid, len(recs))
+		}
+		r := record{
+			key: key, prev: prev.String, province: in.get(prov.String),
+			surname: in.get(sur.String), given: in.get(giv.String), taxCode: tax.String,
+			taxValid: taxValid.Bool, taxKey: taxKey.String,
+			sex: in.get(sex.String), birth: birth.Int32, hasBirth: birth.Valid,
+			birthPlace: in.get(place.String), email: email.String, phone: phone.String,
+			municipal: in.get(muni.String), org: in.get(org.String), orgType: in.get(orgType.String),
+			role: in.get(role.String), module: in.get(module.String),
+		}
+		for _, v := range extraVals {
+			s, _ := v.(string)
+			r.extras = append(r.extras, s)
+		}
+		recs = append(recs, r)
+	}
+	return recs, rows.Err()
+}
+
+// readPairs reads link_candidates row by row; n bounds their number.
+func readPairs(ctx context.Context, conn *sql.Conn, n int) ([]pairScore, error) {
+	rows, err := conn.QueryContext(ctx, queries.Query("link_candidates"))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	pairs := make([]pairScore, 0, n)
+	for rows.Next() {
+		var lr, rules int64
+		if err := rows.Scan(&lr, &rules); err != nil {
+			return nil, err
+		}
+		pairs = append(pairs, pairScore{l: int32(lr >> 32), r: int32(uint32(lr)), rules: uint32(rules)})
+	}
+	return pairs, rows.Err()
+}
