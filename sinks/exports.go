@@ -83,14 +83,27 @@ type Latest struct {
 
 // exportDataset is one exported table, written as Parquet and CSV.
 type exportDataset struct {
-	name  string // file and directory name
-	query string // sql/<query>.sql fills the scratch table export_rows
+	name   string // file and directory name
+	query  string // sql/<query>.sql fills the scratch table export_rows
+	status string // export_applications: only rows with this status ("" = all)
 }
 
 var exportDatasets = []exportDataset{
-	{"applications", "export_applications"},
-	{"participations", "export_participations"},
-	{"persons", "export_persons"},
+	{name: "applications", query: "export_applications"},
+	{name: "participations", query: "export_applications", status: "accepted"},
+	{name: "persons", query: "export_persons"},
+}
+
+// args are the query's parameters: the run's year, and the status filter.
+func (ds exportDataset) args(year int) []any {
+	if ds.query != "export_applications" {
+		return []any{year}
+	}
+	var status any
+	if ds.status != "" {
+		status = ds.status
+	}
+	return []any{year, status}
 }
 
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
@@ -279,7 +292,7 @@ func writeExportData(ctx context.Context, db *sql.DB, tmp string, opt ExportOpti
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if _, err := conn.ExecContext(ctx, queries.Query(ds.query), opt.Now.Year()); err != nil {
+		if _, err := conn.ExecContext(ctx, queries.Query(ds.query), ds.args(opt.Now.Year())...); err != nil {
 			return fmt.Errorf("selecting %s: %w", ds.name, err)
 		}
 		copySQL := strings.Replace(queries.Query("export_parquet"), "TO :dir", "TO "+sqlLiteral(filepath.Join(tmp, ds.name)), 1)

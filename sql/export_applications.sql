@@ -1,6 +1,8 @@
--- The ORIM export of applications (every enrolments row), pseudonymised:
--- no names, tax codes, contacts, birth dates, employers' names or source
--- positions. $1 = the run's year, used when a row has no year of its own.
+-- The ORIM exports of applications (every enrolments row) and of
+-- participations (status accepted), pseudonymised: no names, tax codes,
+-- contacts, birth dates, employers' names or source positions.
+-- $1 = the run's year, used when a row has no year of its own;
+-- $2 = the status to keep, NULL for every application.
 CREATE OR REPLACE TEMP TABLE export_rows AS
 SELECT
     k.person_key,
@@ -23,4 +25,5 @@ SELECT
     a.satisfaction
 FROM applications a
 LEFT JOIN export_person_keys k ON k.person_id = a.person_id
+WHERE CAST($2 AS VARCHAR) IS NULL OR a.status = CAST($2 AS VARCHAR)
 ORDER BY province, year, a.module_id, a.status, k.person_key;
