@@ -86,6 +86,9 @@ type Schedule struct {
 type Exports struct {
 	KeyEnv  string `yaml:"key_env"`  // environment variable holding the key; default CORRELARE_EXPORT_KEY
 	KeyFile string `yaml:"key_file"` // file holding the key (mode 0600), read when the variable is unset
+	// KeepRuns is how many export directories (one per run) are kept; older
+	// ones are removed after a published run. Default 30; -1 keeps all.
+	KeepRuns int `yaml:"keep_runs"`
 }
 
 // Duration is a time.Duration written as "90s", "5m", "1h30m" in YAML.
@@ -181,6 +184,9 @@ func (c *Config) defaults() {
 		c.Schedule.Grace = &Duration{5 * time.Minute}
 	}
 	def(&c.Exports.KeyEnv, "CORRELARE_EXPORT_KEY")
+	if c.Exports.KeepRuns == 0 {
+		c.Exports.KeepRuns = 30
+	}
 	if c.Exports.KeyFile != "" {
 		c.Exports.KeyFile = c.Resolve(c.Exports.KeyFile)
 	}
@@ -272,6 +278,9 @@ func (c *Config) validate(src []byte) []string {
 	}
 	for _, err := range c.Linkage.Validate() {
 		at("$.linkage", "linkage: %v", err)
+	}
+	if c.Exports.KeepRuns < -1 {
+		at("$.exports.keep_runs", "exports: keep_runs must be at least 1, or -1 to keep every export")
 	}
 	if c.HTTP.MaxMiB < 0 {
 		at("$.http.max_mib", "http: max_mib must be positive")

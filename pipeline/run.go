@@ -248,6 +248,13 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 		// The warehouse is published; ORIM keeps reading the previous export.
 		return fmt.Errorf("run published, but the exports' latest.json was not updated: %w", err)
 	}
+	removed, err := sinks.PruneExports(cfg.Paths.Exports, cfg.Exports.KeepRuns)
+	if err != nil {
+		log.Warn("pruning old exports", "err", err)
+	}
+	if len(removed) > 0 {
+		log.Info("old exports removed", "removed", removed, "keep_runs", cfg.Exports.KeepRuns)
+	}
 	return nil
 }
 

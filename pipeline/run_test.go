@@ -147,7 +147,7 @@ func openPublished(t testing.TB, cfg *Config) *sinks.Warehouse {
 func TestDemoEndToEnd(t *testing.T) {
 	t.Setenv("CORRELARE_EXPORT_KEY", testKey)
 	dir := t.TempDir()
-	cfg := mustLoad(t, writeConfig(t, dir, allDemoSources(t), ""))
+	cfg := mustLoad(t, writeConfig(t, dir, allDemoSources(t), "exports: {keep_runs: 1}"))
 	ctx := context.Background()
 	res := Run(ctx, cfg, Options{})
 	if res.Status != StatusSuccess || res.Err != nil {
@@ -239,6 +239,18 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	if got := queryInt(t, w2.DB, "SELECT count(*) FROM runs"); got != 2 {
 		t.Errorf("runs = %d, want 2", got)
+	}
+	if got := latestRun(t, cfg.Paths.Exports); got != res2.RunID {
+		t.Errorf("latest.json names %s, want %s", got, res2.RunID)
+	}
+	// exports.keep_runs: 1 in this config: only the second run's export is left.
+	ents, _ := os.ReadDir(cfg.Paths.Exports)
+	var left []string
+	for _, e := range ents {
+		left = append(left, e.Name())
+	}
+	if len(left) != 2 || left[0] != res2.RunID || left[1] != "latest.json" {
+		t.Errorf("exports directory holds %v, want the second run and latest.json", left)
 	}
 }
 
