@@ -18,8 +18,9 @@ build: $(BIN)
 $(BIN): $(shell find . -name '*.go' -o -name '*.sql' -o -name '*.yaml' | grep -v '^./var/') go.mod go.sum
 	$(GO) build $(GOFLAGS) -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/correlare
 
-# The README's test command: every package, fuzz targets on their seed corpus.
-test:
+# The README's test command: formatting and vet, then every package, fuzz targets on their
+# seed corpus.
+test: lint
 	$(GO) test $(GOFLAGS) -timeout 15m -count=1 ./...
 
 # Regenerate the bundled demo workbooks (deterministic: same bytes every time).
