@@ -39,7 +39,23 @@ func blockKeys(rule string) (lkeys, rkeys []string, exact, ok bool) {
 }
 
 // hasTopLevelOr says whether s has an OR keyword outside parentheses and quotes.
-func hasTopLevelOr(s string) bool {
+func hasTopLevelOr(s string) bool { return len(topLevelKeyword(s, "OR")) > 0 }
+
+// splitTopLevel splits s on the AND keywords outside parentheses and quotes.
+func splitTopLevel(s string) []string {
+	var out []string
+	start := 0
+	for _, i := range topLevelKeyword(s, "AND") {
+		out = append(out, strings.TrimSpace(s[start:i]))
+		start = i + len("AND")
+	}
+	return append(out, strings.TrimSpace(s[start:]))
+}
+
+// topLevelKeyword returns the offsets of the keyword kw (upper case, matched
+// case-insensitively as a whole word) outside parentheses and quotes in s.
+func topLevelKeyword(s, kw string) []int {
+	var at []int
 	depth := 0
 	var quote byte
 	for i := 0; i < len(s); i++ {
@@ -55,40 +71,13 @@ func hasTopLevelOr(s string) bool {
 			depth++
 		case ch == ')':
 			depth--
-		case depth == 0 && (ch == 'O' || ch == 'o') && i+2 <= len(s) && strings.EqualFold(s[i:i+2], "OR") &&
-			(i == 0 || !isIdent(s[i-1])) && (i+2 == len(s) || !isIdent(s[i+2])):
-			return true
+		case depth == 0 && i+len(kw) <= len(s) && strings.EqualFold(s[i:i+len(kw)], kw) &&
+			(i == 0 || !isIdent(s[i-1])) && (i+len(kw) == len(s) || !isIdent(s[i+len(kw)])):
+			at = append(at, i)
+			i += len(kw) - 1
 		}
 	}
-	return false
-}
-
-// splitTopLevel splits s on the AND keywords outside parentheses and quotes.
-func splitTopLevel(s string) []string {
-	var out []string
-	depth, start := 0, 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case quote != 0:
-			if ch == quote {
-				quote = 0
-			}
-		case ch == '\'' || ch == '"':
-			quote = ch
-		case ch == '(':
-			depth++
-		case ch == ')':
-			depth--
-		case depth == 0 && (ch == 'A' || ch == 'a') && i+3 <= len(s) && strings.EqualFold(s[i:i+3], "AND") &&
-			(i == 0 || !isIdent(s[i-1])) && (i+3 == len(s) || !isIdent(s[i+3])):
-			out = append(out, strings.TrimSpace(s[start:i]))
-			start = i + 3
-			i += 2
-		}
-	}
-	return append(out, strings.TrimSpace(s[start:]))
+	return at
 }
 
 // lowerThanEquals are the keywords that bind less tightly than "=" (or as
