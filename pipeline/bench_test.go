@@ -26,6 +26,7 @@ import (
 
 	"github.com/lombardia-orim/correlare/canon"
 	"github.com/lombardia-orim/correlare/demo"
+	"github.com/lombardia-orim/correlare/landing"
 	"github.com/lombardia-orim/correlare/sinks"
 	"github.com/lombardia-orim/correlare/sources"
 )
@@ -200,7 +201,7 @@ func BenchmarkIngest200k(b *testing.B) {
 	for _, l := range benchLoaders {
 		b.Run(l.name, func(b *testing.B) {
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
-			f := sources.Fetched{Slot: path, Name: filepath.Base(path), SHA256: sum, Size: fi.Size(), LandedPath: path}
+			f := landing.Fetched{Slot: path, Name: filepath.Base(path), SHA256: sum, Size: fi.Size(), LandedPath: path}
 			prov := Province{Code: "CR", ISTAT: "019", Name: "Cremona", Partner: true}
 			dir := b.TempDir()
 			m := startBenchMeasure(b)

@@ -17,6 +17,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/lombardia-orim/correlare/canon"
+	"github.com/lombardia-orim/correlare/landing"
 	"github.com/lombardia-orim/correlare/sinks"
 	"github.com/lombardia-orim/correlare/sources"
 	queries "github.com/lombardia-orim/correlare/sql"
@@ -57,7 +58,7 @@ type FileResult struct {
 // loadFile loads one fetched file into the building warehouse, replacing the
 // rows of the file previously loaded from the same slot, in one transaction:
 // on any error the previous rows stay as they were.
-func loadFile(ctx context.Context, db *sql.DB, runID string, f sources.Fetched, prov Province, reload bool, log *slog.Logger) FileResult {
+func loadFile(ctx context.Context, db *sql.DB, runID string, f landing.Fetched, prov Province, reload bool, log *slog.Logger) FileResult {
 	return loadFileWith(ctx, db, runID, f, prov, reload, log, sinks.Load)
 }
 
@@ -70,7 +71,7 @@ type loader func(ctx context.Context, conn *sql.Conn, table string, rec arrow.Re
 // A panic while reading or loading one file (a reader bug met by a strange
 // workbook) fails that file only: its transaction is rolled back and the
 // other files and provinces go on.
-func loadFileWith(ctx context.Context, db *sql.DB, runID string, f sources.Fetched, prov Province, reload bool, log *slog.Logger, load loader) (res FileResult) {
+func loadFileWith(ctx context.Context, db *sql.DB, runID string, f landing.Fetched, prov Province, reload bool, log *slog.Logger, load loader) (res FileResult) {
 	defer func() {
 		if p := recover(); p != nil {
 			log.Error("panic while loading a file", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))

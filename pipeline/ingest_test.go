@@ -11,8 +11,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/lombardia-orim/correlare/landing"
 	"github.com/lombardia-orim/correlare/sinks"
-	"github.com/lombardia-orim/correlare/sources"
 )
 
 // TestPanicFailsOnlyThatFile: a panic inside the loading of a file becomes
@@ -25,7 +25,7 @@ func TestPanicFailsOnlyThatFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close(ctx)
-	land, err := sources.NewLanding(t.TempDir())
+	land, err := landing.New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestPanicFailsOnlyThatFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := sources.Fetched{Slot: files[0], Name: filepath.Base(files[0]), SHA256: sha, Size: size, LandedPath: path}
+	f := landing.Fetched{Slot: files[0], Name: filepath.Base(files[0]), SHA256: sha, Size: size, LandedPath: path}
 	prov := Province{Code: "LO"}
 	log := slog.New(slog.DiscardHandler)
 

@@ -16,10 +16,10 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/lombardia-orim/correlare/landing"
 	"github.com/lombardia-orim/correlare/link"
 	"github.com/lombardia-orim/correlare/runlock"
 	"github.com/lombardia-orim/correlare/sinks"
-	"github.com/lombardia-orim/correlare/sources"
 	queries "github.com/lombardia-orim/correlare/sql"
 )
 
@@ -144,7 +144,7 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 		return err
 	}
 	defer lock.Release()
-	land, err := sources.NewLanding(cfg.Paths.Landing)
+	land, err := landing.New(cfg.Paths.Landing)
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 		bar = progressbar.NewOptions(len(cfg.Provinces), progressbar.OptionSetWriter(opt.Progress),
 			progressbar.OptionSetDescription("provinces"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 	}
-	fopt := sources.FetchOptions{
+	fopt := landing.Options{
 		Timeout: cfg.HTTP.Timeout.Duration, MaxBytes: cfg.HTTP.MaxMiB << 20,
 		Retries: *cfg.HTTP.Retries, Backoff: cfg.HTTP.Backoff.Duration, Logger: log,
 	}
@@ -280,7 +280,7 @@ const ReportFile = "rapporto_correlare.xlsx"
 // ingestProvince fetches and loads one province's sources. It reports
 // whether the province is stale (a source or file failed: its previous
 // data is kept).
-func ingestProvince(ctx context.Context, db *sql.DB, land *sources.Landing, runID string, p Province, fopt sources.FetchOptions, reload bool, log *slog.Logger) ([]FileResult, bool) {
+func ingestProvince(ctx context.Context, db *sql.DB, land *landing.Archive, runID string, p Province, fopt landing.Options, reload bool, log *slog.Logger) ([]FileResult, bool) {
 	var out []FileResult
 	stale := false
 	seen := map[string]bool{}
@@ -290,7 +290,7 @@ func ingestProvince(ctx context.Context, db *sql.DB, land *sources.Landing, runI
 		if label == "" {
 			label = redactURL(src.URL)
 		}
-		fetched, errs := sources.Fetch(ctx, land, p.Code, sources.Source{Glob: src.Path, URL: src.URL, Headers: src.Headers}, fopt)
+		fetched, errs := landing.Fetch(ctx, land, p.Code, landing.Source{Glob: src.Path, URL: src.URL, Headers: src.Headers}, fopt)
 		for _, err := range errs {
 			fetchFailed, stale = true, true
 			log.Error("fetching source failed", "source", label, "err", err)

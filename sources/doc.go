@@ -1,5 +1,5 @@
-// Package sources reads the enrolment lists the provinces send and, in
-// fetch.go and landing.go, fetches and archives them.
+// Package sources reads the enrolment lists the provinces send (package
+// landing fetches and archives them).
 //
 // The readers take a workbook (.xlsx/.xlsm, opened with excelize; each
 // worksheet streamed by a fast scanner (sheetxml.go) that yields exactly

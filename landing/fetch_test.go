@@ -1,4 +1,4 @@
-package sources
+package landing
 
 import (
 	"bytes"
@@ -94,11 +94,11 @@ func (ts *testServer) requests() []seen {
 }
 
 // fast are options for tests: tiny backoff, short timeout.
-func fast() FetchOptions {
-	return FetchOptions{Backoff: 5 * time.Millisecond, Timeout: 5 * time.Second}
+func fast() Options {
+	return Options{Backoff: 5 * time.Millisecond, Timeout: 5 * time.Second}
 }
 
-func fetchOne(t *testing.T, land *Landing, src Source, opt FetchOptions) (Fetched, error) {
+func fetchOne(t *testing.T, land *Archive, src Source, opt Options) (Fetched, error) {
 	t.Helper()
 	got, errs := Fetch(context.Background(), land, "CR", src, opt)
 	if len(errs) > 1 || len(got)+len(errs) != 1 {
@@ -138,8 +138,8 @@ func TestFetchGlob(t *testing.T) {
 	if err := os.Chtimes(filepath.Join(dir, "iscritti_febbraio.xlsx"), mtime, mtime); err != nil {
 		t.Fatal(err)
 	}
-	land := newTestLanding(t)
-	got, errs := Fetch(context.Background(), land, "CR", Source{Glob: filepath.Join(dir, "*.xlsx")}, FetchOptions{})
+	land := newTestArchive(t)
+	got, errs := Fetch(context.Background(), land, "CR", Source{Glob: filepath.Join(dir, "*.xlsx")}, Options{})
 	if len(errs) != 0 {
 		t.Fatalf("errors: %v", errs)
 	}
@@ -201,7 +201,7 @@ func TestFetchGlobNoFiles(t *testing.T) {
 				dir = filepath.Join(dir, "nope")
 			}
 			pattern := filepath.Join(dir, "*.xlsx")
-			got, errs := Fetch(context.Background(), newTestLanding(t), "CR", Source{Glob: pattern}, FetchOptions{})
+			got, errs := Fetch(context.Background(), newTestArchive(t), "CR", Source{Glob: pattern}, Options{})
 			if len(got) != 0 || len(errs) != 1 {
 				t.Fatalf("got %v, errors %v; want one error", got, errs)
 			}
@@ -225,7 +225,7 @@ func TestFetchGlobUnreadableFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(dir, "c.xlsx"), "also good")
-	got, errs := Fetch(context.Background(), newTestLanding(t), "BG", Source{Glob: filepath.Join(dir, "*.xlsx")}, FetchOptions{})
+	got, errs := Fetch(context.Background(), newTestArchive(t), "BG", Source{Glob: filepath.Join(dir, "*.xlsx")}, Options{})
 	if len(got) != 2 || got[0].Name != "a.xlsx" || got[1].Name != "c.xlsx" {
 		t.Errorf("fetched %+v, want a.xlsx and c.xlsx", got)
 	}
@@ -242,13 +242,13 @@ func TestFetchGlobTooLarge(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "big.csv"), strings.Repeat("x", 100))
 	writeFile(t, filepath.Join(dir, "small.csv"), "x")
-	land := newTestLanding(t)
-	got, errs := Fetch(context.Background(), land, "CR", Source{Glob: filepath.Join(dir, "*.csv")}, FetchOptions{MaxBytes: 10})
+	land := newTestArchive(t)
+	got, errs := Fetch(context.Background(), land, "CR", Source{Glob: filepath.Join(dir, "*.csv")}, Options{MaxBytes: 10})
 	if len(got) != 1 || got[0].Name != "small.csv" {
 		t.Errorf("fetched %+v, want small.csv only", got)
 	}
-	if len(errs) != 1 || !errors.Is(errs[0], ErrFetchTooLarge) {
-		t.Errorf("errors %v, want one ErrFetchTooLarge", errs)
+	if len(errs) != 1 || !errors.Is(errs[0], ErrTooLarge) {
+		t.Errorf("errors %v, want one ErrTooLarge", errs)
 	}
 }
 
@@ -275,7 +275,7 @@ func TestFetchHTTPStatuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := newTestServer(t, tc.steps...)
-			land := newTestLanding(t)
+			land := newTestArchive(t)
 			opt := fast()
 			opt.Retries = tc.retries
 			f, err := fetchOne(t, land, Source{URL: ts.URL + "/cr/iscritti.csv"}, opt)
@@ -311,7 +311,7 @@ func TestFetchHTTPTimeoutRetried(t *testing.T) {
 	ts := newTestServer(t, step{stall: true}, step{status: 200, body: "late but fine"})
 	opt := fast()
 	opt.Timeout = 100 * time.Millisecond
-	f, err := fetchOne(t, newTestLanding(t), Source{URL: ts.URL + "/f.csv"}, opt)
+	f, err := fetchOne(t, newTestArchive(t), Source{URL: ts.URL + "/f.csv"}, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func TestFetchHTTPConditional(t *testing.T) {
 				step{status: 304, header: tc.first},
 				step{status: 200, header: map[string]string{"ETag": `"v2"`, "Last-Modified": lm2}, body: "versione 2"},
 			)
-			land := newTestLanding(t)
+			land := newTestArchive(t)
 			src := Source{URL: ts.URL + "/export?file=cr.xlsx"}
 
 			f1, err := fetchOne(t, land, src, fast())
@@ -391,7 +391,7 @@ func TestFetchHTTPConditionalArchiveLost(t *testing.T) {
 		step{status: 200, header: map[string]string{"ETag": `"v1"`}, body: "uno"},
 		step{status: 200, header: map[string]string{"ETag": `"v1"`}, body: "uno"},
 	)
-	land := newTestLanding(t)
+	land := newTestArchive(t)
 	src := Source{URL: ts.URL + "/a.xlsx"}
 	f1, err := fetchOne(t, land, src, fast())
 	if err != nil {
@@ -423,12 +423,12 @@ func TestFetchHTTPTooLarge(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := newTestServer(t, tc.step)
-			land := newTestLanding(t)
+			land := newTestArchive(t)
 			opt := fast()
 			opt.MaxBytes = 4096
 			_, err := fetchOne(t, land, Source{URL: ts.URL + "/big.xlsx"}, opt)
-			if !errors.Is(err, ErrFetchTooLarge) {
-				t.Fatalf("err %v, want ErrFetchTooLarge", err)
+			if !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("err %v, want ErrTooLarge", err)
 			}
 			if !strings.Contains(err.Error(), ts.URL+"/big.xlsx") {
 				t.Errorf("error %q does not name the url", err)
@@ -445,7 +445,7 @@ func TestFetchHTTPTooLarge(t *testing.T) {
 		ts := newTestServer(t, step{status: 200, body: body[:4096], chunked: true})
 		opt := fast()
 		opt.MaxBytes = 4096
-		f, err := fetchOne(t, newTestLanding(t), Source{URL: ts.URL + "/ok.xlsx"}, opt)
+		f, err := fetchOne(t, newTestArchive(t), Source{URL: ts.URL + "/ok.xlsx"}, opt)
 		if err != nil || f.Size != 4096 {
 			t.Fatalf("got %+v, %v", f, err)
 		}
@@ -463,7 +463,7 @@ func TestFetchHTTPCancelDuringBackoff(t *testing.T) {
 	opt := fast()
 	opt.Backoff = time.Minute
 	start := time.Now()
-	got, errs := Fetch(ctx, newTestLanding(t), "CR", Source{URL: ts.URL + "/a.xlsx"}, opt)
+	got, errs := Fetch(ctx, newTestArchive(t), "CR", Source{URL: ts.URL + "/a.xlsx"}, opt)
 	if elapsed := time.Since(start); elapsed > 20*time.Second {
 		t.Errorf("returned after %v; the backoff ignored the cancellation", elapsed)
 	}
@@ -487,7 +487,7 @@ func TestFetchHTTPRetryAfter(t *testing.T) {
 			ts := newTestServer(t, step{status: 429, header: map[string]string{"Retry-After": tc.value()}}, step{status: 200, body: "ok"})
 			opt := fast()
 			opt.Backoff = time.Millisecond
-			if _, err := fetchOne(t, newTestLanding(t), Source{URL: ts.URL + "/a.csv"}, opt); err != nil {
+			if _, err := fetchOne(t, newTestArchive(t), Source{URL: ts.URL + "/a.csv"}, opt); err != nil {
 				t.Fatal(err)
 			}
 			reqs := ts.requests()
@@ -513,7 +513,7 @@ func TestFetchHTTPCredentials(t *testing.T) {
 
 	ts := newTestServer(t, step{status: 500}, step{status: 404})
 	raw := strings.Replace(ts.URL, "http://", "http://alice9:s3cr3tPW@", 1) + "/cr.xlsx?access_token=qk-77341&sheet=1"
-	land := newTestLanding(t)
+	land := newTestArchive(t)
 	_, err := fetchOne(t, land, Source{URL: raw, Headers: map[string]string{"X-Api-Key": "Bearer ${CORRELARE_TEST_TOKEN}"}}, opt)
 	if !errors.Is(err, ErrHTTPStatus) {
 		t.Fatalf("err %v, want ErrHTTPStatus", err)
@@ -596,7 +596,7 @@ func TestFetchHTTPFileName(t *testing.T) {
 				hdr["Content-Disposition"] = tc.disposition
 			}
 			ts := newTestServer(t, step{status: 200, header: hdr, body: "x"})
-			f, err := fetchOne(t, newTestLanding(t), Source{URL: ts.URL + tc.path}, fast())
+			f, err := fetchOne(t, newTestArchive(t), Source{URL: ts.URL + tc.path}, fast())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -609,7 +609,7 @@ func TestFetchHTTPFileName(t *testing.T) {
 
 func TestFetchHTTPInsecureRedirect(t *testing.T) {
 	ts := newTestServer(t, step{status: 302, header: map[string]string{"Location": "http://opi.example.org/cr.xlsx"}})
-	_, err := fetchOne(t, newTestLanding(t), Source{URL: ts.URL + "/cr.xlsx"}, fast())
+	_, err := fetchOne(t, newTestArchive(t), Source{URL: ts.URL + "/cr.xlsx"}, fast())
 	if !errors.Is(err, ErrInsecureRedirect) {
 		t.Fatalf("err %v, want ErrInsecureRedirect", err)
 	}
@@ -653,7 +653,7 @@ func TestSourceValidate(t *testing.T) {
 			if tc.ok {
 				return
 			}
-			_, errs := Fetch(context.Background(), newTestLanding(t), "CR", tc.src, fast())
+			_, errs := Fetch(context.Background(), newTestArchive(t), "CR", tc.src, fast())
 			if len(errs) != 1 || !errors.Is(errs[0], ErrBadSource) {
 				t.Errorf("Fetch of an invalid source gave %v", errs)
 			}
@@ -672,13 +672,13 @@ func BenchmarkFetchHTTP(b *testing.B) {
 		w.Write(data)
 	}))
 	defer srv.Close()
-	land, err := NewLanding(b.TempDir())
+	land, err := New(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, errs := Fetch(context.Background(), land, "CR", Source{URL: srv.URL + "/a.xlsx"}, FetchOptions{}); len(errs) > 0 {
+		if _, errs := Fetch(context.Background(), land, "CR", Source{URL: srv.URL + "/a.xlsx"}, Options{}); len(errs) > 0 {
 			b.Fatal(errs)
 		}
 	}

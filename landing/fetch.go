@@ -1,4 +1,4 @@
-package sources
+package landing
 
 import (
 	"context"
@@ -25,28 +25,12 @@ import (
 	"time"
 )
 
-// Sentinel errors of Fetch; match them with errors.Is.
-var (
-	// ErrNoFiles: a local glob matched no file (lock and hidden files do not
-	// count). It is reported as an error so the run can say "no files for
-	// CR in /srv/…", but it is not a failure of any particular file.
-	ErrNoFiles = errors.New("no files matched")
-	// ErrHTTPStatus: the server answered with a status other than 200/304.
-	ErrHTTPStatus = errors.New("unexpected http status")
-	// ErrFetchTooLarge: the file is larger than FetchOptions.MaxBytes.
-	ErrFetchTooLarge = errors.New("file larger than the size cap")
-	// ErrBadSource: the Source configuration is invalid.
-	ErrBadSource = errors.New("invalid source")
-	// ErrInsecureRedirect: a redirect led away from https.
-	ErrInsecureRedirect = errors.New("redirect to a non-https url")
-)
-
-// Defaults of FetchOptions.
+// Defaults of Options.
 const (
-	DefaultFetchTimeout = 60 * time.Second
-	DefaultMaxBytes     = 100 << 20
-	DefaultRetries      = 4
-	DefaultBackoff      = 2 * time.Second
+	DefaultTimeout  = 60 * time.Second
+	DefaultMaxBytes = 100 << 20
+	DefaultRetries  = 4
+	DefaultBackoff  = 2 * time.Second
 	// MaxBackoff caps the exponential backoff between attempts.
 	MaxBackoff = time.Minute
 	// MaxRetryAfter caps how long a server's Retry-After can make us wait.
@@ -109,12 +93,12 @@ func (s Source) Validate() error {
 	return errors.Join(errs...)
 }
 
-// FetchOptions tune Fetch. The zero value gives the documented defaults.
-type FetchOptions struct {
+// Options tune Fetch. The zero value gives the documented defaults.
+type Options struct {
 	// Timeout bounds one HTTP attempt, body included. Default 60s.
 	Timeout time.Duration
 	// MaxBytes caps a file's size; a larger file fails with
-	// ErrFetchTooLarge and leaves nothing in the archive. Default 100 MiB.
+	// ErrTooLarge and leaves nothing in the archive. Default 100 MiB.
 	MaxBytes int64
 	// Retries is how many times an attempt that failed with 5xx, 408, 429,
 	// a timeout or a connection error is repeated; other 4xx fail at once.
@@ -131,9 +115,9 @@ type FetchOptions struct {
 	Logger *slog.Logger
 }
 
-func (o FetchOptions) withDefaults() FetchOptions {
+func (o Options) withDefaults() Options {
 	if o.Timeout <= 0 {
-		o.Timeout = DefaultFetchTimeout
+		o.Timeout = DefaultTimeout
 	}
 	if o.MaxBytes <= 0 {
 		o.MaxBytes = DefaultMaxBytes
@@ -200,7 +184,7 @@ func (e *FetchError) Unwrap() error { return e.Err }
 // nothing returns no files and one FetchError wrapping ErrNoFiles. Errors
 // wrap their cause and name the province and the slot (credentials
 // redacted).
-func Fetch(ctx context.Context, land *Landing, province string, src Source, opt FetchOptions) ([]Fetched, []error) {
+func Fetch(ctx context.Context, land *Archive, province string, src Source, opt Options) ([]Fetched, []error) {
 	opt = opt.withDefaults()
 	if land == nil {
 		return nil, []error{&FetchError{Province: province, Slot: src.Glob + redactRawURL(src.URL), Err: errors.New("no landing archive")}}
@@ -223,7 +207,7 @@ func Fetch(ctx context.Context, land *Landing, province string, src Source, opt 
 }
 
 // fetchGlob archives every file matching pattern.
-func fetchGlob(ctx context.Context, land *Landing, province, pattern string, opt FetchOptions) ([]Fetched, []error) {
+func fetchGlob(ctx context.Context, land *Archive, province, pattern string, opt Options) ([]Fetched, []error) {
 	log := opt.Logger.With("province", province, "glob", pattern)
 	matches, err := filepath.Glob(pattern)
 	if err != nil {
@@ -268,7 +252,7 @@ func fetchGlob(ctx context.Context, land *Landing, province, pattern string, opt
 	return out, errs
 }
 
-func fetchLocal(ctx context.Context, land *Landing, province, abs string, opt FetchOptions) (Fetched, error) {
+func fetchLocal(ctx context.Context, land *Archive, province, abs string, opt Options) (Fetched, error) {
 	f, err := os.Open(abs)
 	if err != nil {
 		return Fetched{}, err
@@ -282,7 +266,7 @@ func fetchLocal(ctx context.Context, land *Landing, province, abs string, opt Fe
 		return Fetched{}, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
 	}
 	if fi.Size() > opt.MaxBytes {
-		return Fetched{}, fmt.Errorf("%d bytes: %w (%d)", fi.Size(), ErrFetchTooLarge, opt.MaxBytes)
+		return Fetched{}, fmt.Errorf("%d bytes: %w (%d)", fi.Size(), ErrTooLarge, opt.MaxBytes)
 	}
 	name := filepath.Base(abs)
 	e, err := land.StoreEntry(ctx, Entry{Name: name, Province: province, Slot: abs},
@@ -314,7 +298,7 @@ type httpValidator struct {
 
 const httpStateFile = "http-state.json"
 
-func (l *Landing) loadHTTPState() (map[string]httpValidator, error) {
+func (l *Archive) loadHTTPState() (map[string]httpValidator, error) {
 	st := map[string]httpValidator{}
 	b, err := os.ReadFile(filepath.Join(l.Dir, httpStateFile))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -329,7 +313,7 @@ func (l *Landing) loadHTTPState() (map[string]httpValidator, error) {
 	return st, nil
 }
 
-func (l *Landing) validator(slot string) (httpValidator, bool, error) {
+func (l *Archive) validator(slot string) (httpValidator, bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st, err := l.loadHTTPState()
@@ -340,7 +324,7 @@ func (l *Landing) validator(slot string) (httpValidator, bool, error) {
 	return v, ok, nil
 }
 
-func (l *Landing) setValidator(slot string, v httpValidator) error {
+func (l *Archive) setValidator(slot string, v httpValidator) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st, err := l.loadHTTPState()
@@ -362,7 +346,7 @@ type attemptError struct {
 	retryAfter time.Duration // from the server; 0 if none
 }
 
-func fetchURL(ctx context.Context, land *Landing, province string, src Source, opt FetchOptions) (Fetched, error) {
+func fetchURL(ctx context.Context, land *Archive, province string, src Source, opt Options) (Fetched, error) {
 	u, err := url.Parse(src.URL)
 	if err != nil { // Validate has parsed it already
 		return Fetched{}, &FetchError{Province: province, Slot: redactRawURL(src.URL), Err: ErrBadSource}
@@ -430,8 +414,8 @@ func fetchURL(ctx context.Context, land *Landing, province string, src Source, o
 
 // fetchOnce makes one GET. On success it returns the file and, if the
 // validator state should change, the new validator.
-func fetchOnce(ctx context.Context, land *Landing, province string, u *url.URL, slot string, hdr http.Header,
-	prev httpValidator, conditional bool, opt FetchOptions, log *slog.Logger) (Fetched, *httpValidator, *attemptError) {
+func fetchOnce(ctx context.Context, land *Archive, province string, u *url.URL, slot string, hdr http.Header,
+	prev httpValidator, conditional bool, opt Options, log *slog.Logger) (Fetched, *httpValidator, *attemptError) {
 	actx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, u.String(), nil)
@@ -481,7 +465,7 @@ func fetchOnce(ctx context.Context, land *Landing, province string, u *url.URL, 
 	}
 
 	if resp.ContentLength > opt.MaxBytes {
-		return Fetched{}, nil, &attemptError{err: fmt.Errorf("content-length %d: %w (%d)", resp.ContentLength, ErrFetchTooLarge, opt.MaxBytes)}
+		return Fetched{}, nil, &attemptError{err: fmt.Errorf("content-length %d: %w (%d)", resp.ContentLength, ErrTooLarge, opt.MaxBytes)}
 	}
 	name := fileNameFrom(resp.Header.Get("Content-Disposition"), u.Path)
 	e, err := land.StoreEntry(ctx, Entry{Name: name, Province: province, Slot: slot},
@@ -489,7 +473,7 @@ func fetchOnce(ctx context.Context, land *Landing, province string, u *url.URL, 
 	if err != nil {
 		return Fetched{}, nil, &attemptError{
 			err:   fmt.Errorf("reading body: %w", redactErr(err, slot)),
-			retry: !errors.Is(err, ErrFetchTooLarge) && !errors.Is(err, fs.ErrPermission) && !isDiskFull(err),
+			retry: !errors.Is(err, ErrTooLarge) && !errors.Is(err, fs.ErrPermission) && !isDiskFull(err),
 		}
 	}
 	var mod time.Time
@@ -515,7 +499,7 @@ func fileSize(p string) int64 {
 	return fi.Size()
 }
 
-// capReader fails with ErrFetchTooLarge once more than max bytes are read,
+// capReader fails with ErrTooLarge once more than max bytes are read,
 // whatever the Content-Length said.
 type capReader struct {
 	r   io.Reader
@@ -530,7 +514,7 @@ func (c *capReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	if c.n > c.max {
-		return n, fmt.Errorf("more than %d bytes: %w", c.max, ErrFetchTooLarge)
+		return n, fmt.Errorf("more than %d bytes: %w", c.max, ErrTooLarge)
 	}
 	return n, err
 }

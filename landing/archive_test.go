@@ -1,4 +1,4 @@
-package sources
+package landing
 
 import (
 	"bytes"
@@ -59,18 +59,18 @@ func shaOf(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-func newTestLanding(t *testing.T) *Landing {
+func newTestArchive(t *testing.T) *Archive {
 	t.Helper()
-	l, err := NewLanding(filepath.Join(t.TempDir(), "landing"))
+	l, err := New(filepath.Join(t.TempDir(), "landing"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return l
 }
 
-func TestLandingStoreSameBytesTwice(t *testing.T) {
+func TestArchiveStoreSameBytesTwice(t *testing.T) {
 	ctx := context.Background()
-	l := newTestLanding(t)
+	l := newTestArchive(t)
 	content := []byte("Cognome;Nome\nROSSI;MARIO\n")
 
 	sha1, path1, size1, err := l.Store(ctx, "iscritti.csv", bytes.NewReader(content))
@@ -103,9 +103,9 @@ func TestLandingStoreSameBytesTwice(t *testing.T) {
 	}
 }
 
-func TestLandingStoreEntryProvenance(t *testing.T) {
+func TestArchiveStoreEntryProvenance(t *testing.T) {
 	ctx := context.Background()
-	l := newTestLanding(t)
+	l := newTestArchive(t)
 	content := []byte("x")
 	e, err := l.StoreEntry(ctx, Entry{Name: "a.xlsx", Province: "CR", Slot: "/srv/opi/CR/a.xlsx"}, bytes.NewReader(content))
 	if err != nil {
@@ -136,9 +136,9 @@ func TestLandingStoreEntryProvenance(t *testing.T) {
 	}
 }
 
-func TestLandingModes(t *testing.T) {
+func TestArchiveModes(t *testing.T) {
 	ctx := context.Background()
-	l := newTestLanding(t)
+	l := newTestArchive(t)
 	sha, p, _, err := l.Store(ctx, "a.xlsx", strings.NewReader("dati personali"))
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +195,7 @@ func (m *midwayReader) Read(p []byte) (int, error) {
 	return 0, io.EOF
 }
 
-func TestLandingStoreFailureLeavesNothing(t *testing.T) {
+func TestArchiveStoreFailureLeavesNothing(t *testing.T) {
 	errBoom := errors.New("connection reset midway")
 	data := bytes.Repeat([]byte("abcdefgh"), 1024)
 	for _, tc := range []struct {
@@ -207,7 +207,7 @@ func TestLandingStoreFailureLeavesNothing(t *testing.T) {
 		{"context cancelled", nil, context.Canceled},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l := newTestLanding(t)
+			l := newTestArchive(t)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			r := &midwayReader{data: data, err: tc.readErr, check: func() {
@@ -235,8 +235,8 @@ func TestLandingStoreFailureLeavesNothing(t *testing.T) {
 	}
 }
 
-func TestLandingBadSHA(t *testing.T) {
-	l := newTestLanding(t)
+func TestArchiveBadSHA(t *testing.T) {
+	l := newTestArchive(t)
 	for _, sha := range []string{
 		"",
 		"../../etc/passwd",
@@ -266,8 +266,8 @@ func TestLandingBadSHA(t *testing.T) {
 	}
 }
 
-func TestLandingOpen(t *testing.T) {
-	l := newTestLanding(t)
+func TestArchiveOpen(t *testing.T) {
+	l := newTestArchive(t)
 	sha, _, _, err := l.Store(context.Background(), "a.csv", strings.NewReader("a;b\n1;2\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -286,13 +286,13 @@ func TestLandingOpen(t *testing.T) {
 	}
 }
 
-func ExampleLanding_Store() {
+func ExampleArchive_Store() {
 	dir, err := os.MkdirTemp("", "landing")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	land, err := NewLanding(dir)
+	land, err := New(dir)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -316,10 +316,10 @@ func ExampleLanding_Store() {
 	// 58/5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03 6 true
 }
 
-// BenchmarkLandingStore measures archiving an 8 MiB file (hash, write,
+// BenchmarkArchiveStore measures archiving an 8 MiB file (hash, write,
 // fsync, rename); every iteration stores new bytes.
-func BenchmarkLandingStore(b *testing.B) {
-	l, err := NewLanding(b.TempDir())
+func BenchmarkArchiveStore(b *testing.B) {
+	l, err := New(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}

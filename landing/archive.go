@@ -1,4 +1,4 @@
-package sources
+package landing
 
 import (
 	"context"
@@ -15,21 +15,17 @@ import (
 	"time"
 )
 
-// ErrBadSHA is returned by Landing methods given a string that is not a
-// lowercase hexadecimal SHA-256 (64 digits).
-var ErrBadSHA = errors.New("not a sha-256 hex digest")
-
-// Landing is the content-addressed archive of every file pulled from a
+// Archive is the content-addressed archive of every file pulled from a
 // source. A file with digest sha lives at Dir/<sha[:2]>/<sha>, next to a
 // sidecar <sha>.json describing where it was first seen (see Entry). Files
 // are written through a temporary file in Dir, fsynced and renamed, so a
 // crash never leaves a partial file under a final name. Files are created
 // 0600 and directories 0700: the archive holds personal data.
 //
-// A Landing is safe for concurrent use by several goroutines of one
+// An Archive is safe for concurrent use by several goroutines of one
 // process; two processes must not share one Dir (the HTTP validator state
 // in Dir/http-state.json is read-modify-written).
-type Landing struct {
+type Archive struct {
 	// Dir is the archive root.
 	Dir string
 
@@ -48,10 +44,10 @@ type Entry struct {
 	FirstSeen time.Time `json:"first_seen"`
 }
 
-// NewLanding opens the archive rooted at dir, creating it (mode 0700) and
+// New opens the archive rooted at dir, creating it (mode 0700) and
 // its parents if needed. An existing directory keeps its mode; everything
 // created inside it is private to the owner.
-func NewLanding(dir string) (*Landing, error) {
+func New(dir string) (*Archive, error) {
 	if dir == "" {
 		return nil, errors.New("opening landing archive: empty directory")
 	}
@@ -62,13 +58,13 @@ func NewLanding(dir string) (*Landing, error) {
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("opening landing archive %s: %w", abs, err)
 	}
-	return &Landing{Dir: abs}, nil
+	return &Archive{Dir: abs}, nil
 }
 
 // Path returns where the content with digest sha is (or would be) archived.
 // It does not check that the file exists. It returns "" if sha is not a
 // lowercase 64-digit hex string.
-func (l *Landing) Path(sha string) string {
+func (l *Archive) Path(sha string) string {
 	if !validSHA(sha) {
 		return ""
 	}
@@ -77,7 +73,7 @@ func (l *Landing) Path(sha string) string {
 
 // Open opens the archived file with digest sha for reading.
 // A missing file gives an error matching fs.ErrNotExist.
-func (l *Landing) Open(sha string) (*os.File, error) {
+func (l *Archive) Open(sha string) (*os.File, error) {
 	if !validSHA(sha) {
 		return nil, fmt.Errorf("opening archived %q: %w", sha, ErrBadSHA)
 	}
@@ -89,7 +85,7 @@ func (l *Landing) Open(sha string) (*os.File, error) {
 }
 
 // Has reports whether the content with digest sha is in the archive.
-func (l *Landing) Has(sha string) bool {
+func (l *Archive) Has(sha string) bool {
 	p := l.Path(sha)
 	if p == "" {
 		return false
@@ -99,7 +95,7 @@ func (l *Landing) Has(sha string) bool {
 }
 
 // Entry reads the sidecar metadata of the archived file with digest sha.
-func (l *Landing) Entry(sha string) (Entry, error) {
+func (l *Archive) Entry(sha string) (Entry, error) {
 	if !validSHA(sha) {
 		return Entry{}, fmt.Errorf("reading sidecar of %q: %w", sha, ErrBadSHA)
 	}
@@ -119,7 +115,7 @@ func (l *Landing) Entry(sha string) (Entry, error) {
 // the size. Storing bytes that are already archived is a no-op that
 // returns the same path. If r fails or ctx is cancelled midway, nothing is
 // left in the archive.
-func (l *Landing) Store(ctx context.Context, name string, r io.Reader) (sha string, path string, size int64, err error) {
+func (l *Archive) Store(ctx context.Context, name string, r io.Reader) (sha string, path string, size int64, err error) {
 	e, err := l.StoreEntry(ctx, Entry{Name: name}, r)
 	if err != nil {
 		return "", "", 0, err
@@ -132,7 +128,7 @@ func (l *Landing) Store(ctx context.Context, name string, r io.Reader) (sha stri
 // in. The returned Entry describes the bytes just stored with meta's
 // provenance, whether or not they were already archived (the sidecar of
 // earlier content keeps its first provenance).
-func (l *Landing) StoreEntry(ctx context.Context, meta Entry, r io.Reader) (Entry, error) {
+func (l *Archive) StoreEntry(ctx context.Context, meta Entry, r io.Reader) (Entry, error) {
 	tmp, err := os.CreateTemp(l.Dir, ".incoming-*")
 	if err != nil {
 		return Entry{}, fmt.Errorf("storing %s: %w", meta.Name, err)

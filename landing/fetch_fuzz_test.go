@@ -1,4 +1,4 @@
-package sources
+package landing
 
 import (
 	"net/url"
