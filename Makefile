@@ -27,6 +27,7 @@ test: lint
 demo-data:
 	$(GO) run ./demo/cmd/gendemo -dir testdata/demo -seed 1
 	$(GO) run ./demo/cmd/gendemo -dir testdata/demo-heavy -seed 2 -noise heavy
+	$(GO) run ./demo/cmd/gendemo -dir testdata/demo-indep -seed 3 -noise indep
 
 # The whole nightly job on the bundled demo data; output under var/demo/.
 demo: build

@@ -76,9 +76,14 @@ type placedFile struct {
 
 // Generate writes the nine partner provinces' workbooks under dir/<SIGLA>/
 // and dir/truth.csv. The output is byte-for-byte the same for the same options.
+// With NoiseIndep it writes the independent set instead: six provinces'
+// workbooks of other people typed by the independent model (see buildIndep).
 func Generate(ctx context.Context, dir string, opt Options) (Summary, error) {
 	if opt.Seed == 0 {
 		opt.Seed = 1
+	}
+	if opt.Noise == NoiseIndep {
+		return generateIndep(ctx, dir, opt)
 	}
 	plans, err := plan(opt.Seed)
 	if err != nil {

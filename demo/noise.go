@@ -17,26 +17,35 @@ const (
 	NoiseNormal Noise = iota
 	// NoiseHeavy types more tax codes wrong or not at all, and misspells names.
 	NoiseHeavy
+	// NoiseIndep is the independent model (noise_indep.go): other people,
+	// six provinces, every row typed on its own with keyboard, OCR and
+	// phonetic slips, nicknames, date errors and mostly no tax code. Generate
+	// only; Synthetic and Large treat it as NoiseNormal.
+	NoiseIndep
 )
 
-// String returns "normal" or "heavy".
+// String returns "normal", "heavy" or "indep".
 func (n Noise) String() string {
 	switch n {
 	case NoiseNormal:
 		return "normal"
 	case NoiseHeavy:
 		return "heavy"
+	case NoiseIndep:
+		return "indep"
 	}
 	return fmt.Sprintf("Noise(%d)", int(n))
 }
 
-// ParseNoise returns the Noise called s ("normal" or "heavy").
+// ParseNoise returns the Noise called s ("normal", "heavy" or "indep").
 func ParseNoise(s string) (Noise, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "normal", "":
 		return NoiseNormal, nil
 	case "heavy":
 		return NoiseHeavy, nil
+	case "indep":
+		return NoiseIndep, nil
 	}
 	return 0, fmt.Errorf("parsing noise %q: %w", s, ErrUnknownNoise)
 }

@@ -2,6 +2,7 @@
 //
 //	go run ./demo/cmd/gendemo -dir testdata/demo
 //	go run ./demo/cmd/gendemo -dir testdata/demo-heavy -seed 2 -noise heavy
+//	go run ./demo/cmd/gendemo -dir testdata/demo-indep -seed 3 -noise indep
 package main
 
 import (
@@ -17,7 +18,7 @@ import (
 func main() {
 	dir := flag.String("dir", "testdata/demo", "output directory")
 	seed := flag.Int64("seed", 1, "random seed; the same seed gives the same bytes")
-	noise := flag.String("noise", "normal", "typing noise: normal or heavy")
+	noise := flag.String("noise", "normal", "typing noise: normal, heavy, or indep (the independent model and its own people)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
