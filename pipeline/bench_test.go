@@ -217,7 +217,7 @@ func BenchmarkIngest200k(b *testing.B) {
 				m.resume()
 				b.StartTimer()
 
-				res := loadFileWith(ctx, wh.DB, "bench-run", f, prov, false, log, l.load)
+				res := loadFileWith(ctx, wh.DB, "bench-run", f, prov, "", log, l.load)
 				if res.Err != nil {
 					b.Fatalf("%s: %v", res.Status, res.Err)
 				}

@@ -35,12 +35,17 @@ const batchRows = 8192
 // File statuses in run_files.
 const (
 	FileLoaded    = "loaded"
-	FileUnchanged = "unchanged" // the same bytes were already loaded
-	FileDuplicate = "duplicate" // the same bytes are loaded under another name or source
+	FileUnchanged = "unchanged" // the same bytes were already loaded from the same slot
+	FileDuplicate = "duplicate" // the same bytes are loaded from another slot of the province, still there
+	FileRenamed   = "renamed"   // the same bytes, loaded under another name in the same folder: rows kept, lineage updated
+	FileMoved     = "moved"     // the same bytes, loaded from another folder or source: rows kept, lineage updated
 	FileFailed    = "failed"    // unreadable or rejected as a whole: the last good file is kept
 	FileRemoved   = "removed"   // gone from its drop folder: its rows were removed
 	FileFetchFail = "fetch_failed"
 )
+
+// slotDeletes remove the rows of one file (province, sha256) from every row table.
+var slotDeletes = []string{"slot_delete_enrolments", "slot_delete_quarantine", "slot_delete_issues", "slot_delete_skipped", "slot_delete_modules"}
 
 // FileResult is what happened to one file in a run.
 type FileResult struct {
@@ -50,16 +55,22 @@ type FileResult struct {
 	Name     string
 	SHA256   string
 	Status   string
-	Counts   Counts
-	Sheets   []string
-	Err      error
+	// Other is, for a renamed or moved file, the slot its rows were
+	// attributed to before; for a duplicate, the slot whose rows these
+	// bytes are.
+	Other  string
+	Counts Counts
+	Sheets []string
+	Err    error
 }
 
 // loadFile loads one fetched file into the building warehouse, replacing the
-// rows of the file previously loaded from the same slot, in one transaction:
-// on any error the previous rows stay as they were.
-func loadFile(ctx context.Context, db *sql.DB, runID string, f landing.Fetched, prov Province, reload bool, log *slog.Logger) FileResult {
-	return loadFileWith(ctx, db, runID, f, prov, reload, log, sinks.Load)
+// rows of the file with digest prevSHA (the file previously loaded from the
+// same slot; "" for none), in one transaction: on any error the previous
+// rows stay as they were. Whether a file needs loading at all is decided by
+// the province's plan (see ingestProvince).
+func loadFile(ctx context.Context, db *sql.DB, runID string, f landing.Fetched, prov Province, prevSHA string, log *slog.Logger) FileResult {
+	return loadFileWith(ctx, db, runID, f, prov, prevSHA, log, sinks.Load)
 }
 
 // loader loads one Arrow record batch into a table on conn.
@@ -71,7 +82,7 @@ type loader func(ctx context.Context, conn *sql.Conn, table string, rec arrow.Re
 // A panic while reading or loading one file (a reader bug met by a strange
 // workbook) fails that file only: its transaction is rolled back and the
 // other files and provinces go on.
-func loadFileWith(ctx context.Context, db *sql.DB, runID string, f landing.Fetched, prov Province, reload bool, log *slog.Logger, load loader) (res FileResult) {
+func loadFileWith(ctx context.Context, db *sql.DB, runID string, f landing.Fetched, prov Province, prevSHA string, log *slog.Logger, load loader) (res FileResult) {
 	defer func() {
 		if p := recover(); p != nil {
 			log.Error("panic while loading a file", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -80,27 +91,6 @@ func loadFileWith(ctx context.Context, db *sql.DB, runID string, f landing.Fetch
 		}
 	}()
 	res = FileResult{Province: prov.Code, Slot: f.Slot, Name: f.Name, SHA256: f.SHA256}
-	// Already loaded?
-	var prevSlotSHA sql.NullString
-	var prevVersion int
-	if err := db.QueryRowContext(ctx, queries.Query("source_file_get"), prov.Code, f.Slot).Scan(&prevSlotSHA, &prevVersion); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		res.Status, res.Err = FileFailed, fmt.Errorf("reading source_files: %w", err)
-		return res
-	}
-	if prevSlotSHA.Valid && prevSlotSHA.String == f.SHA256 && prevVersion == IngestVersion && !reload {
-		res.Status = FileUnchanged
-		return res
-	}
-	var elsewhere int
-	if err := db.QueryRowContext(ctx, queries.Query("source_file_sha_elsewhere"), f.SHA256, prov.Code, f.Slot).Scan(&elsewhere); err != nil {
-		res.Status, res.Err = FileFailed, fmt.Errorf("reading source_files: %w", err)
-		return res
-	}
-	if elsewhere > 0 {
-		res.Status = FileDuplicate
-		return res
-	}
-
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		res.Status, res.Err = FileFailed, err
@@ -117,9 +107,9 @@ func loadFileWith(ctx context.Context, db *sql.DB, runID string, f landing.Fetch
 			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	if prevSlotSHA.Valid {
-		for _, q := range []string{"slot_delete_enrolments", "slot_delete_quarantine", "slot_delete_issues", "slot_delete_skipped", "slot_delete_modules"} {
-			if _, err := conn.ExecContext(ctx, queries.Query(q), prov.Code, prevSlotSHA.String); err != nil {
+	if prevSHA != "" {
+		for _, q := range slotDeletes {
+			if _, err := conn.ExecContext(ctx, queries.Query(q), prov.Code, prevSHA); err != nil {
 				res.Status, res.Err = FileFailed, fmt.Errorf("removing previous rows of %s: %w", f.Name, err)
 				return res
 			}

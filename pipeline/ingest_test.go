@@ -44,14 +44,14 @@ func TestPanicFailsOnlyThatFile(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 
 	boom := func(context.Context, *sql.Conn, string, arrow.RecordBatch) error { panic("reader bug") }
-	res := loadFileWith(ctx, w.DB, "r1", f, prov, false, log, boom)
+	res := loadFileWith(ctx, w.DB, "r1", f, prov, "", log, boom)
 	if res.Status != FileFailed || res.Err == nil || !strings.Contains(res.Err.Error(), "internal error") {
 		t.Fatalf("after a panic: %s %v", res.Status, res.Err)
 	}
 	if n := queryInt(t, w.DB, "SELECT count(*) FROM enrolments"); n != 0 {
 		t.Fatalf("%d rows left by the failed file", n)
 	}
-	res = loadFile(ctx, w.DB, "r2", f, prov, false, log)
+	res = loadFile(ctx, w.DB, "r2", f, prov, "", log)
 	if res.Status != FileLoaded {
 		t.Fatalf("the same file afterwards: %s %v", res.Status, res.Err)
 	}

@@ -277,82 +277,6 @@ func writeReports(ctx context.Context, db *sql.DB, cfg *Config, log *slog.Logger
 // ReportFile is the funder report's file name under paths.reports.
 const ReportFile = "rapporto_correlare.xlsx"
 
-// ingestProvince fetches and loads one province's sources. It reports
-// whether the province is stale (a source or file failed: its previous
-// data is kept).
-func ingestProvince(ctx context.Context, db *sql.DB, land *landing.Archive, runID string, p Province, fopt landing.Options, reload bool, log *slog.Logger) ([]FileResult, bool) {
-	var out []FileResult
-	stale := false
-	seen := map[string]bool{}
-	fetchFailed := false
-	for _, src := range p.Sources {
-		label := src.Path
-		if label == "" {
-			label = redactURL(src.URL)
-		}
-		fetched, errs := landing.Fetch(ctx, land, p.Code, landing.Source{Glob: src.Path, URL: src.URL, Headers: src.Headers}, fopt)
-		for _, err := range errs {
-			fetchFailed, stale = true, true
-			log.Error("fetching source failed", "source", label, "err", err)
-			out = append(out, FileResult{Province: p.Code, Source: label, Status: FileFetchFail, Err: err})
-		}
-		for _, f := range fetched {
-			seen[f.Slot] = true
-			r := loadFile(ctx, db, runID, f, p, reload, log.With("file", f.Name))
-			r.Source = label
-			if r.Status == FileFailed {
-				stale = true
-				log.Error("file rejected; keeping the last good data", "file", f.Name, "err", r.Err)
-			}
-			out = append(out, r)
-		}
-	}
-	if !fetchFailed {
-		removed, err := removeVanished(ctx, db, p.Code, seen)
-		if err != nil {
-			log.Error("removing vanished files", "err", err)
-			stale = true
-		}
-		out = append(out, removed...)
-	}
-	return out, stale
-}
-
-// removeVanished drops the rows of files no longer offered by any source of
-// the province (a file removed from its drop folder).
-func removeVanished(ctx context.Context, db *sql.DB, province string, seen map[string]bool) ([]FileResult, error) {
-	rows, err := db.QueryContext(ctx, queries.Query("source_files_of_province"), province)
-	if err != nil {
-		return nil, fmt.Errorf("listing source files: %w", err)
-	}
-	type slot struct{ slot, name, sha string }
-	var gone []slot
-	for rows.Next() {
-		var s slot
-		if err := rows.Scan(&s.slot, &s.name, &s.sha); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if !seen[s.slot] {
-			gone = append(gone, s)
-		}
-	}
-	rows.Close()
-	var out []FileResult
-	for _, s := range gone {
-		for _, q := range []string{"slot_delete_enrolments", "slot_delete_quarantine", "slot_delete_issues", "slot_delete_skipped", "slot_delete_modules"} {
-			if _, err := db.ExecContext(ctx, queries.Query(q), province, s.sha); err != nil {
-				return out, fmt.Errorf("removing rows of vanished %s: %w", s.name, err)
-			}
-		}
-		if _, err := db.ExecContext(ctx, queries.Query("source_file_delete"), province, s.slot); err != nil {
-			return out, err
-		}
-		out = append(out, FileResult{Province: province, Slot: s.slot, Name: s.name, SHA256: s.sha, Status: FileRemoved})
-	}
-	return out, nil
-}
-
 func startRun(ctx context.Context, db *sql.DB, cfg *Config, res *Result, version string) error {
 	if err := importHistory(ctx, db, cfg); err != nil {
 		return err
@@ -395,7 +319,7 @@ func finishRun(ctx context.Context, db *sql.DB, res *Result, now time.Time) erro
 		switch f.Status {
 		case FileLoaded:
 			loaded++
-		case FileUnchanged, FileDuplicate:
+		case FileUnchanged, FileDuplicate, FileRenamed, FileMoved:
 			unchanged++
 		case FileFailed, FileFetchFail:
 			failed++
@@ -406,7 +330,7 @@ func finishRun(ctx context.Context, db *sql.DB, res *Result, now time.Time) erro
 		}
 		if _, err := db.ExecContext(ctx, queries.Query("run_file_put"), res.RunID, f.Province, f.Source, f.Name,
 			nullable(f.SHA256), f.Status, f.Counts.Read, f.Counts.Loaded, f.Counts.Quarantined, f.Counts.Skipped,
-			f.Counts.Issues, f.Sheets, nullable(msg)); err != nil {
+			f.Counts.Issues, f.Sheets, nullable(msg), nullable(f.Other)); err != nil {
 			return fmt.Errorf("recording run files: %w", err)
 		}
 	}

@@ -1,0 +1,358 @@
+package pipeline
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lombardia-orim/correlare/landing"
+	queries "github.com/lombardia-orim/correlare/sql"
+)
+
+// ErrOtherProvince: the bytes of a file are already loaded for another
+// province (the same workbook sent to two offices, or put in the wrong drop
+// folder). The file is refused; the province keeps its last good data.
+var ErrOtherProvince = errors.New("the same bytes are loaded for another province")
+
+// OtherProvinceError names the province whose file this looks like. The
+// message is read by the province: Italian first.
+type OtherProvinceError struct {
+	File  string
+	Owner string // sigla of the province the bytes are loaded for
+}
+
+func (e *OtherProvinceError) Error() string {
+	return fmt.Sprintf("%s: questo file sembra quello della provincia %s (gli stessi byte sono già caricati per %s) / this looks like province %s's file",
+		e.File, e.Owner, e.Owner, e.Owner)
+}
+
+func (e *OtherProvinceError) Unwrap() error { return ErrOtherProvince }
+
+// loadedFile is one source_files row: a file whose rows are in the warehouse.
+type loadedFile struct {
+	Slot, Name, SHA256, LandedPath, RunID string
+	LoadedAt                              time.Time
+	Version                               int
+}
+
+// fetchedFile is a file fetched in this run, with the configured source it came from.
+type fetchedFile struct {
+	landing.Fetched
+	Source string // glob or redacted URL
+}
+
+// ingestProvince fetches and loads one province's sources. It reports
+// whether the province is stale (a source or file failed: its previous
+// data is kept).
+//
+// A file is its bytes, within its province. Every source is fetched first;
+// then each fetched file is matched against the files loaded now
+// (source_files):
+//   - the same bytes in the same slot: unchanged (re-read only on --reload
+//     or after an IngestVersion bump);
+//   - bytes loaded from a slot that still holds them: a duplicate (a copy
+//     beside itself), recorded and not loaded again;
+//   - bytes loaded from a slot that no longer holds them (a rename, a folder
+//     moved, a source whose path or url changed): the rows and the
+//     source_files row follow the file to its new slot and name (renamed or
+//     moved); nothing is deleted or re-read;
+//   - bytes loaded for another province: refused (OtherProvinceError);
+//   - new bytes: loaded, replacing the rows of the slot's previous file.
+//
+// Files loaded before and no longer held by any slot are removed last.
+func ingestProvince(ctx context.Context, db *sql.DB, land *landing.Archive, runID string, p Province, fopt landing.Options, reload bool, log *slog.Logger) ([]FileResult, bool) {
+	var out []FileResult
+	stale := false
+	fetchFailed := false
+	var fetched []fetchedFile
+	for _, src := range p.Sources {
+		label := src.Path
+		if label == "" {
+			label = redactURL(src.URL)
+		}
+		fs, errs := landing.Fetch(ctx, land, p.Code, landing.Source{Glob: src.Path, URL: src.URL, Headers: src.Headers}, fopt)
+		for _, err := range errs {
+			fetchFailed, stale = true, true
+			log.Error("fetching source failed", "source", label, "err", err)
+			out = append(out, FileResult{Province: p.Code, Source: label, Status: FileFetchFail, Err: err})
+		}
+		for _, f := range fs {
+			fetched = append(fetched, fetchedFile{Fetched: f, Source: label})
+		}
+	}
+	cur, err := loadedFiles(ctx, db, p.Code)
+	if err != nil {
+		log.Error("listing loaded files", "err", err)
+		for _, f := range fetched {
+			out = append(out, FileResult{Province: p.Code, Source: f.Source, Slot: f.Slot, Name: f.Name, SHA256: f.SHA256, Status: FileFailed, Err: err})
+		}
+		return out, true
+	}
+
+	// What each slot holds now; which loaded files stay where they are and
+	// which ones their slot no longer holds (free to follow their bytes).
+	at := map[string]string{}
+	for _, f := range fetched {
+		at[f.Slot] = f.SHA256
+	}
+	inPlace := map[string]string{}        // sha → slot that still holds it
+	released := map[string][]loadedFile{} // sha → loaded files whose slot no longer holds them
+	bySlot := map[string]loadedFile{}     // slot → loaded file, as before this run
+	for _, l := range cur {
+		bySlot[l.Slot] = l
+		sha, fetchedNow := at[l.Slot]
+		if (fetchedNow && sha == l.SHA256) || (!fetchedNow && fetchFailed) {
+			// Held in place; a slot we could not list (a source failed) is
+			// assumed to still hold its file.
+			inPlace[l.SHA256] = l.Slot
+		} else {
+			released[l.SHA256] = append(released[l.SHA256], l)
+		}
+	}
+	takeReleased := func(sha, slot string) {
+		ls := released[sha]
+		for i, l := range ls {
+			if l.Slot == slot {
+				released[sha] = append(ls[:i:i], ls[i+1:]...)
+				return
+			}
+		}
+	}
+
+	// Pass 1: files whose bytes are loaded already (unchanged, duplicate,
+	// renamed, moved). Done before any load, so that a file replaced in its
+	// slot cannot delete rows that moved to another slot.
+	results := make([]FileResult, len(fetched))
+	prev := make([]string, len(fetched)) // rows to replace when loading (pass 2)
+	pending := make([]bool, len(fetched))
+	for i, f := range fetched {
+		r := FileResult{Province: p.Code, Source: f.Source, Slot: f.Slot, Name: f.Name, SHA256: f.SHA256}
+		flog := log.With("file", f.Name)
+		switch l, ok := bySlot[f.Slot]; {
+		case ok && l.SHA256 == f.SHA256:
+			if l.Version == IngestVersion && !reload {
+				r.Status = FileUnchanged
+			} else {
+				pending[i], prev[i] = true, f.SHA256
+			}
+		case inPlace[f.SHA256] != "":
+			r.Status, r.Other = FileDuplicate, inPlace[f.SHA256]
+			flog.Info("same bytes as a file already loaded; not loaded twice", "other", r.Other)
+		case len(released[f.SHA256]) > 0:
+			from := released[f.SHA256][0]
+			if err := reattribute(ctx, db, p.Code, from, f, bySlot[f.Slot]); err != nil {
+				r.Status, r.Err = FileFailed, err
+				stale = true
+				flog.Error("re-attributing rows", "err", err)
+				break
+			}
+			takeReleased(f.SHA256, from.Slot)
+			inPlace[f.SHA256] = f.Slot
+			r.Status, r.Other = FileMoved, from.Slot
+			if isRename(from.Slot, f.Slot) {
+				r.Status = FileRenamed
+			}
+			flog.Info("file "+r.Status+"; rows kept", "from", from.Name)
+			if from.Version != IngestVersion || reload {
+				pending[i], prev[i] = true, f.SHA256
+			}
+		default:
+			pending[i] = true
+		}
+		results[i] = r
+	}
+
+	// Pass 2: new bytes (and re-reads).
+	for i, f := range fetched {
+		if !pending[i] {
+			continue
+		}
+		flog := log.With("file", f.Name)
+		if prev[i] == "" && inPlace[f.SHA256] != "" { // a copy of a file loaded just now
+			results[i].Status, results[i].Other = FileDuplicate, inPlace[f.SHA256]
+			flog.Info("same bytes as a file already loaded; not loaded twice", "other", results[i].Other)
+			continue
+		}
+		if prev[i] == "" { // new bytes for this province
+			owner, err := otherProvince(ctx, db, p.Code, f.SHA256)
+			if err == nil && owner != "" {
+				err = &OtherProvinceError{File: f.Name, Owner: owner}
+			}
+			if err != nil {
+				if l, ok := bySlot[f.Slot]; ok {
+					takeReleased(l.SHA256, l.Slot) // the slot keeps its last good file
+				}
+				results[i].Status, results[i].Err = FileFailed, err
+				stale = true
+				flog.Error("file refused; keeping the last good data", "err", err)
+				continue
+			}
+			if l, ok := bySlot[f.Slot]; ok && hasReleased(released, l) {
+				// The slot's previous file is replaced by this one (or, if
+				// this load fails, kept).
+				takeReleased(l.SHA256, l.Slot)
+				prev[i] = l.SHA256
+			}
+		}
+		r := loadFile(ctx, db, runID, f.Fetched, p, prev[i], flog)
+		r.Source = f.Source
+		if results[i].Status != "" { // renamed or moved, then re-read
+			r.Other = results[i].Other
+			if r.Status == FileLoaded {
+				r.Status = results[i].Status
+			}
+		}
+		if r.Status == FileFailed {
+			stale = true
+			flog.Error("file rejected; keeping the last good data", "err", r.Err)
+		} else {
+			inPlace[f.SHA256] = f.Slot
+		}
+		results[i] = r
+	}
+	out = append(out, results...)
+
+	// Loaded files that no slot holds any more: their rows go.
+	for _, l := range cur {
+		if !hasReleased(released, l) {
+			continue
+		}
+		if err := removeFile(ctx, db, p.Code, l); err != nil {
+			log.Error("removing the rows of a vanished file", "file", l.Name, "err", err)
+			out = append(out, FileResult{Province: p.Code, Slot: l.Slot, Name: l.Name, SHA256: l.SHA256, Status: FileFailed, Err: err})
+			stale = true
+			continue
+		}
+		log.Info("file gone from its source; its rows were removed", "file", l.Name)
+		out = append(out, FileResult{Province: p.Code, Slot: l.Slot, Name: l.Name, SHA256: l.SHA256, Status: FileRemoved})
+	}
+	return out, stale
+}
+
+func hasReleased(released map[string][]loadedFile, l loadedFile) bool {
+	for _, r := range released[l.SHA256] {
+		if r.Slot == l.Slot {
+			return true
+		}
+	}
+	return false
+}
+
+// isRename reports whether a file went from one local path to another in
+// the same folder (else it moved: another folder, or a URL).
+func isRename(from, to string) bool {
+	return filepath.IsAbs(from) && filepath.IsAbs(to) && filepath.Dir(from) == filepath.Dir(to) && !strings.Contains(from, "://")
+}
+
+// loadedFiles lists the files whose rows are loaded for a province.
+func loadedFiles(ctx context.Context, db *sql.DB, province string) ([]loadedFile, error) {
+	rows, err := db.QueryContext(ctx, queries.Query("source_files_of_province"), province)
+	if err != nil {
+		return nil, fmt.Errorf("listing source files of %s: %w", province, err)
+	}
+	defer rows.Close()
+	var out []loadedFile
+	for rows.Next() {
+		var l loadedFile
+		if err := rows.Scan(&l.Slot, &l.Name, &l.SHA256, &l.LandedPath, &l.RunID, &l.LoadedAt, &l.Version); err != nil {
+			return nil, fmt.Errorf("listing source files of %s: %w", province, err)
+		}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing source files of %s: %w", province, err)
+	}
+	return out, nil
+}
+
+// otherProvince returns the province, other than province, for which the
+// bytes with digest sha are loaded, or "".
+func otherProvince(ctx context.Context, db *sql.DB, province, sha string) (string, error) {
+	var owner string
+	err := db.QueryRowContext(ctx, queries.Query("source_file_sha_elsewhere"), sha, province).Scan(&owner)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading source_files: %w", err)
+	}
+	return owner, nil
+}
+
+// reattribute moves a loaded file's rows and its source_files row to the
+// slot and name it was fetched under now, in one transaction. displaced is
+// the file the new slot held before (zero if none): its source_files row is
+// released (its rows stay until it is claimed elsewhere or removed).
+func reattribute(ctx context.Context, db *sql.DB, province string, from loadedFile, to fetchedFile, displaced loadedFile) (err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("beginning transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if displaced.Slot != "" {
+		if _, err := conn.ExecContext(ctx, queries.Query("source_file_release"), province, displaced.Slot, displaced.SHA256); err != nil {
+			return fmt.Errorf("releasing slot of %s: %w", displaced.Name, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, queries.Query("source_file_release"), province, from.Slot, from.SHA256); err != nil {
+		return fmt.Errorf("releasing slot of %s: %w", from.Name, err)
+	}
+	if _, err := conn.ExecContext(ctx, queries.Query("source_file_put"), province, to.Slot, to.Name, from.SHA256,
+		from.LandedPath, from.RunID, from.LoadedAt, from.Version); err != nil {
+		return fmt.Errorf("recording %s under its new name: %w", to.Name, err)
+	}
+	if to.Name != from.Name {
+		for _, t := range []string{"enrolments", "quarantine", "issues", "skipped_rows", "modules"} {
+			if _, err := conn.ExecContext(ctx, queries.Query("file_rename_"+t), to.Name, province, from.SHA256); err != nil {
+				return fmt.Errorf("renaming %s to %s in %s: %w", from.Name, to.Name, t, err)
+			}
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("committing the new name of %s: %w", from.Name, err)
+	}
+	return nil
+}
+
+// removeFile drops the rows of a loaded file and its source_files row, in
+// one transaction.
+func removeFile(ctx context.Context, db *sql.DB, province string, l loadedFile) (err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("beginning transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	for _, q := range slotDeletes {
+		if _, err := conn.ExecContext(ctx, queries.Query(q), province, l.SHA256); err != nil {
+			return fmt.Errorf("removing rows of %s: %w", l.Name, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, queries.Query("source_file_release"), province, l.Slot, l.SHA256); err != nil {
+		return fmt.Errorf("removing %s from source_files: %w", l.Name, err)
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("committing the removal of %s: %w", l.Name, err)
+	}
+	return nil
+}

@@ -1,1 +1,0 @@
-DELETE FROM source_files WHERE province_code = ? AND slot = ?;
