@@ -76,7 +76,7 @@ func newFixture(t testing.TB) (*sql.DB, []fixturePerson) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	exec(`INSERT INTO provinces VALUES ('CR', '019', 'Cremona', true, NULL, 'r1'), ('LO', '098', 'Lodi', true, ?, 'r0'), ('MI', '015', 'Milano', true, NULL, NULL)`, fixtureStale)
+	exec(`INSERT INTO provinces (province_code, istat_code, name, partner, stale_since, last_good_run) VALUES ('CR', '019', 'Cremona', true, NULL, 'r1'), ('LO', '098', 'Lodi', true, ?, 'r0'), ('MI', '015', 'Milano', true, NULL, NULL)`, fixtureStale)
 
 	mod := `INSERT INTO modules (module_id, province_code, title, title_fold, site, axis, planned_hours, sessions, start_date, end_date, from_catalogue)
 	        VALUES (?, ?, ?, upper(?), ?, ?, ?, ?, ?, ?, true)`
