@@ -53,13 +53,16 @@ const (
 type indepPerson struct {
 	p         *person
 	origin    *indepOrigin
-	sur, giv  wname  // canonical names with their other spellings
-	household int    // people of the same household share this number (0: alone)
-	kind      int    // hh* of the household
-	landline  string // shared with the household, "" for none
-	emailOwn  bool   // the e-mail is the person's own (not a relative's or the family's)
-	usual     string // the short form the person goes by ("Peppe"), "" for none
-	enrol     int    // enrolments
+	sur, giv  wname        // canonical names with their other spellings
+	household int          // people of the same household share this number (0: alone)
+	kind      int          // hh* of the household
+	landline  string       // shared with the household, "" for none
+	emailOwn  bool         // the e-mail is the person's own (not a relative's or the family's)
+	usual     string       // the short form the person goes by ("Peppe"), "" for none
+	husband   *indepPerson // a married woman's husband, whose surname she sometimes adds
+	org2      *org         // the employer after a move, nil for none
+	moved     time.Time    // modules starting from this day are typed with org2
+	enrol     int          // enrolments
 }
 
 // indepSet is the whole independent set before it is written.
@@ -91,6 +94,16 @@ func buildIndep(seed int64) *indepSet {
 		// Some people go by a short form and give it on most rows.
 		if nick := nicknames[ip.giv.name]; len(nick) > 0 && r.Float64() < indepRates.usualNick {
 			ip.usual = pick(r, nick)
+		}
+		// Some repeaters change employer during the year.
+		if ip.enrol >= 3 && r.Float64() < indepRates.moved {
+			orgs := infos[ip.p.home].orgs
+			o := orgs[r.IntN(len(orgs))]
+			for o.name == ip.p.org.name {
+				o = orgs[r.IntN(len(orgs))]
+			}
+			ip.org2 = &o
+			ip.moved = time.Date(2014, time.Month(3+r.IntN(8)), 1, 0, 0, 0, 0, time.UTC)
 		}
 	}
 
@@ -177,7 +190,7 @@ func buildIndep(seed int64) *indepSet {
 		rows := make([][]cell, len(pf.apps))
 		kinds := make([]noiseKindSet, len(pf.apps))
 		for i, a := range pf.apps {
-			t := ty.typeRow(s.byP[a.p], &pf.layout.data)
+			t := ty.typeRow(s.byP[a.p], &pf.layout.data, a)
 			kinds[i] = t.kinds
 			row := make([]cell, len(pf.layout.data.cols))
 			for j, c := range pf.layout.data.cols {
@@ -362,6 +375,7 @@ func (g *indepPeople) household() {
 		a := g.newOne(o, pi, true, pickW(r, o.surnames), g.birthIn(year))
 		b := g.newOne(o, pi, false, pickW(r, o.surnames), g.birthIn(max(1950, year-3+r.IntN(7))))
 		g.share(a, b)
+		a.husband = b
 		switch y := r.IntN(100); {
 		case y < 35:
 			fam := fmt.Sprintf("fam.%s%s@%s", localPart(a.p.surname), localPart(b.p.surname), pick(r, indepMailDomains))
@@ -419,21 +433,65 @@ func (g *indepPeople) household() {
 		}
 		g.finish(par, g.hh, hhParentChild)
 		g.finish(ch, g.hh, hhParentChild)
-	default: // a different person with a name already taken, another birth date
+	case x < 97: // a different person with a name already taken, another birth date
 		src := g.people[r.IntN(len(g.people))]
 		for i := 0; i < 30 && src.sur.weight < 5; i++ {
 			src = g.people[r.IntN(len(g.people))]
 		}
-		q := g.newOne(src.origin, pi, src.p.female, src.sur, g.birthIn(year))
-		for q.p.birth.Year() == src.p.birth.Year() {
-			q.p.birth = q.p.birth.AddDate(1+r.IntN(6), 0, 0)
+		g.namesake(src.origin, pi, src.p.female, src.sur, src.giv, year)
+	default: // one of the commonest names once more
+		c := commonNames[r.IntN(len(commonNames))]
+		it := &indepOrigins[0]
+		pool := it.male
+		if c.female {
+			pool = it.female
 		}
-		q.giv, q.p.given, q.p.foreign = src.giv, src.p.given, src.p.foreign
-		if q.p.email != "" {
-			q.p.email = g.ownEmail(q.p)
-		}
-		g.finish(q, 0, hhHomonym)
+		g.namesake(it, pi, c.female, findW(it.surnames, c.surname), findW(pool, c.given), year)
 	}
+}
+
+// commonNames are the names most often shared by different people.
+var commonNames = []struct {
+	surname, given string
+	female         bool
+}{
+	{"Rossi", "Maria", true}, {"Colombo", "Giuseppe", false}, {"Russo", "Anna", true},
+	{"Ferrari", "Francesca", true}, {"Bianchi", "Giovanni", false}, {"Esposito", "Maria", true},
+	{"Romano", "Antonio", false},
+}
+
+// findW returns the name called name in l.
+func findW(l []wname, name string) wname {
+	for _, w := range l {
+		if w.name == name {
+			return w
+		}
+	}
+	return wname{name: name, weight: 1}
+}
+
+// namesake creates a person called sur giv whose birth date differs from
+// that of everyone already so called.
+func (g *indepPeople) namesake(o *indepOrigin, pi *provinceInfo, female bool, sur, giv wname, year int) {
+	q := g.newOne(o, pi, female, sur, g.birthIn(year))
+	q.giv, q.p.given = giv, giv.name
+	for taken := true; taken; {
+		taken = false
+		for _, other := range g.people {
+			if other.p.surname == sur.name && other.p.given == giv.name && other.p.birth.Year() == q.p.birth.Year() {
+				taken = true
+				q.p.birth = q.p.birth.AddDate(1+g.r.IntN(6), 0, 0)
+				if q.p.birth.Year() > 1993 {
+					q.p.birth = q.p.birth.AddDate(-40, 0, 0)
+				}
+				break
+			}
+		}
+	}
+	if q.p.email != "" {
+		q.p.email = g.ownEmail(q.p)
+	}
+	g.finish(q, 0, hhHomonym)
 }
 
 // share makes b live with a: same town and landline, same birthplace when

@@ -26,6 +26,7 @@ const (
 	nkNickname                        // Giuseppe → Peppe, Maria Grazia → M. Grazia
 	nkTranslit                        // Mohamed → Mohammed
 	nkCompound                        // De Luca → Deluca, D'Angelo → D Angelo
+	nkMarried                         // a wife's surname with her husband's: "Rossi in Bianchi"
 	nkSwapNames                       // surname in the given-name column and vice versa
 	nkWrongColumn                     // "Rossi Maria" typed in the surname column
 	nkTaxCodeMissing                  // no tax code on the row
@@ -41,7 +42,7 @@ const (
 )
 
 var noiseKindNames = [nkKinds]string{
-	"keyboard", "ocr", "phonetic", "nickname", "translit", "compound", "swap_names",
+	"keyboard", "ocr", "phonetic", "nickname", "translit", "compound", "married", "swap_names",
 	"wrong_column", "tax_code_missing", "tax_code_wrong", "birth_missing", "birth_text",
 	"birth_digit", "birth_swap", "birth_year", "email_typo", "email_missing",
 }
@@ -65,6 +66,7 @@ var indepRates = struct {
 	swap, wrongColumn                                         float64
 	emailShown, emailTypo, phoneShown, townShown, placeShown  float64
 	upper, lower, givenFirst, sexBlank                        float64
+	married, moved                                            float64 // a wife's rows with the husband's surname; repeaters who change employer
 }{
 	taxCodeShown: 0.22, taxCodeWrong: 0.10,
 	birthMissing: 0.08, birthText: 0.12, birthDigit: 0.03, birthSwap: 0.03, birthYear: 0.025,
@@ -73,6 +75,7 @@ var indepRates = struct {
 	swap: 0.03, wrongColumn: 0.015,
 	emailShown: 0.65, emailTypo: 0.03, phoneShown: 0.6, townShown: 0.9, placeShown: 0.85,
 	upper: 0.28, lower: 0.07, givenFirst: 0.15, sexBlank: 0.04,
+	married: 0.15, moved: 0.12,
 }
 
 // indepTyped is one person as typed on one row of the independent set.
@@ -84,6 +87,7 @@ type indepTyped struct {
 	birth          cell
 	place, town    string
 	email, phone   string
+	org            string
 	sexBlank       bool
 	kinds          noiseKindSet
 }
@@ -97,14 +101,22 @@ func newIndepTyper(r *rand.Rand) *indepTyper { return &indepTyper{r: r} }
 
 func (ty *indepTyper) chance(p float64) bool { return ty.r.Float64() < p }
 
-// typeRow types person ip for one row of sheet s.
-func (ty *indepTyper) typeRow(ip *indepPerson, s *sheetLayout) indepTyped {
+// typeRow types person ip for application a on a row of sheet s.
+func (ty *indepTyper) typeRow(ip *indepPerson, s *sheetLayout, a *application) indepTyped {
 	r, p, R := ty.r, ip.p, &indepRates
 	var t indepTyped
 
 	// Names.
 	t.given = ty.given(ip, &t.kinds)
 	t.surname = ty.surname(ip, &t.kinds)
+	if ip.husband != nil && ty.chance(R.married) {
+		if r.IntN(2) == 0 {
+			t.surname += " in " + ip.husband.sur.name
+		} else {
+			t.surname += " " + ip.husband.sur.name
+		}
+		t.kinds.add(nkMarried)
+	}
 	full := false
 	for _, c := range s.cols {
 		full = full || c.kind == kFullName
@@ -195,6 +207,10 @@ func (ty *indepTyper) typeRow(ip *indepPerson, s *sheetLayout) indepTyped {
 	}
 	if phone != "" && ty.chance(R.phoneShown) {
 		t.phone = ty.phoneAs(phone)
+	}
+	t.org = p.org.name
+	if ip.org2 != nil && !a.m.start.Before(ip.moved) {
+		t.org = ip.org2.name
 	}
 	t.sexBlank = ty.chance(R.sexBlank)
 	return t
@@ -641,9 +657,9 @@ func (ty *indepTyper) cell(s *sheetLayout, a *application, t *indepTyped, c col,
 		return text(t.phone)
 	case kOrg:
 		if r.IntN(100) < 10 {
-			return text(strings.ToUpper(p.org.name))
+			return text(strings.ToUpper(t.org))
 		}
-		return text(p.org.name)
+		return text(t.org)
 	case kOrgType:
 		return text(p.org.kind)
 	case kRole:
