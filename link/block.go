@@ -12,6 +12,20 @@ import (
 	queries "github.com/lombardia-orim/correlare/sql"
 )
 
+// block is the second stage: the candidate pairs of the blocking rules.
+func (r *run) block(ctx context.Context) error {
+	pairs, skipped, err := block(ctx, r.conn, r.cfg.Blocking, r.cfg.MaxBlockRecords, r.log)
+	if err != nil {
+		return err
+	}
+	r.pairs = pairs
+	r.st.CandidatePairs = len(pairs)
+	r.st.SkippedBlocks, r.st.SkippedPairs = skipped.SkippedBlocks, skipped.SkippedPairs
+	releaseMemory()
+	r.log.Info("linkage candidate pairs", "pairs", len(pairs), "skipped_blocks", r.st.SkippedBlocks, "skipped_pairs", r.st.SkippedPairs, "seconds", r.elapsed())
+	return nil
+}
+
 // blockKeys splits a blocking rule into the equalities that key its blocks:
 // each top-level conjunct "A = B" where A reads only l. and B only r. (or
 // the reverse) gives a key, lkeys[i] evaluated on l and rkeys[i] on r. exact

@@ -2,11 +2,16 @@ package link
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/goccy/go-yaml"
+
 	"github.com/lombardia-orim/correlare/canon"
+	queries "github.com/lombardia-orim/correlare/sql"
 )
 
 func TestBlockKeys(t *testing.T) {
@@ -141,4 +146,59 @@ func FuzzBlockKeys(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRuleOverLines: a rule written over several lines (YAML "|") is put on
+// one line before it reaches the SQL templates, so it blocks like the same
+// rule on one line; a rule holding ";", "--" or "/*" is refused.
+func TestRuleOverLines(t *testing.T) {
+	var cfg Config
+	src := "blocking:\n  - |\n    l.surname_fold = r.surname_fold\n    AND l.given_name_fold = r.given_name_fold -- same names\ntraining: [l.tax_key = r.tax_key]\n"
+	if err := yaml.Unmarshal([]byte(src), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if errs := cfg.Validate(); len(errs) != 2 || !errors.Is(errs[0], ErrRuleStatement) || !errors.Is(errs[1], ErrTrainingRule) {
+		t.Fatalf("rule with --: %v, want ErrRuleStatement", errs)
+	}
+	for _, bad := range []string{"l.a = r.a; DROP TABLE enrolments", "l.a = r.a /* x */"} {
+		if errs := (Config{Blocking: []string{bad}, Training: []string{bad}}).Validate(); len(errs) != 1 || !errors.Is(errs[0], ErrRuleStatement) {
+			t.Errorf("%q: %v, want ErrRuleStatement", bad, errs)
+		}
+	}
+	src = "blocking:\n  - |\n    l.surname_fold = r.surname_fold\n    AND\tl.given_name_fold = 'A  B'\n    AND l.given_name_fold = r.given_name_fold\ntraining:\n  - l.surname_fold = r.surname_fold AND l.given_name_fold = 'A  B'  AND l.given_name_fold = r.given_name_fold\n"
+	cfg = Config{}
+	if err := yaml.Unmarshal([]byte(src), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if errs := cfg.Validate(); len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	want := "l.surname_fold = r.surname_fold AND l.given_name_fold = 'A  B' AND l.given_name_fold = r.given_name_fold"
+	if got := cfg.withDefaults().Blocking[0]; got != want {
+		t.Fatalf("normalised rule %q, want %q", got, want)
+	}
+	// Every template keeps its placeholders out of its comments.
+	for _, name := range []string{"link_block", "link_block_keyed", "link_block_big"} {
+		for i, line := range strings.Split(queries.Query(name), "\n") {
+			if c, ok := strings.CutPrefix(strings.TrimSpace(line), "--"); ok && strings.Contains(c, "{{") {
+				t.Errorf("%s.sql:%d: placeholder in a comment", name, i+1)
+			}
+		}
+	}
+	// The rule over two lines blocks: two BIANCHI ANNA give one pair.
+	w := openTest(t)
+	insertEnrolmentSpec(t, w, rowSpec{file: "a.xlsx", row: 2, surname: "Bianchi", given: "Anna", sex: "F"})
+	insertEnrolmentSpec(t, w, rowSpec{file: "a.xlsx", row: 3, surname: "Bianchi", given: "Anna", sex: "F"})
+	cfg.Blocking = []string{"l.surname_fold = r.surname_fold\n  AND l.given_name_fold = r.given_name_fold"}
+	cfg.Training = []string{"l.surname_fold = r.surname_fold\nAND l.given_name_fold = r.given_name_fold"}
+	for _, max := range []int{-1, 40} {
+		cfg.MaxBlockRecords = max
+		st, err := Link(context.Background(), w.DB, "run1", cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.CandidatePairs != 1 {
+			t.Errorf("max %d: %d candidate pairs, want 1", max, st.CandidatePairs)
+		}
+	}
 }

@@ -1,5 +1,55 @@
 package link
 
+import (
+	"cmp"
+	"context"
+	"slices"
+)
+
+// cluster is the sixth stage: the pairs at or above MatchThreshold that no
+// analyst decided are united strongest first, so that a chain's weakest
+// pair is the one refused when a component would break a constraint.
+func (r *run) cluster(ctx context.Context) error {
+	pairs, comps, recs := r.pairs, r.comps, r.recs
+	taxIdx := -1
+	for k, c := range comps {
+		if c.Kind == KindTaxCode {
+			taxIdx = k
+		}
+	}
+	order := make([]int32, 0, len(pairs))
+	for i := range pairs {
+		if pairs[i].prob >= r.cfg.MatchThreshold && pairs[i].analyst == 0 {
+			order = append(order, int32(i))
+		}
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := cmp.Compare(pairs[b].weight, pairs[a].weight); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b) // ties in pair order: the same run links the same way
+	})
+	for _, i := range order {
+		p := &pairs[i]
+		sameTax := false
+		if taxIdx >= 0 {
+			lv := levelAt(p.levels, taxIdx)
+			sameTax = (lv == 1 || lv == 2) && recs[p.l].taxValid && recs[p.r].taxValid
+			if lv == comps[taxIdx].idxConflict {
+				p.blocked = reasonCode("tax_code")
+				continue
+			}
+		}
+		if why := r.cl.union(p.l, p.r, false, !sameTax); why != "" {
+			p.blocked = reasonCode(why)
+			continue
+		}
+		p.accepted = true
+	}
+	r.st.AcceptedPairs = len(order)
+	return ctx.Err()
+}
+
 // compInfo is what a multi-record component must stay consistent with.
 type compInfo struct {
 	taxKeys   []string // distinct de-omocoded valid tax codes

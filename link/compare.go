@@ -1,10 +1,19 @@
 package link
 
 import (
+	"context"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/hbollon/go-edlib"
 )
+
+// compare is the third stage: each candidate pair's comparison vector.
+func (r *run) compare(ctx context.Context) error {
+	compareAll(ctx, r.recs, r.comps, r.pairs)
+	return ctx.Err()
+}
 
 // record is one enrolment as linkage sees it (a row of link_rec).
 type record struct {
@@ -445,4 +454,73 @@ func swapBetter(l, r *record) bool {
 	straight := edlib.JaroWinklerSimilarity(l.surname, r.surname) + edlib.JaroWinklerSimilarity(l.given, r.given)
 	crossed := edlib.JaroWinklerSimilarity(l.surname, r.given) + edlib.JaroWinklerSimilarity(l.given, r.surname)
 	return crossed > straight+0.1
+}
+
+// comparePair packs the comparison levels of records l and r and says
+// whether r's names were read in reverse order; caches (one per comparison,
+// nil: none) remember fuzzy levels.
+func comparePair(l, r *record, comps []comparer, caches *caches) (uint64, bool) {
+	var sw bool
+	if caches != nil {
+		sw = swapBetterCached(l, r, caches.jw)
+	} else {
+		sw = swapBetter(l, r)
+	}
+	var packed uint64
+	for k := range comps {
+		var c map[uint64]uint8
+		if caches != nil {
+			c = caches.levels[k]
+		}
+		packed |= uint64(comps[k].levelCached(l, r, sw, c)) << (4 * k)
+	}
+	return packed, sw
+}
+
+// caches are one goroutine's memory of fuzzy comparisons, by value ids.
+type caches struct {
+	levels []map[uint64]uint8 // per comparison
+	jw     map[uint64]float32 // name similarities, for swapBetter
+}
+
+func newCaches(n int) *caches {
+	c := &caches{levels: make([]map[uint64]uint8, n), jw: map[uint64]float32{}}
+	for k := range c.levels {
+		c.levels[k] = map[uint64]uint8{}
+	}
+	return c
+}
+
+// parallel calls f on GOMAXPROCS consecutive parts [lo, hi) of [0, n), one
+// goroutine each, w numbering the parts, and waits for them.
+func parallel(n int, f func(w, lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	chunk := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, n)
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(w, lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// compareAll fills the levels of pairs, on every core.
+func compareAll(ctx context.Context, recs []record, comps []comparer, pairs []pairScore) {
+	parallel(len(pairs), func(_, lo, hi int) {
+		caches := newCaches(len(comps))
+		for i := lo; i < hi; i++ {
+			if (i-lo)%65536 == 0 && ctx.Err() != nil {
+				return
+			}
+			p := &pairs[i]
+			p.levels, p.swapped = comparePair(&recs[p.l], &recs[p.r], comps, caches)
+		}
+	})
 }

@@ -3,6 +3,7 @@ package link
 import (
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // Comparison kinds (Comparison.Kind). Each kind has fixed levels, best first,
@@ -159,6 +160,8 @@ func (c Config) withDefaults() Config {
 	if len(c.Training) == 0 {
 		c.Training = d.Training
 	}
+	c.Blocking = normaliseRules(c.Blocking)
+	c.Training = normaliseRules(c.Training)
 	if len(c.Comparisons) == 0 {
 		c.Comparisons = d.Comparisons
 	}
@@ -214,7 +217,7 @@ func (c Config) Validate() []error {
 		if strings.TrimSpace(b) == "" {
 			errs = append(errs, fmt.Errorf("linkage.blocking[%d]: %w", i, ErrEmptyRule))
 		}
-		if strings.Contains(b, ";") {
+		if strings.Contains(b, ";") || strings.Contains(b, "--") || strings.Contains(b, "/*") {
 			errs = append(errs, fmt.Errorf("linkage.blocking[%d]: %w", i, ErrRuleStatement))
 		}
 	}
@@ -282,4 +285,40 @@ func (c Config) Validate() []error {
 		errs = append(errs, fmt.Errorf("linkage.em_iterations: %d: %w", c.EMIterations, ErrBadThreshold))
 	}
 	return errs
+}
+
+// normaliseRules returns the rules on one line each: runs of whitespace
+// outside quotes become one space (a rule written over several lines, YAML
+// "|", would otherwise carry its line breaks into the SQL templates).
+func normaliseRules(rules []string) []string {
+	out := make([]string, len(rules))
+	for i, r := range rules {
+		out[i] = normaliseRule(r)
+	}
+	return out
+}
+
+func normaliseRule(rule string) string {
+	var b strings.Builder
+	var quote rune
+	space := false
+	for _, ch := range strings.TrimSpace(rule) {
+		switch {
+		case quote != 0:
+			if ch == quote {
+				quote = 0
+			}
+		case ch == '\'' || ch == '"':
+			quote = ch
+		case unicode.IsSpace(ch):
+			space = true
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(ch)
+	}
+	return b.String()
 }

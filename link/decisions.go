@@ -1,12 +1,96 @@
 package link
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
+
+// loadDecisions reads the analysts' decisions file (path "" = none).
+func loadDecisions(path string) ([]Decision, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening decisions %s: %w", path, err)
+	}
+	defer f.Close()
+	ds, err := ReadDecisions(f)
+	if err != nil {
+		var pe *PosError
+		if errors.As(err, &pe) {
+			pe.File = path
+		}
+		return nil, fmt.Errorf("reading decisions: %w", err)
+	}
+	return ds, nil
+}
+
+// decide applies the analysts' decisions, by record key, before the model's
+// pairs: "same" unites the two records whatever the model says, "different"
+// forbids them in one person. A decided pair that blocking did not produce
+// is compared and scored too, for person_links.
+func (r *run) decide(ctx context.Context) error {
+	r.cl = newClusterer(r.recs)
+	decisions := latestDecisions(r.decisions)
+	byKey := map[string][]int32{}
+	if len(decisions) > 0 {
+		for i := range r.recs {
+			byKey[r.recs[i].key] = append(byKey[r.recs[i].key], int32(i))
+		}
+	}
+	analyst := map[[2]int32]int8{}
+	var order [][2]int32 // in decision order: the same run unites the same way
+	for _, d := range decisions {
+		ls, rs := byKey[d.Left], byKey[d.Right]
+		if len(ls) == 0 || len(rs) == 0 {
+			continue
+		}
+		r.st.Decisions++
+		for _, a := range ls {
+			for _, b := range rs {
+				k := [2]int32{min(a, b), max(a, b)}
+				v := int8(-1)
+				if d.Same {
+					v = 1
+				} else {
+					r.cl.forbid(a, b)
+				}
+				if _, ok := analyst[k]; !ok {
+					order = append(order, k)
+				}
+				analyst[k] = v
+			}
+		}
+	}
+	for _, k := range order {
+		if analyst[k] == 1 {
+			r.cl.union(k[0], k[1], true, false)
+		}
+	}
+	seen := make(map[[2]int32]bool, len(analyst))
+	for i := range r.pairs {
+		p := &r.pairs[i]
+		if v, ok := analyst[[2]int32{p.l, p.r}]; ok {
+			p.analyst = v
+			seen[[2]int32{p.l, p.r}] = true
+		}
+	}
+	for _, k := range order {
+		if !seen[k] {
+			r.pairs = append(r.pairs, pairScore{l: k[0], r: k[1], analyst: analyst[k]})
+			last := r.pairs[len(r.pairs)-1:]
+			compareAll(ctx, r.recs, r.comps, last)
+			scoreAll(r.recs, r.comps, r.md, r.tf, last)
+		}
+	}
+	return ctx.Err()
+}
 
 // Decision is an analyst's verdict on a pair of records, keyed by the record
 // keys (content fingerprints) shown in the review workbook, so that it

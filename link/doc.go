@@ -2,33 +2,41 @@
 // typed differently in each module and province, often without a tax code,
 // and different people share names.
 //
-// [Link] works as Splink does, inside the warehouse:
+// [Link] works as Splink does, inside the warehouse, in stages, one file
+// each, which it runs in order:
 //
-//  1. Blocking: DuckDB joins produce candidate pairs, one join per rule of
+//  1. Load (load.go): link_rec is built in DuckDB and read into Go records;
+//     the values the comparisons read are numbered.
+//  2. Blocking (block.go): DuckDB joins produce candidate pairs, one join per rule of
 //     [Config.Blocking] (never all pairs). A rule's equalities are its
 //     block key; a block with more than [Config.MaxBlockRecords] records
 //     (default 40) is skipped and counted in the log, as Splink does, since
 //     its pairs grow quadratically with the data (a million records with a
 //     small vocabulary of names hold same-name blocks of hundreds); its true
 //     matches are left to the selective rules (tax code, email, birth date).
-//  2. Comparison: each pair gets a comparison vector, one level per
+//  3. Comparison (compare.go): each pair gets a comparison vector, one level per
 //     [Comparison] (exact, one edit, Jaro-Winkler bands from go-edlib, day and
 //     month swapped, omocodia, conflicting valid tax codes, …), in Go on
 //     every core; the fuzzy levels of two values are remembered by value id,
 //     since names, places and organisations repeat.
-//  3. Scoring: a Fellegi-Sunter model. u is estimated from random pairs;
+//  4. Scoring (fit.go, em.go): a Fellegi-Sunter model. u is estimated from random pairs;
 //     m by expectation-maximisation over the distinct comparison vectors
 //     (not the pairs) of the training rules (each session leaves out the
 //     comparisons its rule reads); λ, the probability that two random
 //     records match, by a fixed point over the candidates. The exact level
 //     of the surname and the given name is re-weighted by the value's
 //     frequency (ROSSI is weak evidence).
-//  4. Clustering: union-find over the pairs at or above
+//  5. Analysts' decisions (decisions.go, [ReadDecisions]): "same" unites two
+//     records first, "different" forbids them in one person; they win over
+//     the model and over the hard rule.
+//  6. Clustering (cluster.go): union-find over the pairs at or above
 //     MatchThreshold, strongest first, so that a chain's weakest pair is the
 //     one refused when a component would hold two different valid tax codes
 //     (the hard rule), two birth dates further apart than a typo, or two rows
-//     an analyst said are different. Analysts' decisions ([ReadDecisions])
-//     win over the model and over the hard rule.
+//     an analyst said are different.
+//  7. Stable ids (ids.go): each component becomes a person, see below.
+//  8. Writing (write.go): persons, person_members, enrolments.person_id,
+//     person_links, link_model, person_events and link_runs.
 //
 // # Stable person ids
 //

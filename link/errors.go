@@ -8,7 +8,7 @@ import (
 // Configuration errors (Config.Validate).
 var (
 	ErrEmptyRule           = errors.New("empty blocking rule")
-	ErrRuleStatement       = errors.New("blocking rule must be one join condition, without ';'")
+	ErrRuleStatement       = errors.New("blocking rule must be one join condition, without ';', '--' or '/*'")
 	ErrTooManyComparisons  = errors.New("too many comparisons")
 	ErrDuplicateComparison = errors.New("duplicate comparison name")
 	ErrUnknownColumn       = errors.New("unknown column")

@@ -1,11 +1,69 @@
 package link
 
 import (
+	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
+	"fmt"
+	queries "github.com/lombardia-orim/correlare/sql"
 	"sort"
 	"strconv"
 )
+
+// assignIDs is the seventh stage: the components become persons with
+// stable ids (see the package doc), and the pairs left apart that deserve
+// an analyst's look are counted.
+func (r *run) assignIDs(ctx context.Context) error {
+	byRoot := r.cl.components()
+	roots := make([]int32, 0, len(byRoot))
+	for root := range byRoot {
+		roots = append(roots, root)
+	}
+	sort.Slice(roots, func(a, b int) bool { return roots[a] < roots[b] })
+	r.members = make([][]int32, len(roots))
+	for i, root := range roots {
+		r.members[i] = byRoot[root]
+	}
+	previous, err := loadPrevious(ctx, r.conn)
+	if err != nil {
+		return err
+	}
+	r.previous = previous
+	r.ids, r.events = assignIDs(r.recs, r.members, previous)
+	r.personOf = make([]int32, len(r.recs))
+	for ci, ms := range r.members {
+		for _, m := range ms {
+			r.personOf[m] = int32(ci)
+		}
+		if len(ms) > 1 {
+			r.st.PersonsMulti++
+		}
+	}
+	r.st.Persons = len(r.members)
+	for _, e := range r.events {
+		switch e.kind {
+		case "new":
+			r.st.New++
+		case "merge":
+			r.st.Merges++
+		case "split":
+			r.st.Splits++
+		case "retired":
+			r.st.Retired++
+		}
+	}
+	for i := range r.pairs {
+		p := &r.pairs[i]
+		if r.personOf[p.l] != r.personOf[p.r] && p.analyst == 0 && (p.blocked != 0 && p.blocked != reasonCode("tax_code") ||
+			p.prob >= r.cfg.ReviewThreshold && p.prob < r.cfg.MatchThreshold) {
+			r.st.ReviewPairs++
+		}
+	}
+	releaseMemory()
+	r.log.Info("linkage clustered", "persons", r.st.Persons, "multi", r.st.PersonsMulti, "merges", r.st.Merges, "splits", r.st.Splits, "seconds", r.elapsed())
+	return nil
+}
 
 // event is a row of person_events.
 type event struct {
@@ -162,4 +220,21 @@ func prevIDs(recs []record, members []int32) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+func loadPrevious(ctx context.Context, conn *sql.Conn) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, queries.Query("link_previous"))
+	if err != nil {
+		return nil, fmt.Errorf("reading previous persons: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id, first string
+		if err := rows.Scan(&id, &first); err != nil {
+			return nil, fmt.Errorf("reading previous persons: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

@@ -13,6 +13,32 @@ import (
 	queries "github.com/lombardia-orim/correlare/sql"
 )
 
+// write is the last stage: persons, person_links, link_model,
+// person_events and link_runs.
+func (r *run) write(ctx context.Context) error {
+	w := writer{conn: r.conn, runID: r.runID, cfg: r.cfg, recs: r.recs, comps: r.comps}
+	if err := w.publish(ctx, r.members, r.ids, r.previous); err != nil {
+		return err
+	}
+	r.log.Info("linkage persons written", "seconds", r.elapsed())
+	if err := w.links(ctx, r.pairs, r.personOf, r.md, r.tf); err != nil {
+		return err
+	}
+	r.log.Info("linkage person_links written", "rows", w.linkRows, "seconds", r.elapsed())
+	if err := w.model(ctx, r.md); err != nil {
+		return err
+	}
+	if err := w.events(ctx, r.events); err != nil {
+		return err
+	}
+	r.st.Seconds = r.elapsed()
+	if err := w.run(ctx, r.st); err != nil {
+		return err
+	}
+	r.log.Info("linkage done", "persons", r.st.Persons, "candidate_pairs", r.st.CandidatePairs, "seconds", r.st.Seconds)
+	return nil
+}
+
 // writer writes one run's results to the warehouse.
 type writer struct {
 	conn  *sql.Conn
@@ -218,6 +244,30 @@ func (w *writer) run(ctx context.Context, st Stats) error {
 func appendTemp(ctx context.Context, conn *sql.Conn, table string, n int, row func(i int) []driver.Value) error {
 	return conn.Raw(func(dc any) error {
 		a, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", table)
+		if err != nil {
+			return fmt.Errorf("appending to %s: %w", table, err)
+		}
+		for i := 0; i < n; i++ {
+			if i%65536 == 0 && ctx.Err() != nil {
+				a.Close()
+				return ctx.Err()
+			}
+			if err := a.AppendRow(row(i)...); err != nil {
+				a.Close()
+				return fmt.Errorf("appending to %s: %w", table, err)
+			}
+		}
+		if err := a.Close(); err != nil {
+			return fmt.Errorf("appending to %s: %w", table, err)
+		}
+		return nil
+	})
+}
+
+// appendRows appends rows to table through a DuckDB appender on conn.
+func appendRows(ctx context.Context, conn *sql.Conn, table string, n int, row func(i int) []driver.Value) error {
+	return conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", table)
 		if err != nil {
 			return fmt.Errorf("appending to %s: %w", table, err)
 		}

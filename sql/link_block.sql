@@ -1,7 +1,8 @@
--- link_block: the candidate pairs of one blocking rule. {{condition}} is the
--- rule from the configuration, a join condition on l. and r. (columns of
--- link_rec, see link_records.sql) that should contain an equality so that
--- DuckDB can hash-join; never all pairs. Parameter 1: the rule's index.
+-- link_block: the candidate pairs of one blocking rule. The rule from the
+-- configuration (a join condition on l. and r., columns of link_rec, see
+-- link_records.sql, that should contain an equality so that DuckDB can
+-- hash-join; never all pairs) replaces the condition placeholder, on one
+-- line. Parameter 1: the rule's index.
 INSERT INTO link_pairs
 SELECT l.rid, r.rid, CAST(? AS INTEGER)
 FROM link_rec AS l

@@ -1,7 +1,7 @@
 -- link_block_keyed: the candidate pairs of one blocking rule by its equality
--- keys ({{lkeys}} on l, {{rkeys}} on r, named {{keys}}), leaving out the
--- blocks in link_big. {{from}} is p, or p joined back to link_rec as l and r
--- with the whole rule as condition when the rule has other conjuncts.
+-- keys (evaluated on l and on r, named k0, k1, …), leaving out the blocks in
+-- link_big. The pairs come from p, or from p joined back to link_rec as l and
+-- r with the whole rule as condition when the rule has other conjuncts.
 -- Parameter 1: the rule's index.
 INSERT INTO link_pairs
 WITH lk0 AS (SELECT l.rid, {{lkeys}} FROM link_rec AS l),

@@ -1,0 +1,67 @@
+package link
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	queries "github.com/lombardia-orim/correlare/sql"
+)
+
+// load is the first stage: the enrolments into Go records, their values
+// numbered for the comparison caches.
+func (r *run) load(ctx context.Context) error {
+	recs, err := loadRecords(ctx, r.conn, r.extras)
+	if err != nil {
+		return err
+	}
+	r.recs = recs
+	r.st.Records = len(recs)
+	indexValues(recs, r.comps)
+	r.log.Info("linkage records loaded", "records", len(recs), "seconds", r.elapsed())
+	return nil
+}
+
+// loadRecords builds link_rec (sql/link_records.sql) and reads it into Go,
+// in rid order (readRecords: Arrow when built with duckdb_arrow, else rows).
+func loadRecords(ctx context.Context, conn *sql.Conn, extras []string) ([]record, error) {
+	if extras == nil {
+		extras = []string{}
+	}
+	if _, err := conn.ExecContext(ctx, queries.Query("link_records"), extras); err != nil {
+		return nil, fmt.Errorf("preparing linkage records: %w", err)
+	}
+	var n int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM link_rec").Scan(&n); err != nil {
+		return nil, fmt.Errorf("counting linkage records: %w", err)
+	}
+	recs, err := readRecords(ctx, conn, n)
+	if err != nil {
+		return nil, fmt.Errorf("reading linkage records: %w", err)
+	}
+	if len(recs) != n {
+		return nil, fmt.Errorf("reading linkage records: %d of %d read", len(recs), n)
+	}
+	return recs, nil
+}
+
+// interner shares the copies of repeated values (places, organisations,
+// names) between records; it stops growing at 1<<20 values.
+type interner map[string]string
+
+// get returns a shared copy of s, which may point into a buffer about to be
+// released.
+func (in interner) get(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := in[s]; ok {
+		return v
+	}
+	c := strings.Clone(s)
+	if len(in) < 1<<20 {
+		in[c] = c
+	}
+	return c
+}
