@@ -9,7 +9,7 @@ DEMO_KEY := correlare-demo-key-not-a-secret-0123456789
 
 export CGO_ENABLED=1
 
-.PHONY: all build test demo demo-data bench fuzz lint clean report-png
+.PHONY: all build test demo demo-data bench fuzz lint clean report-png linkage-eval
 
 all: lint test build
 
@@ -36,6 +36,20 @@ demo: build
 	./$(BIN) status --config testdata/demo.yaml -n 3
 	CORRELARE_EXPORT_KEY=$(DEMO_KEY) ./$(BIN) link eval --config testdata/demo.yaml testdata/demo/truth.csv
 	@echo "warehouse: var/demo/warehouse.duckdb  exports: var/demo/exports/  reports: var/demo/reports/"
+
+# Every labelled set in the repository (testdata/<set>/truth.csv with testdata/<set>.yaml),
+# loaded with its config (default linkage) and scored by `link eval`; the last table is the
+# README's. Warehouses under var/<set>/, run logs in var/<set>.log.
+linkage-eval: build
+	@mkdir -p var; : > var/linkage-eval.md
+	@for t in testdata/*/truth.csv; do set=$$(basename $$(dirname $$t)); cfg=testdata/$$set.yaml; \
+	  [ -f $$cfg ] || continue; echo "== $$set"; \
+	  CORRELARE_EXPORT_KEY=$(DEMO_KEY) ./$(BIN) run --config $$cfg 2>var/$$set.log; s=$$?; [ $$s -eq 0 ] || [ $$s -eq 3 ] || exit $$s; \
+	  ./$(BIN) link eval --config $$cfg $$t || exit 1; \
+	  ./$(BIN) link eval --config $$cfg --row $$set $$t >>var/linkage-eval.md || exit 1; \
+	done
+	@echo; echo "| set | precision | recall | F1 | blocking recall | persons found / true | rows not loaded |"; \
+	  echo "|---|---|---|---|---|---|---|"; cat var/linkage-eval.md
 
 # Benchmarks that print the README's figures (rows/s, seconds, peak memory). The ingest figure
 # is taken on one core (taskset pins DuckDB's threads too); the linkage uses both cores.

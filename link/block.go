@@ -19,6 +19,7 @@ func (r *run) block(ctx context.Context) error {
 		return err
 	}
 	r.pairs = pairs
+	r.rules = skipped.Rules
 	r.st.CandidatePairs = len(pairs)
 	r.st.SkippedBlocks, r.st.SkippedPairs = skipped.SkippedBlocks, skipped.SkippedPairs
 	releaseMemory()
@@ -157,10 +158,11 @@ func readsSide(e, side string) bool { return sideRef[side].MatchString(e) }
 
 // blockStats is what one blocking rule produced.
 type blockStats struct {
-	Rule          int   // the rule's index (-1: all rules)
-	Pairs         int64 // pairs inserted (before de-duplication across rules)
-	SkippedBlocks int64 // blocks larger than MaxBlockRecords
-	SkippedPairs  int64 // the pairs those blocks would have produced (ordered, approximate)
+	Rule          int          // the rule's index (-1: all rules)
+	Pairs         int64        // pairs inserted (before de-duplication across rules)
+	SkippedBlocks int64        // blocks larger than MaxBlockRecords
+	SkippedPairs  int64        // the pairs those blocks would have produced (ordered, approximate)
+	Rules         []blockStats // all rules: each rule's own
 }
 
 // block runs the blocking rules in DuckDB and returns each candidate pair
@@ -183,6 +185,7 @@ func block(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int, lo
 		total.Pairs += bs.Pairs
 		total.SkippedBlocks += bs.SkippedBlocks
 		total.SkippedPairs += bs.SkippedPairs
+		total.Rules = append(total.Rules, bs)
 		log.Info("linkage blocking rule", "rule", i, "pairs", bs.Pairs, "skipped_blocks", bs.SkippedBlocks, "skipped_pairs", bs.SkippedPairs)
 	}
 	// Room for the pairs: HyperLogLog's estimate of the distinct pairs (a

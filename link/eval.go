@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,36 +40,9 @@ func (s Scores) String() string {
 // truth CSV with header source_file,sheet,source_row,person.
 func Evaluate(ctx context.Context, db *sql.DB, truthCSV io.Reader) (Scores, error) {
 	var sc Scores
-	type loc struct {
-		file, sheet string
-		row         int
-	}
-	truth := map[loc]string{}
-	cr := csv.NewReader(truthCSV)
-	cr.FieldsPerRecord = -1
-	for line := 1; ; line++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return sc, fmt.Errorf("reading ground truth: %w", &PosError{Line: line, Err: fmt.Errorf("%w: %w", ErrBadTruth, err)})
-		}
-		if line == 1 {
-			if len(rec) < 4 || strings.TrimPrefix(strings.TrimSpace(rec[0]), "\ufeff") != "source_file" ||
-				strings.TrimSpace(rec[1]) != "sheet" || strings.TrimSpace(rec[2]) != "source_row" || strings.TrimSpace(rec[3]) != "person" {
-				return sc, fmt.Errorf("reading ground truth: %w", &PosError{Line: 1, Err: fmt.Errorf("%w: want source_file,sheet,source_row,person", ErrBadHeader)})
-			}
-			continue
-		}
-		if len(rec) < 4 {
-			return sc, fmt.Errorf("reading ground truth: %w", &PosError{Line: line, Err: fmt.Errorf("%w: %d fields, want 4", ErrBadTruth, len(rec))})
-		}
-		n, err := strconv.Atoi(strings.TrimSpace(rec[2]))
-		if err != nil {
-			return sc, fmt.Errorf("reading ground truth: %w", &PosError{Line: line, Err: fmt.Errorf("%w: source_row: %w", ErrBadTruth, err)})
-		}
-		truth[loc{rec[0], rec[1], n}] = rec[3]
+	truth, err := readTruth(truthCSV)
+	if err != nil {
+		return sc, err
 	}
 	rows, err := db.QueryContext(ctx, queries.Query("link_eval"))
 	if err != nil {
@@ -113,6 +87,51 @@ func Evaluate(ctx context.Context, db *sql.DB, truthCSV io.Reader) (Scores, erro
 		sc.TruePairs += pairs(n)
 	}
 	sc.PersonsFound, sc.PersonsTrue = len(predSize), len(trueSize)
+	sc.finish()
+	return sc, nil
+}
+
+// loc is a row's position: file, sheet, row.
+type loc struct {
+	file, sheet string
+	row         int
+}
+
+// readTruth reads a ground truth CSV with header
+// source_file,sheet,source_row,person.
+func readTruth(truthCSV io.Reader) (map[loc]string, error) {
+	truth := map[loc]string{}
+	cr := csv.NewReader(truthCSV)
+	cr.FieldsPerRecord = -1
+	for line := 1; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading ground truth: %w", &PosError{Line: line, Err: fmt.Errorf("%w: %w", ErrBadTruth, err)})
+		}
+		if line == 1 {
+			if len(rec) < 4 || strings.TrimPrefix(strings.TrimSpace(rec[0]), "\ufeff") != "source_file" ||
+				strings.TrimSpace(rec[1]) != "sheet" || strings.TrimSpace(rec[2]) != "source_row" || strings.TrimSpace(rec[3]) != "person" {
+				return nil, fmt.Errorf("reading ground truth: %w", &PosError{Line: 1, Err: fmt.Errorf("%w: want source_file,sheet,source_row,person", ErrBadHeader)})
+			}
+			continue
+		}
+		if len(rec) < 4 {
+			return nil, fmt.Errorf("reading ground truth: %w", &PosError{Line: line, Err: fmt.Errorf("%w: %d fields, want 4", ErrBadTruth, len(rec))})
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(rec[2]))
+		if err != nil {
+			return nil, fmt.Errorf("reading ground truth: %w", &PosError{Line: line, Err: fmt.Errorf("%w: source_row: %w", ErrBadTruth, err)})
+		}
+		truth[loc{rec[0], rec[1], n}] = rec[3]
+	}
+	return truth, nil
+}
+
+// finish computes precision, recall and F1 from the pair counts.
+func (sc *Scores) finish() {
 	sc.Precision, sc.Recall = 1, 1
 	if sc.PredictedPairs > 0 {
 		sc.Precision = float64(sc.CorrectPairs) / float64(sc.PredictedPairs)
@@ -123,5 +142,9 @@ func Evaluate(ctx context.Context, db *sql.DB, truthCSV io.Reader) (Scores, erro
 	if sc.Precision+sc.Recall > 0 {
 		sc.F1 = 2 * sc.Precision * sc.Recall / (sc.Precision + sc.Recall)
 	}
-	return sc, nil
+}
+
+func slicesSortUnique(xs *[]float64) {
+	slices.Sort(*xs)
+	*xs = slices.Compact(*xs)
 }

@@ -56,6 +56,27 @@ func TestEvaluateSynthetic(t *testing.T) {
 			if sc.Recall < 0.98 {
 				t.Errorf("recall %.4f < 0.98", sc.Recall)
 			}
+			// The model assessed without writing gives the published
+			// scores at the match threshold, and a table over thresholds.
+			a, err := Assess(ctx, w.DB, DefaultConfig(), truthFor(rows, person), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: assessment\n%s", tc.name, a)
+			if at := a.At(); at != sc {
+				t.Errorf("assessed at the threshold %+v, published %+v", at, sc)
+			}
+			if len(a.Table) != len(DefaultEvalThresholds) || a.CandidatePairs != st.CandidatePairs {
+				t.Errorf("%d table rows, %d candidate pairs; want %d, %d", len(a.Table), a.CandidatePairs, len(DefaultEvalThresholds), st.CandidatePairs)
+			}
+			if a.TruePairs != sc.TruePairs || a.BlockingRecall < 0.98 || a.BlockingRecall > 1 {
+				t.Errorf("true pairs %d (published %d), blocking recall %.4f, want ≥ 0.98", a.TruePairs, sc.TruePairs, a.BlockingRecall)
+			}
+			for i := 1; i < len(a.Table); i++ { // a higher threshold never links more
+				if a.Table[i].PredictedPairs > a.Table[i-1].PredictedPairs {
+					t.Errorf("threshold %g predicts %d pairs, %g only %d", a.Thresholds[i], a.Table[i].PredictedPairs, a.Thresholds[i-1], a.Table[i-1].PredictedPairs)
+				}
+			}
 		})
 	}
 }

@@ -62,6 +62,7 @@ type run struct {
 	comps    []comparer           // load: the comparison vector
 	recs     []record             // load: the enrolments, by rid
 	pairs    []pairScore          // block: the candidate pairs; compare: their levels
+	rules    []blockStats         // block: what each rule produced
 	md       model                // fit
 	tf       []map[string]float64 // fit: term frequencies, by comparison
 	cl       *clusterer           // decide: analysts' unions and refusals; cluster: the model's
@@ -80,28 +81,12 @@ func (r *run) elapsed() float64 { return time.Since(r.start).Seconds() }
 // person_events, link_model and link_runs (see sql/002_persons.sql). It runs
 // the stages of the package doc in order.
 func Link(ctx context.Context, db *sql.DB, runID string, cfg Config, log *slog.Logger) (Stats, error) {
-	start := time.Now()
-	if errs := cfg.Validate(); len(errs) > 0 {
-		return Stats{}, fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
-	}
-	cfg = cfg.withDefaults()
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	decisions, err := loadDecisions(cfg.Decisions)
+	r, err := prepare(ctx, db, cfg, log)
 	if err != nil {
 		return Stats{}, err
 	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return Stats{}, fmt.Errorf("connecting to warehouse: %w", err)
-	}
-	defer conn.Close()
-	r := &run{conn: conn, runID: runID, cfg: cfg, log: log, start: start, decisions: decisions}
-	r.comps = make([]comparer, len(cfg.Comparisons))
-	for i, c := range cfg.Comparisons {
-		r.comps[i] = newComparer(c, i, &r.extras)
-	}
+	defer r.conn.Close()
+	r.runID = runID
 	stages := []struct {
 		do      func(context.Context) error
 		seconds *float64
@@ -115,7 +100,7 @@ func Link(ctx context.Context, db *sql.DB, runID string, cfg Config, log *slog.L
 		{r.assignIDs, &r.st.ClusterSeconds}, // ids.go
 		{r.write, &r.st.WriteSeconds},       // write.go
 	}
-	lap := start
+	lap := r.start
 	for _, s := range stages {
 		if err := s.do(ctx); err != nil {
 			return r.st, err
@@ -146,3 +131,30 @@ func reasonCode(why string) uint8 {
 }
 
 func levelAt(packed uint64, k int) uint8 { return uint8(packed>>(4*k)) & 0xF }
+
+// prepare checks cfg, reads the analysts' decisions and opens the
+// connection a run works on (its temporary tables live there).
+func prepare(ctx context.Context, db *sql.DB, cfg Config, log *slog.Logger) (*run, error) {
+	start := time.Now()
+	if errs := cfg.Validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
+	}
+	cfg = cfg.withDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	decisions, err := loadDecisions(cfg.Decisions)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to warehouse: %w", err)
+	}
+	r := &run{conn: conn, cfg: cfg, log: log, start: start, decisions: decisions}
+	r.comps = make([]comparer, len(cfg.Comparisons))
+	for i, c := range cfg.Comparisons {
+		r.comps[i] = newComparer(c, i, &r.extras)
+	}
+	return r, nil
+}

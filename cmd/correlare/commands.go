@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -161,12 +162,14 @@ func (c *reportCmd) Run(ctx context.Context, lf *logFlags) error {
 }
 
 type linkCmd struct {
-	Eval linkEvalCmd `cmd:"" help:"Score the published linkage against a ground truth (source_file,sheet,source_row,person)."`
+	Eval linkEvalCmd `cmd:"" help:"Score the published linkage and the linkage model against a ground truth (source_file,sheet,source_row,person): precision, recall, F1, blocking recall, a precision-recall table over thresholds."`
 }
 
 type linkEvalCmd struct {
 	configFlag
-	Truth string `arg:"" type:"existingfile" help:"Ground-truth CSV."`
+	Truth      string    `arg:"" type:"existingfile" help:"Ground-truth CSV."`
+	Row        string    `help:"Print only one Markdown table row, labelled with this name: set, precision, recall, F1, blocking recall, persons found / true, rows not loaded."`
+	Thresholds []float64 `help:"Match thresholds of the precision-recall table (default 0.5,0.7,0.8,0.9,0.95,0.99,0.999 and the configured one)."`
 }
 
 func (c *linkEvalCmd) Run(ctx context.Context) error {
@@ -188,6 +191,21 @@ func (c *linkEvalCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println(s)
+	if c.Row == "" {
+		fmt.Println("published:", s)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	a, err := link.Assess(ctx, w.DB, cfg.Linkage, f, c.Thresholds, nil)
+	if err != nil {
+		return err
+	}
+	if c.Row != "" {
+		at := a.At()
+		fmt.Printf("| %s | %.4f | %.4f | %.4f | %.4f | %d / %d | %d |\n", c.Row, at.Precision, at.Recall, at.F1, a.BlockingRecall, at.PersonsFound, at.PersonsTrue, a.Missing)
+		return nil
+	}
+	fmt.Print(a)
 	return nil
 }
