@@ -57,7 +57,6 @@ type indepPerson struct {
 	household int          // people of the same household share this number (0: alone)
 	kind      int          // hh* of the household
 	landline  string       // shared with the household, "" for none
-	emailOwn  bool         // the e-mail is the person's own (not a relative's or the family's)
 	usual     string       // the short form the person goes by ("Peppe"), "" for none
 	husband   *indepPerson // a married woman's husband, whose surname she sometimes adds
 	org2      *org         // the employer after a move, nil for none
@@ -114,6 +113,7 @@ func buildIndep(seed int64) *indepSet {
 		pl := &provincePlan{info: pi}
 		n := provinceSizes[ipv.code].modules
 		for i := 0; i < n; i++ {
+			// Titles spread over the catalogue, from another place per province.
 			ct := courseTitles[(i*7+len(ipv.code)*3+int(pi.code[0]))%len(courseTitles)]
 			hours := float64(8 + 4*r.IntN(5))
 			start := time.Date(2014, time.Month(1+i*12/n), 2+r.IntN(24), 0, 0, 0, 0, time.UTC)
@@ -278,7 +278,7 @@ func (g *indepPeople) birthIn(y int) time.Time {
 // household fields and then calls finish.
 func (g *indepPeople) newOne(o *indepOrigin, pi *provinceInfo, female bool, sur wname, birth time.Time) *indepPerson {
 	r := g.r
-	ip := &indepPerson{origin: o, sur: sur, emailOwn: true}
+	ip := &indepPerson{origin: o, sur: sur}
 	if female {
 		ip.giv = pickW(r, o.female)
 	} else {
@@ -382,9 +382,9 @@ func (g *indepPeople) household() {
 			if r.IntN(2) == 0 {
 				fam = fmt.Sprintf("%s.%s@%s", localPart(b.p.surname), localPart(a.p.surname), pick(r, indepMailDomains))
 			}
-			a.p.email, b.p.email, a.emailOwn, b.emailOwn = fam, fam, false, false
+			a.p.email, b.p.email = fam, fam
 		case y < 55 && b.p.email != "":
-			a.p.email, a.emailOwn = b.p.email, false // registered with the husband's address
+			a.p.email = b.p.email // registered with the husband's address
 		}
 		g.finish(a, g.hh, hhCouple)
 		g.finish(b, g.hh, hhCouple)
@@ -415,7 +415,7 @@ func (g *indepPeople) household() {
 			}
 			g.share(first, s)
 			if first.p.email != "" && r.IntN(100) < 15 {
-				s.p.email, s.emailOwn = first.p.email, false
+				s.p.email = first.p.email
 			}
 			sibs = append(sibs, s)
 		}
@@ -429,7 +429,7 @@ func (g *indepPeople) household() {
 		ch := g.newOne(o, pi, r.IntN(100) < 70, sur, g.birthIn(par.p.birth.Year()+22+r.IntN(12)))
 		g.share(par, ch)
 		if par.p.email != "" && r.IntN(100) < 25 {
-			ch.p.email, ch.emailOwn = par.p.email, false
+			ch.p.email = par.p.email
 		}
 		g.finish(par, g.hh, hhParentChild)
 		g.finish(ch, g.hh, hhParentChild)

@@ -53,8 +53,7 @@ func TestIndepPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("linkage on testdata/demo-indep: precision %.4f recall %.4f F1 %.4f (persons found %d, true %d)",
-		s.Precision, s.Recall, s.F1, s.PersonsFound, s.PersonsTrue)
+	t.Logf("linkage on testdata/demo-indep: %s", s)
 	if s.Missing != 0 || int64(s.Rows) != tot.Read {
 		t.Errorf("%d truth rows in the warehouse, %d missing; %d rows read", s.Rows, s.Missing, tot.Read)
 	}

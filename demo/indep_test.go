@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -422,5 +423,59 @@ func TestIndepRelativesAndNamesakes(t *testing.T) {
 	}
 	if many > len(perPerson)/8 {
 		t.Errorf("%d of %d people with 8 or more rows: the tail is too heavy", many, len(perPerson))
+	}
+}
+
+// TestKeyNeighbours checks the Italian keyboard's neighbours on a few keys.
+func TestKeyNeighbours(t *testing.T) {
+	for _, tc := range []struct {
+		key       rune
+		want, not string
+	}{
+		{'s', "adwezx", "qc"},
+		{'g', "fhtybv", "rn"},
+		{'o', "ipkl", "uèò"},
+		{'m', "njk", "bl"},
+	} {
+		nb := string(keyNeighbours[tc.key])
+		for _, c := range tc.want {
+			if !strings.ContainsRune(nb, c) {
+				t.Errorf("%c: neighbours %q lack %c", tc.key, nb, c)
+			}
+		}
+		for _, c := range tc.not {
+			if strings.ContainsRune(nb, c) {
+				t.Errorf("%c: neighbours %q hold %c", tc.key, nb, c)
+			}
+		}
+	}
+}
+
+// TestIndepDateFormats checks that every way the independent model types a
+// date as text reads back as that date.
+func TestIndepDateFormats(t *testing.T) {
+	ty := newIndepTyper(rand.New(rand.NewPCG(1, 2)))
+	now := time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC)
+	seen := map[string]bool{}
+	for i := range 400 {
+		b := time.Date(1952+i%40, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC)
+		s := ty.dateAsText(b)
+		shape := strings.Map(func(c rune) rune {
+			if c >= '0' && c <= '9' {
+				return '9'
+			}
+			if c >= 'a' && c <= 'z' {
+				return 'a'
+			}
+			return c
+		}, s)
+		seen[shape] = true
+		got, err := canon.ParseBirthDate(s, false, now)
+		if err != nil || !got.Equal(b) {
+			t.Errorf("%q: read as %v, %v; want %v", s, got, err, b)
+		}
+	}
+	if len(seen) < 7 {
+		t.Errorf("%d date shapes, want ≥ 7", len(seen))
 	}
 }

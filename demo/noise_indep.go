@@ -386,7 +386,8 @@ var keyNeighbours = func() map[rune][]rune {
 					continue
 				}
 				for dj := -1; dj <= 1; dj++ {
-					// Rows are staggered: the row below is shifted half a key right.
+					// Rows are staggered, each half a key right of the one
+					// above: below a key are j-1 and j, above it j and j+1.
 					jj := j + dj
 					if di == 1 && dj == 1 || di == -1 && dj == -1 {
 						continue
