@@ -35,7 +35,7 @@ func TestIndepDeterministic(t *testing.T) {
 		}
 		for name, data := range fa {
 			if !bytes.Equal(data, fb[name]) {
-				t.Errorf("%s: %s differs", other.name, name)
+				t.Errorf("%s: %s differs (after a change to the generator, `make demo-data` rewrites the committed set)", other.name, name)
 			}
 		}
 	}
