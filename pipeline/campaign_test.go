@@ -3,10 +3,14 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The operations campaign: the ordinary things an operator or a province
@@ -160,6 +164,19 @@ func TestOperationsCampaign(t *testing.T) {
 	if c.base.perProvince["CR"] == 0 || c.base.perProvince["LO"] == 0 {
 		t.Fatalf("first run loaded %v", c.base.perProvince)
 	}
+	// An analyst holds the first published warehouse open, read-only, in
+	// another process, through the whole campaign.
+	analyst := exec.Command(os.Args[0], "-test.run=^$")
+	analyst.Env = append(os.Environ(), "CORRELARE_HELPER=hold-read-only", "CORRELARE_WAREHOUSE="+c.cfg.Paths.Warehouse)
+	analystIn, _ := analyst.StdinPipe()
+	analystOut, _ := analyst.StdoutPipe()
+	analyst.Stderr = os.Stderr
+	if err := analyst.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer analyst.Process.Kill()
+	opened := waitLine(t, analystOut, "OPEN", time.Minute)
+
 	steps := []struct {
 		name string
 		do   func(t *testing.T)
@@ -168,6 +185,10 @@ func TestOperationsCampaign(t *testing.T) {
 		{"move drop folders", c.moveFolders},
 		{"copy beside itself", c.copyBeside},
 		{"same file for two provinces", c.sameFileTwoProvinces},
+		{"file emptied to its header", c.guardHolds("CR_header_only.xlsx")},
+		{"file replaced by a shorter one", c.guardHolds("CR_shorter.xlsx")},
+		{"drop folder vanishes", c.folderVanishes},
+		{"killed at several points", c.killedAtPoints},
 	}
 	for _, s := range steps {
 		if !t.Run(s.name, s.do) {
@@ -178,6 +199,17 @@ func TestOperationsCampaign(t *testing.T) {
 			t.Fatalf("after %s: figures moved", s.name)
 		}
 	}
+	io.WriteString(analystIn, "go\n")
+	still := waitLine(t, analystOut, "STILL", time.Minute)
+	if err := analyst.Wait(); err != nil {
+		t.Fatalf("analyst process: %v", err)
+	}
+	if strings.TrimPrefix(opened, "OPEN") != strings.TrimPrefix(still, "STILL") {
+		t.Errorf("the analyst's open warehouse changed under them: %q, then %q", opened, still)
+	}
+
+	// Last, the shrinks accepted on purpose: by flag, then by the config.
+	t.Run("shrink accepted", c.acceptShrink)
 }
 
 // rename: a file renamed in its drop folder keeps its rows, its person ids,
@@ -271,4 +303,168 @@ func (c *campaign) sameFileTwoProvinces(t *testing.T) {
 	}
 	res = c.run(t, Options{}, StatusSuccess)
 	wantStatuses(t, res, "LO", FileUnchanged)
+}
+
+// guardHolds: Cremona's workbook is replaced by a damaging version (emptied
+// to its header, or much shorter). The guard holds it back: Cremona keeps
+// its last good data, is stale with the reason in English and Italian, the
+// run is partial and its summary says how to accept. The original bytes
+// put back are unchanged, and Cremona is fresh again.
+func (c *campaign) guardHolds(file string) func(t *testing.T) {
+	return func(t *testing.T) {
+		cr := c.crFile()
+		good, err := os.ReadFile(cr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustCopy(t, filepath.Join(repoDir(t), "testdata", "ops", file), cr)
+		res := c.run(t, Options{}, StatusPartial)
+		wantStatuses(t, res, "CR", FileHeld)
+		wantStatuses(t, res, "LO", FileUnchanged)
+		if len(res.Held) != 1 || res.Held[0] != "CR" || len(res.Stale) != 1 {
+			t.Errorf("held %v, stale %v; want CR", res.Held, res.Stale)
+		}
+		if !strings.Contains(res.Summary(), "correlare run --accept-shrink CR") {
+			t.Errorf("summary does not say how to accept: %s", res.Summary())
+		}
+		for _, f := range res.Files {
+			if f.Status == FileHeld && !errors.Is(f.Err, ErrShrink) {
+				t.Errorf("held file's error %v is not a shrink", f.Err)
+			}
+		}
+		w := openPublished(t, c.cfg)
+		var en, it string
+		if err := w.DB.QueryRow("SELECT stale_reason, stale_reason_it FROM provinces WHERE province_code='CR' AND stale_since IS NOT NULL").Scan(&en, &it); err != nil {
+			t.Fatalf("CR not stale with a reason: %v", err)
+		}
+		for _, want := range []string{"--accept-shrink CR", "guard.accept_shrink"} {
+			if !strings.Contains(en, want) || !strings.Contains(it, want) {
+				t.Errorf("reason does not say %q: %q / %q", want, en, it)
+			}
+		}
+		if !strings.Contains(it, "mantenuti gli ultimi dati validi") || !strings.Contains(en, "last good data is kept") {
+			t.Errorf("reason: %q / %q", en, it)
+		}
+		if n := queryInt(t, w.DB, "SELECT count(*) FROM run_files WHERE run_id = ? AND province_code = 'CR' AND status = 'held' AND error LIKE '%accept-shrink CR%'", res.RunID); n != 1 {
+			t.Errorf("run_files: %d held CR files with the way to accept, want 1", n)
+		}
+		w.Close(context.Background())
+		sameFigures(t, c.base, readFigures(t, c.cfg))
+
+		if err := os.WriteFile(cr, good, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res = c.run(t, Options{}, StatusSuccess)
+		wantStatuses(t, res, "CR", FileUnchanged)
+		w = openPublished(t, c.cfg)
+		defer w.Close(context.Background())
+		if n := queryInt(t, w.DB, "SELECT count(*) FROM provinces WHERE stale_since IS NOT NULL OR stale_reason IS NOT NULL"); n != 0 {
+			t.Errorf("%d provinces still stale", n)
+		}
+	}
+}
+
+// folderVanishes: Cremona's drop folder disappears (an unmounted share).
+// The province keeps its data, stale, and the reason says how to accept;
+// the folder back, all is as before.
+func (c *campaign) folderVanishes(t *testing.T) {
+	folder := filepath.Dir(c.srcs["CR"])
+	away := folder + ".smontata"
+	mustRename(t, folder, away)
+	res := c.run(t, Options{}, StatusPartial)
+	wantStatuses(t, res, "CR", FileFetchFail)
+	if !strings.Contains(res.Reasons["CR"].EN, "--accept-shrink CR") || !strings.Contains(res.Reasons["CR"].IT, "--accept-shrink CR") {
+		t.Errorf("reason does not say how to accept: %+v", res.Reasons["CR"])
+	}
+	sameFigures(t, c.base, readFigures(t, c.cfg))
+	mustRename(t, away, folder)
+	res = c.run(t, Options{}, StatusSuccess)
+	wantStatuses(t, res, "CR", FileUnchanged)
+}
+
+// killedAtPoints: with a change pending (Cremona's file renamed), a run is
+// SIGKILLed at several points, each in a subprocess. The published
+// warehouse keeps its figures every time, and the next run applies the
+// change with the figures unchanged.
+func (c *campaign) killedAtPoints(t *testing.T) {
+	cr := c.crFile()
+	mustRename(t, cr, filepath.Join(filepath.Dir(cr), "CR_rinominato.xlsx"))
+	cfgPath := filepath.Join(c.dir, "correlare.yaml")
+	for _, point := range []string{"loaded LO", "loaded CR", "linked", "reported", "publish"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "CORRELARE_HELPER=run-and-hang-at", "CORRELARE_HANG_AT="+point, "CORRELARE_CONFIG="+cfgPath)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitLine(t, out, "AT "+point, 3*time.Minute)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		sameFigures(t, c.base, readFigures(t, c.cfg))
+		if t.Failed() {
+			t.Fatalf("killed at %q: figures moved", point)
+		}
+	}
+	res := c.run(t, Options{}, StatusSuccess)
+	wantStatuses(t, res, "CR", FileRenamed)
+}
+
+// acceptShrink: the shorter file accepted with --accept-shrink applies;
+// then the drop folder removed on purpose, accepted by the config switch,
+// empties the province and records the removal.
+func (c *campaign) acceptShrink(t *testing.T) {
+	cr := c.crFile()
+	mustCopy(t, filepath.Join(repoDir(t), "testdata", "ops", "CR_shorter.xlsx"), cr)
+	res := c.run(t, Options{AcceptShrink: []string{"CR"}}, StatusSuccess)
+	wantStatuses(t, res, "CR", FileLoaded)
+	got := readFigures(t, c.cfg)
+	if got.perProvince["CR"] != 150 || got.perProvince["LO"] != c.base.perProvince["LO"] {
+		t.Errorf("after accepting the shorter file: %v, want CR 150 and LO unchanged", got.perProvince)
+	}
+
+	if err := os.RemoveAll(filepath.Dir(c.srcs["CR"])); err != nil {
+		t.Fatal(err)
+	}
+	c.configure("guard: {accept_shrink: [CR]}")
+	res = c.run(t, Options{}, StatusSuccess)
+	wantStatuses(t, res, "CR", FileRemoved)
+	got = readFigures(t, c.cfg)
+	if got.perProvince["CR"] != 0 || got.perProvince["LO"] != c.base.perProvince["LO"] {
+		t.Errorf("after removing CR's folder on purpose: %v", got.perProvince)
+	}
+	w := openPublished(t, c.cfg)
+	defer w.Close(context.Background())
+	if n := queryInt(t, w.DB, "SELECT count(*) FROM run_files WHERE run_id = ? AND province_code = 'CR' AND status = 'removed'", res.RunID); n != 1 {
+		t.Errorf("the removal is not recorded in run_files")
+	}
+	if n := queryInt(t, w.DB, "SELECT count(*) FROM source_files WHERE province_code = 'CR'"); n != 0 {
+		t.Errorf("%d CR files still listed as loaded", n)
+	}
+}
+
+func TestShrinks(t *testing.T) {
+	cases := []struct {
+		before, after int
+		max           float64
+		want          bool
+	}{
+		{0, 0, 0.5, false},     // nothing to lose
+		{100, 100, 0.5, false}, // unchanged
+		{100, 120, 0.5, false}, // grew
+		{100, 50, 0.5, false},  // exactly the limit
+		{100, 49, 0.5, true},   // beyond it
+		{100, 0, 1, true},      // every row: always held
+		{100, 1, 1, false},     // max_shrink 1 lets all but every row go
+		{437, 150, 0.5, true},  // Cremona's shorter file
+		{437, 436, 0, true},    // max_shrink 0: any loss is held
+	}
+	for _, tc := range cases {
+		if got := shrinks(tc.before, tc.after, tc.max); got != tc.want {
+			t.Errorf("shrinks(%d, %d, %v) = %v, want %v", tc.before, tc.after, tc.max, got, tc.want)
+		}
+	}
 }

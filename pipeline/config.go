@@ -33,6 +33,8 @@ type Config struct {
 	// Linkage tunes person linkage (blocking, comparisons, thresholds, the
 	// analysts' decisions file); see package link.
 	Linkage link.Config `yaml:"linkage"`
+	// Guard holds back a run that would remove most of a province's rows.
+	Guard Guard `yaml:"guard"`
 	// Lock: how long a run waits for another run to finish. Default 10m; 0 = don't wait.
 	LockWait *Duration `yaml:"lock_wait"`
 
@@ -89,6 +91,21 @@ type Exports struct {
 	// KeepRuns is how many export directories (one per run) are kept; older
 	// ones are removed after a published run. Default 30; -1 keeps all.
 	KeepRuns int `yaml:"keep_runs"`
+}
+
+// Guard is the shrink guard: when a run would remove more than MaxShrink
+// of a province's loaded enrolments, or all of them (files vanished, a file
+// emptied or replaced by a much shorter one), the province keeps its last
+// good data, the run ends partial and the province is stale until the
+// shrink is accepted.
+type Guard struct {
+	// MaxShrink is the largest share of a province's loaded enrolments one
+	// run may remove, 0–1; default 0.5. Removing every row always needs
+	// accepting.
+	MaxShrink *float64 `yaml:"max_shrink"`
+	// AcceptShrink lists provinces (siglas) whose shrink is accepted, like
+	// `correlare run --accept-shrink CR`; remove them once applied.
+	AcceptShrink []string `yaml:"accept_shrink"`
 }
 
 // Duration is a time.Duration written as "90s", "5m", "1h30m" in YAML.
@@ -190,6 +207,10 @@ func (c *Config) defaults() {
 	if c.Exports.KeyFile != "" {
 		c.Exports.KeyFile = c.Resolve(c.Exports.KeyFile)
 	}
+	if c.Guard.MaxShrink == nil {
+		v := 0.5
+		c.Guard.MaxShrink = &v
+	}
 	if c.LockWait == nil {
 		c.LockWait = &Duration{10 * time.Minute}
 	}
@@ -281,6 +302,14 @@ func (c *Config) validate(src []byte) []string {
 	}
 	if c.Exports.KeepRuns < -1 {
 		at("$.exports.keep_runs", "exports: keep_runs must be at least 1, or -1 to keep every export")
+	}
+	if v := *c.Guard.MaxShrink; v < 0 || v > 1 {
+		at("$.guard.max_shrink", "guard: max_shrink must be between 0 and 1 (a share of a province's rows), got %v", v)
+	}
+	for i, code := range c.Guard.AcceptShrink {
+		if _, ok := seen[code]; !ok {
+			at(fmt.Sprintf("$.guard.accept_shrink[%d]", i), "guard: accept_shrink names %q, which is not a configured province", code)
+		}
 	}
 	if c.HTTP.MaxMiB < 0 {
 		at("$.http.max_mib", "http: max_mib must be positive")

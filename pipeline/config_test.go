@@ -101,3 +101,35 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+func TestConfigGuard(t *testing.T) {
+	const provs = "provinces:\n  - {code: CR, istat: \"019\", name: Cremona, sources: [{path: x/*}]}\n"
+	cases := []struct {
+		name, guard string
+		max         float64
+		err         string // substring of the problem; "" loads
+	}{
+		{"default", "", 0.5, ""},
+		{"set", "guard: {max_shrink: 0.2, accept_shrink: [CR]}\n", 0.2, ""},
+		{"too large", "guard: {max_shrink: 1.5}\n", 0, "line 1: guard: max_shrink must be between 0 and 1"},
+		{"negative", "guard: {max_shrink: -0.1}\n", 0, "max_shrink must be between 0 and 1"},
+		{"unknown province", "guard:\n  accept_shrink: [CR, ZZ]\n", 0, "line 2: guard: accept_shrink names \"ZZ\", which is not a configured province"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseConfig("c.yaml", []byte(tc.guard+provs))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("want %q, got %v", tc.err, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *c.Guard.MaxShrink != tc.max {
+				t.Errorf("max_shrink %v, want %v", *c.Guard.MaxShrink, tc.max)
+			}
+		})
+	}
+}

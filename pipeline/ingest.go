@@ -41,6 +41,7 @@ const (
 	FileMoved     = "moved"     // the same bytes, loaded from another folder or source: rows kept, lineage updated
 	FileFailed    = "failed"    // unreadable or rejected as a whole: the last good file is kept
 	FileRemoved   = "removed"   // gone from its drop folder: its rows were removed
+	FileHeld      = "held"      // the shrink guard held this change back: the province kept its last good data
 	FileFetchFail = "fetch_failed"
 )
 

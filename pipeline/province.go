@@ -65,10 +65,20 @@ type fetchedFile struct {
 //   - new bytes: loaded, replacing the rows of the slot's previous file.
 //
 // Files loaded before and no longer held by any slot are removed last.
-func ingestProvince(ctx context.Context, db *sql.DB, land *landing.Archive, runID string, p Province, fopt landing.Options, reload bool, log *slog.Logger) ([]FileResult, bool) {
+func ingestProvince(ctx context.Context, db *sql.DB, land *landing.Archive, runID string, p Province, fopt landing.Options, popt provinceOptions, log *slog.Logger) (po provinceOutcome, err error) {
+	reload := popt.Reload
 	var out []FileResult
 	stale := false
 	fetchFailed := false
+	var reasons []Reason
+	defer func() {
+		po.Files, po.Stale = out, stale || po.Held
+		po.Reason = joinReasons(reasons)
+	}()
+	cur, err := loadedFiles(ctx, db, p.Code)
+	if err != nil {
+		return po, err
+	}
 	var fetched []fetchedFile
 	for _, src := range p.Sources {
 		label := src.Path
@@ -77,21 +87,46 @@ func ingestProvince(ctx context.Context, db *sql.DB, land *landing.Archive, runI
 		}
 		fs, errs := landing.Fetch(ctx, land, p.Code, landing.Source{Glob: src.Path, URL: src.URL, Headers: src.Headers}, fopt)
 		for _, err := range errs {
+			if errors.Is(err, landing.ErrNoFiles) && popt.AcceptShrink && len(cur) > 0 {
+				// Emptied on purpose: accepted; its files are removed below.
+				log.Warn("source holds no file; accepted (--accept-shrink)", "source", label)
+				continue
+			}
 			fetchFailed, stale = true, true
 			log.Error("fetching source failed", "source", label, "err", err)
 			out = append(out, FileResult{Province: p.Code, Source: label, Status: FileFetchFail, Err: err})
+			if errors.Is(err, landing.ErrNoFiles) && len(cur) > 0 {
+				reasons = append(reasons, Reason{
+					EN: fmt.Sprintf("no file found at %s: the last good data is kept; if the files were removed on purpose, accept with: %s", label, acceptHint(p.Code)),
+					IT: fmt.Sprintf("nessun file trovato in %s: mantenuti gli ultimi dati validi; se i file sono stati tolti di proposito, accettare con: %s", label, acceptHint(p.Code)),
+				})
+			} else {
+				reasons = append(reasons, Reason{
+					EN: fmt.Sprintf("source %s could not be fetched: the last good data is kept", label),
+					IT: fmt.Sprintf("impossibile leggere la fonte %s: mantenuti gli ultimi dati validi", label),
+				})
+			}
 		}
 		for _, f := range fs {
 			fetched = append(fetched, fetchedFile{Fetched: f, Source: label})
 		}
 	}
-	cur, err := loadedFiles(ctx, db, p.Code)
-	if err != nil {
-		log.Error("listing loaded files", "err", err)
-		for _, f := range fetched {
-			out = append(out, FileResult{Province: p.Code, Source: f.Source, Slot: f.Slot, Name: f.Name, SHA256: f.SHA256, Status: FileFailed, Err: err})
+
+	// The shrink guard: count the province's rows before, keep a snapshot
+	// to go back to, compare after.
+	var before int
+	if err := db.QueryRowContext(ctx, queries.Query("province_rows"), p.Code).Scan(&before); err != nil {
+		return po, fmt.Errorf("counting rows of %s: %w", p.Code, err)
+	}
+	var snap *sql.Conn
+	if before > 0 {
+		if snap, err = saveProvince(ctx, db, p.Code); err != nil {
+			return po, err
 		}
-		return out, true
+		defer func() {
+			snap.ExecContext(context.WithoutCancel(ctx), queries.Query("guard_drop"))
+			snap.Close()
+		}()
 	}
 
 	// What each slot holds now; which loaded files stay where they are and
@@ -148,6 +183,7 @@ func ingestProvince(ctx context.Context, db *sql.DB, land *landing.Archive, runI
 			if err := reattribute(ctx, db, p.Code, from, f, bySlot[f.Slot]); err != nil {
 				r.Status, r.Err = FileFailed, err
 				stale = true
+				reasons = append(reasons, fileReason(f.Name, err))
 				flog.Error("re-attributing rows", "err", err)
 				break
 			}
@@ -189,6 +225,7 @@ func ingestProvince(ctx context.Context, db *sql.DB, land *landing.Archive, runI
 				}
 				results[i].Status, results[i].Err = FileFailed, err
 				stale = true
+				reasons = append(reasons, fileReason(f.Name, err))
 				flog.Error("file refused; keeping the last good data", "err", err)
 				continue
 			}
@@ -209,6 +246,7 @@ func ingestProvince(ctx context.Context, db *sql.DB, land *landing.Archive, runI
 		}
 		if r.Status == FileFailed {
 			stale = true
+			reasons = append(reasons, fileReason(f.Name, r.Err))
 			flog.Error("file rejected; keeping the last good data", "err", r.Err)
 		} else {
 			inPlace[f.SHA256] = f.Slot
@@ -226,12 +264,141 @@ func ingestProvince(ctx context.Context, db *sql.DB, land *landing.Archive, runI
 			log.Error("removing the rows of a vanished file", "file", l.Name, "err", err)
 			out = append(out, FileResult{Province: p.Code, Slot: l.Slot, Name: l.Name, SHA256: l.SHA256, Status: FileFailed, Err: err})
 			stale = true
+			reasons = append(reasons, fileReason(l.Name, err))
 			continue
 		}
 		log.Info("file gone from its source; its rows were removed", "file", l.Name)
 		out = append(out, FileResult{Province: p.Code, Slot: l.Slot, Name: l.Name, SHA256: l.SHA256, Status: FileRemoved})
 	}
-	return out, stale
+
+	if snap == nil {
+		return po, nil
+	}
+	var after int
+	if err := db.QueryRowContext(ctx, queries.Query("province_rows"), p.Code).Scan(&after); err != nil {
+		return po, fmt.Errorf("counting rows of %s: %w", p.Code, err)
+	}
+	if !shrinks(before, after, popt.MaxShrink) {
+		return po, nil
+	}
+	serr := &ShrinkError{Province: p.Code, Before: before, After: after, MaxShrink: popt.MaxShrink}
+	if popt.AcceptShrink {
+		log.Warn("shrink accepted", "rows_before", before, "rows_after", after)
+		return po, nil
+	}
+	// Held: the province goes back to its last good data.
+	if _, err := snap.ExecContext(ctx, queries.Query("guard_restore")); err != nil {
+		return po, fmt.Errorf("restoring the last good data of %s: %w", p.Code, err)
+	}
+	log.Error("shrink guard: keeping the last good data", "rows_before", before, "rows_after", after,
+		"max_shrink", popt.MaxShrink, "accept_with", acceptHint(p.Code))
+	for i := range out {
+		switch out[i].Status {
+		case FileLoaded, FileRenamed, FileMoved, FileRemoved:
+			out[i].Status, out[i].Err = FileHeld, serr
+		}
+	}
+	po.Held = true
+	reasons = append(reasons, Reason{EN: serr.english(), IT: serr.italian()})
+	return po, nil
+}
+
+// provinceOptions tune the ingestion of one province.
+type provinceOptions struct {
+	Reload       bool
+	MaxShrink    float64 // guard.max_shrink
+	AcceptShrink bool    // --accept-shrink or guard.accept_shrink names the province
+}
+
+// provinceOutcome is what happened to one province in a run.
+type provinceOutcome struct {
+	Files  []FileResult
+	Stale  bool   // kept (some of) its last good data
+	Held   bool   // the shrink guard held its changes back
+	Reason Reason // why it is stale
+}
+
+// Reason says why a province is stale, in English and in Italian (for the
+// province's office).
+type Reason struct{ EN, IT string }
+
+func joinReasons(rs []Reason) Reason {
+	var en, it []string
+	for _, r := range rs {
+		en, it = append(en, r.EN), append(it, r.IT)
+	}
+	return Reason{EN: strings.Join(en, "; "), IT: strings.Join(it, "; ")}
+}
+
+func fileReason(name string, err error) Reason {
+	var oe *OtherProvinceError
+	if errors.As(err, &oe) {
+		return Reason{
+			EN: fmt.Sprintf("%s looks like province %s's file: refused, the last good data is kept", name, oe.Owner),
+			IT: fmt.Sprintf("%s sembra il file della provincia %s: rifiutato, mantenuti gli ultimi dati validi", name, oe.Owner),
+		}
+	}
+	return Reason{
+		EN: fmt.Sprintf("%s was refused (see run_files.error): the last good data is kept", name),
+		IT: fmt.Sprintf("%s è stato rifiutato (vedi run_files.error): mantenuti gli ultimi dati validi", name),
+	}
+}
+
+// acceptHint is the command that accepts a province's shrink.
+func acceptHint(province string) string {
+	return "correlare run --accept-shrink " + province + " (or guard.accept_shrink: [" + province + "] in the config)"
+}
+
+// shrinks reports whether going from before to after loaded rows trips the
+// guard: every row gone, or more than maxShrink of them.
+func shrinks(before, after int, maxShrink float64) bool {
+	if before == 0 || after >= before {
+		return false
+	}
+	return after == 0 || float64(before-after) > maxShrink*float64(before)
+}
+
+// ErrShrink: a run would have removed too many of a province's rows; the
+// province kept its last good data.
+var ErrShrink = errors.New("shrink held back by the guard")
+
+// ShrinkError is the shrink guard's refusal for one province.
+type ShrinkError struct {
+	Province      string
+	Before, After int     // loaded enrolments before and after the run's changes
+	MaxShrink     float64 // guard.max_shrink
+}
+
+func (e *ShrinkError) Error() string { return e.italian() + " / " + e.english() }
+
+func (e *ShrinkError) Unwrap() error { return ErrShrink }
+
+func (e *ShrinkError) english() string {
+	return fmt.Sprintf("this run would remove %d of the %d loaded rows of %s (%.0f%%, guard.max_shrink %.0f%%): the last good data is kept; to accept: %s",
+		e.Before-e.After, e.Before, e.Province, 100*float64(e.Before-e.After)/float64(e.Before), 100*e.MaxShrink, acceptHint(e.Province))
+}
+
+func (e *ShrinkError) italian() string {
+	return fmt.Sprintf("questa esecuzione eliminerebbe %d delle %d righe caricate di %s (%.0f%%, limite guard.max_shrink %.0f%%): mantenuti gli ultimi dati validi; per accettare: correlare run --accept-shrink %s (oppure guard.accept_shrink: [%s] nella configurazione)",
+		e.Before-e.After, e.Before, e.Province, 100*float64(e.Before-e.After)/float64(e.Before), 100*e.MaxShrink, e.Province, e.Province)
+}
+
+// saveProvince snapshots a province's rows and files on a connection of
+// its own (temporary tables), for the guard to go back to.
+func saveProvince(ctx context.Context, db *sql.DB, province string) (*sql.Conn, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, queries.Query("guard_scope"), province); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("saving the rows of %s: %w", province, err)
+	}
+	if _, err := conn.ExecContext(ctx, queries.Query("guard_save")); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("saving the rows of %s: %w", province, err)
+	}
+	return conn, nil
 }
 
 func hasReleased(released map[string][]loadedFile, l loadedFile) bool {

@@ -41,9 +41,24 @@ type Options struct {
 	// loaded (`correlare run --reload`), e.g. after changing a province's
 	// column mappings.
 	Reload bool
+	// AcceptShrink lists the provinces (siglas) whose shrink this run
+	// accepts (`correlare run --accept-shrink CR,MI`), on top of the
+	// config's guard.accept_shrink.
+	AcceptShrink []string
+	// Checkpoint, when set, is called at named points of the run: "loaded
+	// CR" after each province, "linked", "reported" (exports and reports
+	// written) and "publish" (just before the rename). Tests kill a run
+	// there.
+	Checkpoint func(point string)
 	// BeforePublish, when set, is called just before the new warehouse is
 	// renamed into place (tests use it to kill a run at that moment).
 	BeforePublish func()
+}
+
+func (o Options) checkpoint(point string) {
+	if o.Checkpoint != nil {
+		o.Checkpoint(point)
+	}
 }
 
 // Result is what a run did.
@@ -53,7 +68,9 @@ type Result struct {
 	Started   time.Time
 	Finished  time.Time
 	Files     []FileResult
-	Stale     []string // provinces that kept their last good data
+	Stale     []string          // provinces that kept their last good data
+	Held      []string          // of those, the ones the shrink guard held back
+	Reasons   map[string]Reason // why each stale province is stale
 	Published bool
 	Err       error
 }
@@ -91,6 +108,10 @@ func (r *Result) Summary() string {
 	}
 	if len(r.Stale) > 0 {
 		s += "; stale: " + strings.Join(r.Stale, ",")
+	}
+	if len(r.Held) > 0 {
+		s += fmt.Sprintf("; shrink held back by the guard (last good data kept): %s; to accept: correlare run --accept-shrink %s",
+			strings.Join(r.Held, ","), strings.Join(r.Held, ","))
 	}
 	if r.Err != nil {
 		s += "; error: " + r.Err.Error()
@@ -181,6 +202,10 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 		Timeout: cfg.HTTP.Timeout.Duration, MaxBytes: cfg.HTTP.MaxMiB << 20,
 		Retries: *cfg.HTTP.Retries, Backoff: cfg.HTTP.Backoff.Duration, Logger: log,
 	}
+	accepted := map[string]bool{}
+	for _, c := range append(append([]string(nil), cfg.Guard.AcceptShrink...), opt.AcceptShrink...) {
+		accepted[strings.ToUpper(strings.TrimSpace(c))] = true
+	}
 	for _, p := range cfg.Provinces {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -188,11 +213,24 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 		if bar != nil {
 			bar.Describe(p.Code)
 		}
-		files, stale := ingestProvince(ctx, db, land, res.RunID, p, fopt, opt.Reload, log.With("province", p.Code))
-		res.Files = append(res.Files, files...)
-		if stale {
-			res.Stale = append(res.Stale, p.Code)
+		po, err := ingestProvince(ctx, db, land, res.RunID, p, fopt, provinceOptions{
+			Reload: opt.Reload, MaxShrink: *cfg.Guard.MaxShrink, AcceptShrink: accepted[p.Code],
+		}, log.With("province", p.Code))
+		res.Files = append(res.Files, po.Files...)
+		if err != nil {
+			return fmt.Errorf("loading province %s: %w", p.Code, err)
 		}
+		if po.Stale {
+			res.Stale = append(res.Stale, p.Code)
+			if res.Reasons == nil {
+				res.Reasons = map[string]Reason{}
+			}
+			res.Reasons[p.Code] = po.Reason
+		}
+		if po.Held {
+			res.Held = append(res.Held, p.Code)
+		}
+		opt.checkpoint("loaded " + p.Code)
 		if bar != nil {
 			bar.Add(1)
 		}
@@ -210,6 +248,7 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 		return fmt.Errorf("linking persons: %w", err)
 	}
 	log.Info("persons linked", "stats", stats)
+	opt.checkpoint("linked")
 	if err := markProvinces(ctx, db, res); err != nil {
 		return err
 	}
@@ -230,10 +269,12 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 		return err
 	}
 
+	opt.checkpoint("reported")
 	if err := w.Close(ctx); err != nil {
 		return fmt.Errorf("closing new warehouse: %w", err)
 	}
 	closed = true
+	opt.checkpoint("publish")
 	if opt.BeforePublish != nil {
 		opt.BeforePublish()
 	}
@@ -302,11 +343,14 @@ func markProvinces(ctx context.Context, db *sql.DB, res *Result) error {
 		provs[f.Province] = true
 	}
 	for p := range provs {
-		q := "province_fresh"
+		var err error
 		if stale[p] {
-			q = "province_stale"
+			r := res.Reasons[p]
+			_, err = db.ExecContext(ctx, queries.Query("province_stale"), p, res.Started, res.RunID, nullable(r.EN), nullable(r.IT))
+		} else {
+			_, err = db.ExecContext(ctx, queries.Query("province_fresh"), p, res.Started, res.RunID)
 		}
-		if _, err := db.ExecContext(ctx, queries.Query(q), p, res.Started, res.RunID); err != nil { // $1 $2 $3
+		if err != nil {
 			return fmt.Errorf("marking province %s: %w", p, err)
 		}
 	}

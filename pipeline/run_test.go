@@ -45,6 +45,21 @@ func helperMain(mode string) int {
 		}})
 		fmt.Println("DONE", res.Summary())
 		return 0
+	case "run-and-hang-at":
+		cfg, err := LoadConfig(os.Getenv("CORRELARE_CONFIG"))
+		if err != nil {
+			fmt.Println("ERR", err)
+			return 2
+		}
+		at := os.Getenv("CORRELARE_HANG_AT")
+		res := Run(ctx, cfg, Options{Checkpoint: func(point string) {
+			if point == at {
+				fmt.Println("AT", point)
+				time.Sleep(time.Hour) // the parent SIGKILLs us here
+			}
+		}})
+		fmt.Println("DONE", res.Summary())
+		return 0
 	case "hold-read-only":
 		w, err := sinks.OpenWarehouseReadOnly(ctx, os.Getenv("CORRELARE_WAREHOUSE"))
 		if err != nil {

@@ -509,3 +509,30 @@ func TestValidate(t *testing.T) {
 		}
 	})
 }
+
+// TestRunAcceptShrink: Cremona's workbook emptied to its header is held back
+// by the shrink guard (exit 3, the summary says how to accept); an unknown
+// province in --accept-shrink is a usage error; --accept-shrink CR applies it.
+func TestRunAcceptShrink(t *testing.T) {
+	ws := newWorkspace(t, "lock_wait: 0s", "CR")
+	if r := ws.run(t, "run", "-c", ws.config); r.code != exitOK {
+		t.Fatalf("first run: %s", r)
+	}
+	copyFile(t, filepath.Join(repoDir(t), "testdata", "ops", "CR_header_only.xlsx"),
+		filepath.Join(ws.opi, "CR", "CR_CORRELARE_iscrizioni_gen-giu_2013.xlsx"))
+	r := ws.run(t, "run", "-c", ws.config)
+	if r.code != exitPartial || !strings.Contains(r.stdout, "correlare run --accept-shrink CR") {
+		t.Fatalf("emptied workbook: want exit %d and how to accept, got %s", exitPartial, r)
+	}
+	if r := ws.run(t, "run", "-c", ws.config, "--accept-shrink", "CR,ZZ"); r.code != exitUsage || !strings.Contains(r.stderr, "--accept-shrink ZZ") {
+		t.Fatalf("unknown province: want exit %d naming ZZ, got %s", exitUsage, r)
+	}
+	if r := ws.run(t, "run", "-c", ws.config, "--accept-shrink", "cr"); r.code != exitOK {
+		t.Fatalf("accepted: %s", r)
+	}
+	w := openWarehouse(t, ws.warehouse)
+	defer w.Close(context.Background())
+	if n := queryInt(t, w.DB, "SELECT count(*) FROM enrolments WHERE province_code = 'CR'"); n != 0 {
+		t.Errorf("CR holds %d enrolments after accepting the emptied workbook", n)
+	}
+}

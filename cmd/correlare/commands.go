@@ -44,7 +44,8 @@ func (c *initCmd) Run() error {
 
 type runCmd struct {
 	configFlag
-	Reload bool `help:"Re-read every current file even if its bytes were already loaded (after changing column mappings)."`
+	Reload       bool     `help:"Re-read every current file even if its bytes were already loaded (after changing column mappings)."`
+	AcceptShrink []string `name:"accept-shrink" sep:"," placeholder:"CR[,MI]" help:"Accept this run removing most or all rows of these provinces (the shrink guard otherwise keeps their last good data)."`
 }
 
 func (c *runCmd) Run(ctx context.Context, lf *logFlags) error {
@@ -52,7 +53,13 @@ func (c *runCmd) Run(ctx context.Context, lf *logFlags) error {
 	if err != nil {
 		return err
 	}
-	res := pipeline.Run(ctx, cfg, pipeline.Options{Logger: lf.logger(), Progress: lf.progress(), Version: version, Reload: c.Reload})
+	for _, code := range c.AcceptShrink {
+		if _, ok := cfg.Province(strings.ToUpper(strings.TrimSpace(code))); !ok {
+			return usageErr("--accept-shrink %s: not a configured province", code)
+		}
+	}
+	res := pipeline.Run(ctx, cfg, pipeline.Options{Logger: lf.logger(), Progress: lf.progress(), Version: version,
+		Reload: c.Reload, AcceptShrink: c.AcceptShrink})
 	fmt.Println(res.Summary())
 	return runExit(res)
 }
