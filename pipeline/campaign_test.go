@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -466,5 +468,50 @@ func TestShrinks(t *testing.T) {
 		if got := shrinks(tc.before, tc.after, tc.max); got != tc.want {
 			t.Errorf("shrinks(%d, %d, %v) = %v, want %v", tc.before, tc.after, tc.max, got, tc.want)
 		}
+	}
+}
+
+// TestURLChangedKeepsRows: a province's URL changes in the config (a new
+// server path, another file name) and serves the same bytes: the rows stay,
+// moved to the new source, with their person ids.
+func TestURLChangedKeepsRows(t *testing.T) {
+	t.Setenv("CORRELARE_EXPORT_KEY", testKey)
+	files, _ := filepath.Glob(filepath.Join(repoDir(t), "testdata", "demo", "LO", "*.xlsx"))
+	body, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
+	defer srv.Close()
+	dir := t.TempDir()
+	cfg := mustLoad(t, writeConfig(t, dir, map[string]string{"LO": srv.URL + "/vecchio/lodi.xlsx"}, ""))
+	if res := Run(context.Background(), cfg, Options{}); res.Status != StatusSuccess {
+		t.Fatalf("first run: %s", res.Summary())
+	}
+	w := openPublished(t, cfg)
+	before := personIDs(t, w.DB)
+	w.Close(context.Background())
+
+	cfg = mustLoad(t, writeConfig(t, dir, map[string]string{"LO": srv.URL + "/nuovo/iscrizioni_lodi.xlsx"}, ""))
+	res := Run(context.Background(), cfg, Options{})
+	if res.Status != StatusSuccess {
+		t.Fatalf("run after the URL changed: %s", res.Summary())
+	}
+	if got := strings.Join(statuses(res, "LO"), ","); got != FileMoved {
+		t.Errorf("LO files: %s, want moved", got)
+	}
+	w = openPublished(t, cfg)
+	defer w.Close(context.Background())
+	after := personIDs(t, w.DB)
+	if len(after) != len(before) || len(before) == 0 {
+		t.Fatalf("%d enrolments, then %d", len(before), len(after))
+	}
+	for e, p := range before {
+		if after[e] != p {
+			t.Fatalf("enrolment %s: person %s, then %s", e, p, after[e])
+		}
+	}
+	if n := queryInt(t, w.DB, "SELECT count(*) FROM enrolments WHERE source_file <> 'iscrizioni_lodi.xlsx'"); n != 0 {
+		t.Errorf("%d rows keep the old file name", n)
 	}
 }
