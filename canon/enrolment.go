@@ -134,6 +134,13 @@ const (
 	FlagNumberUnreadable       = "number_unreadable"  // planned hours, sessions
 	FlagDateUnreadable         = "date_unreadable"    // other dates
 	FlagNameSplitGuessed       = "name_split_guessed" // "Cognome e nome" split by a guess
+
+	// Set by sql/modules_derive.sql, over a province's whole catalogue, for
+	// provinces that have one: the row's module is in none of its
+	// catalogues, or its title is there several times and neither edition
+	// nor site tells which.
+	FlagModuleNotInCatalogue = "module_not_in_catalogue"
+	FlagModuleAmbiguous      = "module_ambiguous"
 )
 
 // Quarantine reason codes (Rejection.Code).

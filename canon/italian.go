@@ -21,6 +21,8 @@ var FlagTextIT = map[string]string{
 	FlagNumberUnreadable:       "Numero non leggibile (ore previste o numero di incontri)",
 	FlagDateUnreadable:         "Data non leggibile: scrivere gg/mm/aaaa",
 	FlagNameSplitGuessed:       "Cognome e nome nella stessa cella: il cognome è stato ricavato a intuito, meglio usare due colonne separate o scrivere il cognome in maiuscolo",
+	FlagModuleNotInCatalogue:   "Modulo non presente nel catalogo: né il codice né il titolo corrispondono a un modulo del catalogo dei moduli",
+	FlagModuleAmbiguous:        "Modulo presente più volte nel catalogo (più edizioni o sedi): non si capisce a quale si riferisce la domanda",
 }
 
 // ReasonTextIT explains each quarantine reason code in plain Italian.

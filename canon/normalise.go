@@ -314,6 +314,9 @@ func NormaliseRow(rc *RowContext, row RawRow) (Enrolment, []Issue, *Rejection) {
 	}
 	mod := parseModuleFields(rc, cells, now)
 	if mod.Title == "" {
+		mod.Title = mod.Code // a row that names its module by code only
+	}
+	if mod.Title == "" {
 		return e, nil, cells.reject(ReasonMissingModule, FieldModule, "the module title is empty")
 	}
 	e.Surname, e.GivenName = sur, giv

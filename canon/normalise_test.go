@@ -494,3 +494,22 @@ func BenchmarkNormaliseRow(b *testing.B) {
 		_, _, _ = NormaliseRow(rc, rows[i%len(rows)])
 	}
 }
+
+// TestNormaliseRowModuleByCode: a row that names its module only by code
+// (a "Codice corso" column, no title) is loaded, the code standing for the
+// title until the catalogue resolves it.
+func TestNormaliseRowModuleByCode(t *testing.T) {
+	rc := &RowContext{ProvinceCode: "VA", SourceFile: "iscrizioni.xlsx", Sheet: "Iscrizioni", Now: refNow, Columns: []Column{
+		{Index: 0, Letter: "A", Header: "Cognome", Field: FieldSurname},
+		{Index: 1, Letter: "B", Header: "Nome", Field: FieldGivenName},
+		{Index: 2, Letter: "C", Header: "Codice corso", Field: FieldModuleCode},
+	}}
+	e, _, rej := NormaliseRow(rc, RawRow{Row: 2, Cells: []string{"Rossi", "Maria", " VA1 "}})
+	if rej != nil || e.ModuleCode != "VA1" || e.ModuleTitle != "VA1" || e.ModuleFold != "VA1" {
+		t.Errorf("rejection %v, code %q title %q fold %q", rej, e.ModuleCode, e.ModuleTitle, e.ModuleFold)
+	}
+	_, _, rej = NormaliseRow(rc, RawRow{Row: 3, Cells: []string{"Rossi", "Maria", " "}})
+	if rej == nil || rej.Code != ReasonMissingModule {
+		t.Errorf("no code and no title: rejection %+v", rej)
+	}
+}

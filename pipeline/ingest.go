@@ -27,7 +27,7 @@ import (
 // it when a change would read an existing file differently: the next run then
 // re-reads every current file (from the landing archive copy it just made)
 // instead of keeping the rows an older version produced.
-const IngestVersion = 1
+const IngestVersion = 2
 
 // batchRows is the Arrow record batch size used when loading enrolments.
 const batchRows = 8192
@@ -247,14 +247,43 @@ func (s *loadSink) flush(ctx context.Context) error {
 		}
 	}
 	for _, m := range s.modules {
+		id, err := s.catalogueID(ctx, m)
+		if err != nil {
+			return fmt.Errorf("%s:%s row %d: storing module: %w", s.file, m.Sheet, m.SourceRow, err)
+		}
 		if _, err := s.conn.ExecContext(ctx, queries.Query("module_catalogue_put"),
-			moduleID(s.province, m.ModuleCode, m.TitleFold, m.Edition, m.Site), s.province, nullable(m.ModuleCode), m.Title, m.TitleFold,
+			id, s.province, nullable(m.ModuleCode), m.Title, m.TitleFold,
 			nullable(m.Edition), nullable(m.Site), nullable(m.Axis), m.PlannedHours, m.Sessions,
 			m.StartDate, m.EndDate, s.file, s.sha, m.Sheet, m.SourceRow, stringMap(m.Extras)); err != nil {
 			return fmt.Errorf("%s:%s row %d: storing module: %w", s.file, m.Sheet, m.SourceRow, err)
 		}
 	}
 	return nil
+}
+
+// catalogueID is the module_id of a catalogue row: moduleID, unless that id
+// already names a different module (another title, edition or site) in the
+// province's catalogue — two catalogue files numbering their modules 1, 2, 3
+// in an "N." column, a code typed twice — in which case the title key is
+// added to the code, so that neither module replaces the other. The same
+// module listed again keeps its id (and is replaced, as before).
+func (s *loadSink) catalogueID(ctx context.Context, m *canon.Module) (string, error) {
+	id := moduleID(s.province, m.ModuleCode, m.TitleFold, m.Edition, m.Site)
+	if m.ModuleCode == "" {
+		return id, nil
+	}
+	var title, edition, site string
+	err := s.conn.QueryRowContext(ctx, queries.Query("module_catalogue_get"), id).Scan(&title, &edition, &site)
+	if errors.Is(err, sql.ErrNoRows) {
+		return id, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if title == m.TitleFold && canon.Fold(edition) == canon.Fold(m.Edition) && canon.Fold(site) == canon.Fold(m.Site) {
+		return id, nil
+	}
+	return id + "|" + moduleID("", "", m.TitleFold, m.Edition, m.Site)[1:], nil
 }
 
 // moduleID is the key of a module within its province: its code when it has

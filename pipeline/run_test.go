@@ -211,6 +211,16 @@ func TestDemoEndToEnd(t *testing.T) {
 	if got := queryInt(t, db, "SELECT count(*) FROM modules WHERE province_code='CR'"); got != 12 {
 		t.Errorf("CR modules = %d, want 12", got)
 	}
+	// CR and VA send a modules catalogue: every one of their enrolments finds its module there.
+	if got := queryInt(t, db, "SELECT count(*) FROM modules WHERE from_catalogue AND province_code NOT IN ('CR', 'VA')"); got != 0 {
+		t.Errorf("%d catalogue modules outside CR and VA", got)
+	}
+	if got := queryInt(t, db, "SELECT count(*) FROM issues WHERE code IN ('module_not_in_catalogue', 'module_ambiguous')"); got != 0 {
+		t.Errorf("%d demo enrolments flagged as not in their catalogue", got)
+	}
+	if got := queryInt(t, db, "SELECT count(*) FROM modules WHERE NOT from_catalogue AND province_code IN ('CR', 'VA')"); got != 0 {
+		t.Errorf("%d derived modules in CR and VA, which have catalogues", got)
+	}
 
 	// Linkage quality against the ground truth.
 	tf, err := os.Open(filepath.Join(repoDir(t), "testdata", "demo", "truth.csv"))

@@ -50,6 +50,8 @@ var actionIT = map[string]string{
 	canon.FlagNumberUnreadable:       "Scrivere solo il numero, ad esempio 16",
 	canon.FlagDateUnreadable:         "Scrivere la data come gg/mm/aaaa",
 	canon.FlagNameSplitGuessed:       "Mettere cognome e nome in due colonne separate",
+	canon.FlagModuleNotInCatalogue:   "Scrivere il codice o il titolo del modulo come nel catalogo dei moduli, oppure aggiungere il modulo al catalogo",
+	canon.FlagModuleAmbiguous:        "Indicare anche l'edizione o la sede del modulo, oppure il suo codice del catalogo",
 	canon.ReasonMissingSurname:       "Inserire il cognome e inviare di nuovo il file",
 	canon.ReasonMissingGivenName:     "Inserire il nome e inviare di nuovo il file",
 	canon.ReasonMissingModule:        "Indicare il modulo a cui si riferisce la domanda e inviare di nuovo il file",

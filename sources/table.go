@@ -63,7 +63,8 @@ type Table struct {
 	keyCols     []int        // name columns (Enrolments) or module columns (Modules)
 	numCols     map[int]bool // columns of numeric fields
 	afterTotals bool
-	blankFrom   int // current run of blank rows, 0 when none
+	srcEOF      bool // the source returned io.EOF (readAhead)
+	blankFrom   int  // current run of blank rows, 0 when none
 	blankTo     int
 	skipped     []SkippedRow
 	closed      bool
@@ -121,6 +122,9 @@ func (t *Table) pull() (scannedRow, error) {
 		r := t.pending[0]
 		t.pending = t.pending[1:]
 		return r, nil
+	}
+	if t.srcEOF {
+		return scannedRow{}, io.EOF
 	}
 	n, cells, err := t.src.next()
 	return scannedRow{n: n, cells: trimRow(cells)}, err
@@ -267,6 +271,9 @@ func (f *File) scan(ctx context.Context, src rowSource, sheet string) (*Table, e
 		case canon.FieldHoursAttended, canon.FieldPlannedHours, canon.FieldSessions, canon.FieldSatisfaction:
 			t.numCols[c.Index] = true
 		}
+	}
+	if err := t.promoteCatalogueCode(ctx, f.m); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

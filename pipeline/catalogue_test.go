@@ -1,0 +1,208 @@
+package pipeline
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/lombardia-orim/correlare/canon"
+)
+
+// copyLayouts copies files of testdata/layouts (written by openpyxl, see
+// testdata/layouts/gen_catalogue.py) into dir.
+func copyLayouts(t testing.TB, dir string, names ...string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(repoDir(t), "testdata", "layouts", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, n), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// queryPairs returns the rows of a two-column query as "key" → count.
+func queryPairs(t testing.TB, db *sql.DB, q string, args ...any) map[string]int {
+	t.Helper()
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	m := map[string]int{}
+	for rows.Next() {
+		var k sql.NullString
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			t.Fatal(err)
+		}
+		m[k.String] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestCatalogues loads the catalogue layouts: modules named by code with the
+// catalogue in the same workbook (BG), a catalogue in a file of its own
+// serving two enrolment files, one by code and one by title (VA, first
+// without the catalogue, then with it: attachment is recomputed over files
+// loaded in an earlier run), and an enrolment whose module the catalogue
+// does not list (LC).
+func TestCatalogues(t *testing.T) {
+	t.Setenv("CORRELARE_EXPORT_KEY", testKey)
+	ctx := context.Background()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	copyLayouts(t, filepath.Join(in, "BG"), "catalogue_codes_same_workbook.xlsx")
+	copyLayouts(t, filepath.Join(in, "VA"), "catalogue_separate_enrolments_by_code.xlsx", "catalogue_separate_enrolments_by_title.xlsx")
+	copyLayouts(t, filepath.Join(in, "LC"), "catalogue_module_not_listed.xlsx")
+	src := map[string]string{}
+	for _, p := range []string{"BG", "VA", "LC"} {
+		src[p] = filepath.Join(in, p, "*.xlsx")
+	}
+	cfg := mustLoad(t, writeConfig(t, dir, src, ""))
+
+	// Night 1: VA's catalogue has not arrived yet.
+	res := Run(ctx, cfg, Options{})
+	if res.Status != StatusSuccess || res.Err != nil {
+		t.Fatalf("run 1: %s", res.Summary())
+	}
+	func() {
+		w := openPublished(t, cfg)
+		db := w.DB
+		if got := queryInt(t, db, "SELECT count(*) FROM modules WHERE province_code = 'VA'"); got != 8 {
+			t.Errorf("VA without a catalogue: %d derived modules, want 8 (4 codes; 4 titles, one typed with two sites)", got)
+		}
+		if got := queryInt(t, db, "SELECT count(*) FROM issues WHERE province_code = 'VA' AND code LIKE 'module_%'"); got != 0 {
+			t.Errorf("VA without a catalogue has %d catalogue flags, want none", got)
+		}
+		w.Close(ctx)
+	}()
+
+	// Night 2: the catalogue file arrives; the enrolment files are unchanged.
+	copyLayouts(t, filepath.Join(in, "VA"), "catalogue_separate_file.xlsx")
+	res = Run(ctx, cfg, Options{})
+	if res.Status != StatusSuccess || res.Err != nil {
+		t.Fatalf("run 2: %s", res.Summary())
+	}
+	for _, f := range res.Files {
+		if f.Counts.Read != f.Counts.Loaded+f.Counts.Quarantined+f.Counts.Skipped {
+			t.Errorf("%s: read %d != loaded + quarantined + skipped", f.Name, f.Counts.Read)
+		}
+		if f.Counts.Quarantined != 0 {
+			t.Errorf("%s: %d rows quarantined", f.Name, f.Counts.Quarantined)
+		}
+		if f.Province == "VA" && f.Name != "catalogue_separate_file.xlsx" && f.Status != FileUnchanged {
+			t.Errorf("%s: status %s, want unchanged", f.Name, f.Status)
+		}
+	}
+	w := openPublished(t, cfg)
+	db := w.DB
+
+	if got := queryInt(t, db, "SELECT count(*) FROM enrolments WHERE module_id IS NULL"); got != 0 {
+		t.Errorf("%d enrolments without a module", got)
+	}
+
+	t.Run("BG codes in the same workbook", func(t *testing.T) {
+		if got := queryInt(t, db, "SELECT count(*) FROM enrolments WHERE province_code = 'BG'"); got != 21 {
+			t.Errorf("BG enrolments = %d, want 21", got)
+		}
+		if got := queryInt(t, db, "SELECT count(*) FROM modules WHERE province_code = 'BG' AND from_catalogue"); got != 7 {
+			t.Errorf("BG catalogue modules = %d, want 7", got)
+		}
+		if got := queryInt(t, db, "SELECT count(*) FROM modules WHERE province_code = 'BG' AND NOT from_catalogue"); got != 0 {
+			t.Errorf("BG derived modules = %d, want 0", got)
+		}
+		codes := queryPairs(t, db, `SELECT m.module_code, count(*) FROM enrolments e JOIN modules m USING (module_id)
+			WHERE e.province_code = 'BG' GROUP BY 1`)
+		want := map[string]int{"XX-01": 3, "XX-02": 3, "XX-03": 3, "XX-04": 3, "XX-05": 3, "XX-06": 3, "XX-07": 3}
+		if !reflect.DeepEqual(codes, want) {
+			t.Errorf("BG enrolments by catalogue code %v, want %v", codes, want)
+		}
+		// "N." in the enrolment sheet is a row counter: an extra, not a code.
+		if got := queryInt(t, db, "SELECT count(*) FROM enrolments WHERE province_code = 'BG' AND module_code IS NULL AND extras['N.'] IS NOT NULL"); got != 21 {
+			t.Errorf("BG rows with N. kept as an extra and no module code = %d, want 21", got)
+		}
+		axes := queryPairs(t, db, "SELECT axis, modules FROM indicators_axis WHERE level = 'province' AND province_code = 'BG'")
+		if want := map[string]int{"I": 1, "II": 1, "III": 1, "IV": 3, "V": 1}; !reflect.DeepEqual(axes, want) {
+			t.Errorf("BG modules by axis %v, want %v", axes, want)
+		}
+		parts := queryPairs(t, db, "SELECT axis, participations FROM indicators_axis WHERE level = 'province' AND province_code = 'BG'")
+		// per module 3 applications: 1 not accepted, 2 accepted.
+		if want := map[string]int{"I": 2, "II": 2, "III": 2, "IV": 6, "V": 2}; !reflect.DeepEqual(parts, want) {
+			t.Errorf("BG participations by axis %v, want %v", parts, want)
+		}
+		sites := queryPairs(t, db, "SELECT site, modules FROM indicators_site WHERE province_code = 'BG'")
+		if want := map[string]int{"Bergamo": 3, "Treviglio": 2, "Seriate": 2}; !reflect.DeepEqual(sites, want) {
+			t.Errorf("BG modules by site %v, want %v", sites, want)
+		}
+		if got := queryInt(t, db, "SELECT count(*) FROM issues WHERE province_code = 'BG'"); got != 0 {
+			t.Errorf("BG: %d issues, want none", got)
+		}
+	})
+
+	t.Run("VA separate catalogue file", func(t *testing.T) {
+		if got := queryInt(t, db, "SELECT count(*) FROM modules WHERE province_code = 'VA'"); got != 4 {
+			t.Errorf("VA modules = %d, want the catalogue's 4", got)
+		}
+		if got := queryInt(t, db, "SELECT count(*) FROM modules WHERE province_code = 'VA' AND (NOT from_catalogue OR planned_hours IS NULL OR axis IS NULL)"); got != 0 {
+			t.Errorf("VA: %d modules derived or without axis or planned hours", got)
+		}
+		per := queryPairs(t, db, `SELECT m.module_code || ' ' || e.source_file, count(*) FROM enrolments e JOIN modules m USING (module_id)
+			WHERE e.province_code = 'VA' GROUP BY 1`)
+		want := map[string]int{}
+		for _, c := range []string{"VA1", "VA2", "VA3", "VA4"} {
+			want[c+" catalogue_separate_enrolments_by_code.xlsx"] = 3
+			want[c+" catalogue_separate_enrolments_by_title.xlsx"] = 2
+		}
+		if !reflect.DeepEqual(per, want) {
+			t.Errorf("VA enrolments by module and file %v, want %v", per, want)
+		}
+		// by code: 4 modules × 2 accepted with hours = planned/2; by title: 8 with hours = planned.
+		if got := queryInt(t, db, "SELECT count(*) FROM participations WHERE province_code = 'VA' AND attendance IS NOT NULL"); got != 16 {
+			t.Errorf("VA participations with attendance = %d, want 16", got)
+		}
+		var att float64
+		if err := db.QueryRow("SELECT attendance FROM indicators WHERE level = 'province' AND province_code = 'VA'").Scan(&att); err != nil {
+			t.Fatal(err)
+		}
+		// hours: by code 2×(8+8+6+5)=54, by title 2×(16+16+12+10)=108; planned: 2×54 + 108 = 216.
+		if want := 162.0 / 216.0; att < want-1e-9 || att > want+1e-9 {
+			t.Errorf("VA attendance = %v, want %v", att, want)
+		}
+	})
+
+	t.Run("LC module not in the catalogue", func(t *testing.T) {
+		if got := queryInt(t, db, "SELECT count(*) FROM modules WHERE province_code = 'LC' AND from_catalogue"); got != 3 {
+			t.Errorf("LC catalogue modules = %d, want 3", got)
+		}
+		if got := queryInt(t, db, "SELECT count(*) FROM modules WHERE province_code = 'LC' AND NOT from_catalogue"); got != 1 {
+			t.Errorf("LC derived modules = %d, want 1", got)
+		}
+		codes := queryPairs(t, db, "SELECT module_code, count(*) FROM modules WHERE province_code = 'LC' AND from_catalogue GROUP BY 1")
+		if want := map[string]int{"1": 1, "2": 1, "3": 1}; !reflect.DeepEqual(codes, want) {
+			t.Errorf("LC catalogue codes (its N. column) %v, want %v", codes, want)
+		}
+		flags := queryPairs(t, db, "SELECT code || ' ' || source_row || ' ' || value, count(*) FROM issues WHERE province_code = 'LC' GROUP BY 1")
+		if want := map[string]int{canon.FlagModuleNotInCatalogue + " 8 Mediazione linguistica (corso non previsto)": 1}; !reflect.DeepEqual(flags, want) {
+			t.Errorf("LC issues %v, want %v", flags, want)
+		}
+		if got := queryInt(t, db, "SELECT count(*) FROM enrolments WHERE province_code = 'LC' AND list_contains(flags, ?)", canon.FlagModuleNotInCatalogue); got != 1 {
+			t.Errorf("LC enrolments flagged = %d, want 1", got)
+		}
+		fb, err := os.ReadFile(filepath.Join(cfg.Paths.Reports, "feedback", "feedback_LC.xlsx"))
+		if err != nil || len(fb) == 0 {
+			t.Errorf("no feedback workbook for LC: %v", err)
+		}
+	})
+}
