@@ -3,11 +3,13 @@ package sinks
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -19,7 +21,8 @@ import (
 const feedbackSheet = "Segnalazioni"
 
 // FeedbackHeader is the header row of a feedback workbook.
-var FeedbackHeader = []string{"File", "Foglio", "Riga", "Cella", "Valore", "Problema", "Cosa fare"}
+// "Righe" is filled on a column-level line: how many rows it stands for.
+var FeedbackHeader = []string{"File", "Foglio", "Riga", "Cella", "Righe", "Valore", "Problema", "Cosa fare"}
 
 // feedbackName matches the workbooks WriteFeedback writes.
 var feedbackName = regexp.MustCompile(`^feedback_[A-Z]{2}\.xlsx$`)
@@ -60,14 +63,67 @@ var actionIT = map[string]string{
 	"note":                           "Nessuna azione se è una nota; altrimenti completare la riga come le altre iscrizioni",
 }
 
-// FeedbackRow is one line of a feedback workbook.
+// FeedbackRow is one line of a feedback workbook's "Segnalazioni" sheet:
+// one problem on one row, or a column-level problem once for its column.
 type FeedbackRow struct {
 	File, Sheet string
-	Row         int
-	Cell        string // e.g. B7; "" when the problem concerns the whole row
+	Row         int    // the row; a column-level line: the first row concerned
+	LastRow     int    // a column-level line: the last row concerned; else 0
+	Cell        string // e.g. B7; a column-level line: the column, e.g. B; "" when the problem concerns the whole row
+	Rows        int    // rows concerned: 1, or how many a column-level line stands for
 	Value       string
+	Kind        string // quarantine, issue or skipped
+	Code        string // the problem's code (Flag*, Reason*, or the skip reason)
 	Problem     string // plain Italian
 	Action      string // plain Italian
+}
+
+// columnLevel lists the problems that concern a whole column rather than the
+// values typed on each row ("Cognome e nome" in one cell): the feedback
+// workbook writes them once per column, with the number of rows.
+var columnLevel = map[string]bool{
+	canon.FlagNameSplitGuessed: true,
+}
+
+// FeedbackFile is one file of a province in the summary sheet.
+type FeedbackFile struct {
+	File                               string
+	Read, Loaded, Quarantined, Skipped int64
+}
+
+// FeedbackKind is one kind of problem in the summary sheet.
+type FeedbackKind struct {
+	Kind, Code      string
+	Rows            int // rows concerned
+	Problem, Action string
+}
+
+// Feedback is what one province's feedback workbook holds.
+type Feedback struct {
+	Province, Name string
+	Files          []FeedbackFile
+	Kinds          []FeedbackKind // by decreasing rows, then quarantine, issue, skipped, then code
+	Rows           []FeedbackRow
+}
+
+// kindOrder ranks kinds of problem with the same number of rows: a row not
+// loaded first, then a flagged value, then a skipped row.
+var kindOrder = map[string]int{"quarantine": 0, "issue": 1, "skipped": 2}
+
+// TopKinds returns up to n kinds of problem worth fixing, those concerning
+// the most rows first: quarantined rows and flagged values (a skipped totals
+// or notes row needs no fixing).
+func (fb *Feedback) TopKinds(n int) []FeedbackKind {
+	var out []FeedbackKind
+	for _, k := range fb.Kinds {
+		if len(out) == n {
+			break
+		}
+		if k.Kind != "skipped" {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // WriteFeedback writes one workbook per province with problems into dir,
@@ -92,13 +148,13 @@ func WriteFeedback(ctx context.Context, db *sql.DB, dir string) ([]string, error
 		if err := ctx.Err(); err != nil {
 			return paths, err
 		}
-		rows, err := FeedbackRows(ctx, db, p)
+		fb, err := ReadFeedback(ctx, db, p)
 		if err != nil {
 			return paths, err
 		}
 		name := "feedback_" + p + ".xlsx"
 		path := filepath.Join(dir, name)
-		if err := writeFeedbackWorkbook(path, rows); err != nil {
+		if err := writeFeedbackWorkbook(path, fb); err != nil {
 			return paths, fmt.Errorf("writing feedback %s: %w", path, err)
 		}
 		written[name] = true
@@ -136,8 +192,60 @@ func feedbackProvinces(ctx context.Context, db *sql.DB) ([]string, error) {
 	return ps, rows.Err()
 }
 
+// ReadFeedback reads what one province's feedback workbook holds: its
+// files with their counts, its problems by kind, and the problem lines.
+func ReadFeedback(ctx context.Context, db *sql.DB, province string) (*Feedback, error) {
+	fb := &Feedback{Province: province}
+	err := db.QueryRowContext(ctx, queries.Query("report_feedback_province"), province).Scan(&fb.Name)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("reading the name of %s: %w", province, err)
+	}
+	rows, err := db.QueryContext(ctx, queries.Query("report_feedback_files"), province)
+	if err != nil {
+		return nil, fmt.Errorf("reading files of %s: %w", province, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f FeedbackFile
+		if err := rows.Scan(&f.File, &f.Read, &f.Loaded, &f.Quarantined, &f.Skipped); err != nil {
+			return nil, fmt.Errorf("reading files of %s: %w", province, err)
+		}
+		fb.Files = append(fb.Files, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading files of %s: %w", province, err)
+	}
+	if fb.Rows, err = FeedbackRows(ctx, db, province); err != nil {
+		return nil, err
+	}
+	kinds := map[[2]string]int{}
+	for _, r := range fb.Rows {
+		k := [2]string{r.Kind, r.Code}
+		i, ok := kinds[k]
+		if !ok {
+			i = len(fb.Kinds)
+			kinds[k] = i
+			fb.Kinds = append(fb.Kinds, FeedbackKind{Kind: r.Kind, Code: r.Code, Problem: r.Problem, Action: r.Action})
+		}
+		fb.Kinds[i].Rows += r.Rows
+	}
+	sort.SliceStable(fb.Kinds, func(i, j int) bool {
+		a, b := fb.Kinds[i], fb.Kinds[j]
+		if a.Rows != b.Rows {
+			return a.Rows > b.Rows
+		}
+		if a.Kind != b.Kind {
+			return kindOrder[a.Kind] < kindOrder[b.Kind]
+		}
+		return a.Code < b.Code
+	})
+	return fb, nil
+}
+
 // FeedbackRows returns the problems of one province's files, sorted by file,
-// sheet, row and cell, with their Italian explanations.
+// sheet, row and cell, with their Italian explanations. A column-level
+// problem (see columnLevel) is one line per column, at its first row, with
+// the number of rows it concerns.
 func FeedbackRows(ctx context.Context, db *sql.DB, province string) ([]FeedbackRow, error) {
 	rows, err := db.QueryContext(ctx, queries.Query("report_feedback"), province)
 	if err != nil {
@@ -145,13 +253,24 @@ func FeedbackRows(ctx context.Context, db *sql.DB, province string) ([]FeedbackR
 	}
 	defer rows.Close()
 	var out []FeedbackRow
+	type colKey struct{ file, sheet, col, code string }
+	cols := map[colKey]int{} // → index in out
 	for rows.Next() {
-		var r FeedbackRow
-		var kind, code string
-		if err := rows.Scan(&r.File, &r.Sheet, &r.Row, &r.Cell, &kind, &code, &r.Value); err != nil {
+		r := FeedbackRow{Rows: 1}
+		if err := rows.Scan(&r.File, &r.Sheet, &r.Row, &r.Cell, &r.Kind, &r.Code, &r.Value); err != nil {
 			return nil, fmt.Errorf("reading problems of %s: %w", province, err)
 		}
-		r.Problem, r.Action = explain(kind, code)
+		if columnLevel[r.Code] && r.Cell != "" {
+			k := colKey{r.File, r.Sheet, strings.TrimRight(r.Cell, "0123456789"), r.Code}
+			if i, ok := cols[k]; ok {
+				out[i].Rows++
+				out[i].LastRow = r.Row
+				continue
+			}
+			cols[k] = len(out)
+			r.Cell, r.LastRow, r.Value = k.col, r.Row, ""
+		}
+		r.Problem, r.Action = explain(r.Kind, r.Code)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -187,56 +306,228 @@ func explain(kind, code string) (problem, action string) {
 	return problem, action
 }
 
-func writeFeedbackWorkbook(path string, rows []FeedbackRow) error {
+// The sheets of a feedback workbook.
+const (
+	summarySheet = "Riepilogo"
+)
+
+// feedbackStyles are the cell styles of a feedback workbook.
+type feedbackStyles struct {
+	title, header, section, wrap, text, number int
+}
+
+func newFeedbackStyles(f *excelize.File) (feedbackStyles, error) {
+	var st feedbackStyles
+	for _, s := range []struct {
+		id    *int
+		style *excelize.Style
+	}{
+		{&st.title, &excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
+		{&st.header, &excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+			Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
+		{&st.section, &excelize.Style{Font: &excelize.Font{Bold: true, Size: 12}}},
+		{&st.wrap, &excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
+		{&st.text, &excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}}},
+		{&st.number, &excelize.Style{NumFmt: 3, Alignment: &excelize.Alignment{Vertical: "top"}}}, // #,##0
+	} {
+		id, err := f.NewStyle(s.style)
+		if err != nil {
+			return st, err
+		}
+		*s.id = id
+	}
+	return st, nil
+}
+
+// kindTextIT names the three kinds of problem in the summary.
+var kindTextIT = map[string]string{
+	"quarantine": "Riga non caricata",
+	"issue":      "Valore da controllare",
+	"skipped":    "Riga ignorata",
+}
+
+// writeFeedbackWorkbook writes the workbook: the summary sheet "Riepilogo"
+// first, then "Segnalazioni" with one line per problem. Both are written with
+// excelize's StreamWriter (a province with 200,000 flagged values is written
+// row by row, not held as cells), and both print landscape, fitted to the
+// page width, with their header rows repeated on every page.
+func writeFeedbackWorkbook(path string, fb *Feedback) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	if err := f.SetSheetName(f.GetSheetName(0), feedbackSheet); err != nil {
+	if err := f.SetSheetName(f.GetSheetName(0), summarySheet); err != nil {
 		return err
 	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}})
+	if _, err := f.NewSheet(feedbackSheet); err != nil {
+		return err
+	}
+	st, err := newFeedbackStyles(f)
 	if err != nil {
 		return err
 	}
-	wrap, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	if err := writeSummarySheet(f, st, fb); err != nil {
+		return fmt.Errorf("writing sheet %s: %w", summarySheet, err)
+	}
+	if err := writeProblemsSheet(f, st, fb.Rows); err != nil {
+		return fmt.Errorf("writing sheet %s: %w", feedbackSheet, err)
+	}
+	f.SetActiveSheet(0)
+	return saveWorkbook(f, path, 0o640)
+}
+
+// printSetup makes sheet print landscape on A4, fitted to one page wide (as
+// many pages tall as needed), with rows titleRows (e.g. "$1:$1") repeated at
+// the top of every page. It must run before the sheet's StreamWriter is
+// created: the writer keeps these settings.
+func printSetup(f *excelize.File, sheet, titleRows string) error {
+	orientation, size, one, zero, fit := "landscape", 9, 1, 0, true
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{
+		Size: &size, Orientation: &orientation, FitToWidth: &one, FitToHeight: &zero,
+	}); err != nil {
+		return err
+	}
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	return f.SetDefinedName(&excelize.DefinedName{
+		Name: "_xlnm.Print_Titles", Scope: sheet, RefersTo: "'" + sheet + "'!" + titleRows,
+	})
+}
+
+// rowWriter writes successive rows of a StreamWriter.
+type rowWriter struct {
+	sw  *excelize.StreamWriter
+	row int
+}
+
+func (w *rowWriter) write(cells ...any) error {
+	w.row++
+	cell, _ := excelize.CoordinatesToCellName(1, w.row)
+	return w.sw.SetRow(cell, cells)
+}
+
+func (w *rowWriter) skip() { w.row++ }
+
+func writeSummarySheet(f *excelize.File, st feedbackStyles, fb *Feedback) error {
+	if err := printSetup(f, summarySheet, "$1:$1"); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(summarySheet)
 	if err != nil {
+		return err
+	}
+	for _, w := range []struct {
+		col   int
+		width float64
+	}{{1, 58}, {2, 13}, {3, 13}, {4, 14}, {5, 13}, {6, 70}} {
+		if err := sw.SetColWidth(w.col, w.col, w.width); err != nil {
+			return err
+		}
+	}
+	c := func(style int, v any) excelize.Cell { return excelize.Cell{StyleID: style, Value: v} }
+	w := &rowWriter{sw: sw}
+	title := "Segnalazioni sui file della provincia"
+	if fb.Name != "" {
+		title = "Segnalazioni sui file della provincia di " + fb.Name
+	}
+	title += " (" + fb.Province + ")"
+	if err := w.write(c(st.title, title)); err != nil {
+		return err
+	}
+	if err := w.write(c(st.text, "Il foglio «Segnalazioni» elenca ogni problema con file, foglio, riga e cella. "+
+		"Corretto il file, basta inviarlo di nuovo: la notte successiva sostituisce il precedente.")); err != nil {
+		return err
+	}
+	w.skip()
+
+	if top := fb.TopKinds(3); len(top) > 0 {
+		if err := w.write(c(st.section, "Le tre cose più utili da correggere")); err != nil {
+			return err
+		}
+		if err := w.write(c(st.header, "Problema"), c(st.header, "Righe"), c(st.header, ""), c(st.header, ""), c(st.header, ""), c(st.header, "Cosa fare")); err != nil {
+			return err
+		}
+		for i, k := range top {
+			if err := w.write(c(st.wrap, fmt.Sprintf("%d. %s", i+1, k.Problem)), c(st.number, k.Rows), nil, nil, nil, c(st.wrap, k.Action)); err != nil {
+				return err
+			}
+		}
+		w.skip()
+	}
+
+	if err := w.write(c(st.section, "File ricevuti")); err != nil {
+		return err
+	}
+	if err := w.write(c(st.header, "File"), c(st.header, "Righe lette"), c(st.header, "Caricate"),
+		c(st.header, "In quarantena (non caricate)"), c(st.header, "Ignorate (vuote, totali, note)")); err != nil {
+		return err
+	}
+	for _, fl := range fb.Files {
+		if err := w.write(c(st.text, fl.File), c(st.number, fl.Read), c(st.number, fl.Loaded), c(st.number, fl.Quarantined), c(st.number, fl.Skipped)); err != nil {
+			return err
+		}
+	}
+	w.skip()
+
+	if err := w.write(c(st.section, "Problemi per tipo")); err != nil {
+		return err
+	}
+	if err := w.write(c(st.header, "Problema"), c(st.header, "Righe"), c(st.header, "Tipo"), c(st.header, ""), c(st.header, ""), c(st.header, "Cosa fare")); err != nil {
+		return err
+	}
+	for _, k := range fb.Kinds {
+		if err := w.write(c(st.wrap, k.Problem), c(st.number, k.Rows), c(st.text, kindTextIT[k.Kind]), nil, nil, c(st.wrap, k.Action)); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
+}
+
+func writeProblemsSheet(f *excelize.File, st feedbackStyles, rows []FeedbackRow) error {
+	last := len(rows) + 1
+	lastCol, _ := excelize.ColumnNumberToName(len(FeedbackHeader))
+	if err := f.AutoFilter(feedbackSheet, fmt.Sprintf("A1:%s%d", lastCol, last), nil); err != nil {
+		return err
+	}
+	if err := printSetup(f, feedbackSheet, "$1:$1"); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(feedbackSheet)
+	if err != nil {
+		return err
+	}
+	for i, width := range []float64{30, 16, 9, 7, 8, 40, 60, 55} {
+		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
 	header := make([]any, len(FeedbackHeader))
 	for i, h := range FeedbackHeader {
-		header[i] = h
+		header[i] = excelize.Cell{StyleID: st.header, Value: h}
 	}
-	if err := f.SetSheetRow(feedbackSheet, "A1", &header); err != nil {
+	w := &rowWriter{sw: sw}
+	if err := w.write(header...); err != nil {
 		return err
 	}
-	if err := f.SetCellStyle(feedbackSheet, "A1", "G1", bold); err != nil {
-		return err
-	}
-	for i, r := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		vals := []any{r.File, r.Sheet, r.Row, r.Cell, r.Value, r.Problem, r.Action}
-		if err := f.SetSheetRow(feedbackSheet, cell, &vals); err != nil {
+	vals := make([]any, len(FeedbackHeader))
+	for _, r := range rows {
+		var row, count any = r.Row, nil
+		if r.LastRow > 0 {
+			row, count = fmt.Sprintf("%d–%d", r.Row, r.LastRow), r.Rows
+		}
+		vals[0] = excelize.Cell{StyleID: st.text, Value: r.File}
+		vals[1] = excelize.Cell{StyleID: st.text, Value: r.Sheet}
+		vals[2] = excelize.Cell{StyleID: st.text, Value: row}
+		vals[3] = excelize.Cell{StyleID: st.text, Value: r.Cell}
+		vals[4] = excelize.Cell{StyleID: st.text, Value: count}
+		vals[5] = excelize.Cell{StyleID: st.wrap, Value: r.Value}
+		vals[6] = excelize.Cell{StyleID: st.wrap, Value: r.Problem}
+		vals[7] = excelize.Cell{StyleID: st.wrap, Value: r.Action}
+		if err := w.write(vals...); err != nil {
 			return err
 		}
 	}
-	last := len(rows) + 1
-	if len(rows) > 0 {
-		if err := f.SetCellStyle(feedbackSheet, "E2", fmt.Sprintf("G%d", last), wrap); err != nil {
-			return err
-		}
-	}
-	if err := f.SetPanes(feedbackSheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
-	}
-	if err := f.AutoFilter(feedbackSheet, fmt.Sprintf("A1:G%d", last), nil); err != nil {
-		return err
-	}
-	for _, w := range []struct {
-		col   string
-		width float64
-	}{{"A", 30}, {"B", 16}, {"C", 7}, {"D", 7}, {"E", 40}, {"F", 60}, {"G", 55}} {
-		if err := f.SetColWidth(feedbackSheet, w.col, w.col, w.width); err != nil {
-			return err
-		}
-	}
-	return saveWorkbook(f, path, 0o640)
+	return sw.Flush()
 }
