@@ -3,9 +3,11 @@ package pipeline
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/lombardia-orim/correlare/canon"
@@ -205,4 +207,45 @@ func TestCatalogues(t *testing.T) {
 			t.Errorf("no feedback workbook for LC: %v", err)
 		}
 	})
+}
+
+// TestRefusal: every whole-file refusal of the readers is explained in
+// Italian, with the file (and sheet) it concerns.
+func TestRefusal(t *testing.T) {
+	ctx := context.Background()
+	samples := filepath.Join(repoDir(t), "testdata", "samples")
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name, path, code, line string
+	}{
+		{"truncated", filepath.Join(samples, "truncated.xlsx"), "damaged_file", "truncated.xlsx: file danneggiato o incompleto"},
+		{"no table", write("appunti.csv", "Riunione del 3 maggio\nPresenti;assenti\n12;3\n"), "no_header", "appunti.csv: non si trova la riga dei titoli di colonna"},
+		{"binary", write("foto.jpg", "\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xdb\x00\x43\x00"), "unsupported_format", "foto.jpg: formato di file non leggibile"},
+		{"every row rejected", write("vuoti.csv", "Cognome;Nome;Modulo\n;Maria;Salute\n;Luca;Salute\n"), "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Validate(ctx, tc.path, "CR", nil)
+			p := Refusal(err)
+			if tc.code == "" {
+				if err != nil || p.Code != "" {
+					t.Errorf("validate: %v, refusal %+v; want row problems only", err, p)
+				}
+				return
+			}
+			if err == nil || p.Code != tc.code || !strings.HasPrefix(p.String(), tc.line) || !strings.HasSuffix(p.String(), "["+tc.code+"]") {
+				t.Errorf("refusal %q (code %s) for %v; want %q… [%s]", p, p.Code, err, tc.line, tc.code)
+			}
+		})
+	}
+	if p := Refusal(fmt.Errorf("disk on fire")); p.Code != "" {
+		t.Errorf("an unknown error got a refusal: %+v", p)
+	}
 }

@@ -185,7 +185,10 @@ type Problem struct {
 func (p Problem) String() string {
 	pos := p.File
 	if p.Sheet != "" {
-		pos += ":" + p.Sheet + "!" + cellRef(p.Column, p.Row)
+		pos += ":" + p.Sheet
+		if p.Row > 0 {
+			pos += "!" + cellRef(p.Column, p.Row)
+		}
 	} else if p.Row > 0 {
 		pos += ":" + cellRef(p.Column, p.Row)
 	}

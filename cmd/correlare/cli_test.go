@@ -426,6 +426,11 @@ func TestValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	noTablePath := filepath.Join(dir, "appunti.csv")
+	if err := os.WriteFile(noTablePath, []byte("Riunione del 3 maggio\nPresenti;assenti\n12;3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	xlsxPath := filepath.Join(dir, "iscrizioni.xlsx")
 	f := excelize.NewFile()
 	if err := f.SetSheetName("Sheet1", "Foglio1"); err != nil {
@@ -466,11 +471,14 @@ func TestValidate(t *testing.T) {
 		{name: "cp1252 csv", file: filepath.Join(samples, "csv_semicolon_cp1252.csv"), code: exitOK,
 			stdout: []string{"csv_semicolon_cp1252.csv: 6 righe lette, 6 caricabili"}},
 		{name: "xls", file: filepath.Join(samples, "legacy_format.xls"), code: exitFailed,
-			stderr: []string{"legacy_format.xls", "save it as .xlsx"}},
+			stderr: []string{"correlare: legacy_format.xls: formato di file non leggibile: aprirlo con Excel o LibreOffice, salvarlo come cartella di lavoro Excel (.xlsx)", "[unsupported_format]",
+				"dettaglio tecnico: legacy_format.xls: unsupported file format"}},
 		{name: "ods", file: filepath.Join(samples, "opendocument.ods"), code: exitFailed,
-			stderr: []string{"opendocument.ods", ".xlsx"}},
+			stderr: []string{"correlare: opendocument.ods: formato di file non leggibile", ".xlsx"}},
 		{name: "truncated", file: filepath.Join(samples, "truncated.xlsx"), code: exitFailed,
-			stderr: []string{"truncated.xlsx", "damaged"}},
+			stderr: []string{"correlare: truncated.xlsx: file danneggiato o incompleto", "[damaged_file]", "dettaglio tecnico: truncated.xlsx: damaged or incomplete file"}},
+		{name: "no header", file: noTablePath, code: exitFailed,
+			stderr: []string{"correlare: appunti.csv: non si trova la riga dei titoli di colonna", "[no_header]"}},
 		{name: "csv without surname", file: csvPath, code: exitFailed,
 			stdout: []string{"iscrizioni.csv:A3: ", "1 in quarantena"}},
 		{name: "xlsx without given name", file: xlsxPath, code: exitFailed,

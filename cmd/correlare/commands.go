@@ -92,6 +92,14 @@ func (c *validateCmd) Run(ctx context.Context) error {
 	}
 	v, err := pipeline.Validate(ctx, c.File, strings.ToUpper(c.Province), cfg)
 	if err != nil {
+		// A whole-file refusal, in Italian for the province; the reader's own
+		// words (English) follow as a technical detail for the operator.
+		if p := pipeline.Refusal(err); p.Code != "" {
+			if p.File == "" {
+				p.File = filepath.Base(c.File)
+			}
+			return &exitError{code: exitFailed, err: fmt.Errorf("%s\n  dettaglio tecnico: %w", p, err)}
+		}
 		var se *sources.Error
 		if errors.As(err, &se) {
 			return &exitError{code: exitFailed, err: err}
