@@ -9,7 +9,7 @@ DEMO_KEY := correlare-demo-key-not-a-secret-0123456789
 
 export CGO_ENABLED=1
 
-.PHONY: all build test demo demo-data bench fuzz lint clean report-png linkage-eval
+.PHONY: all build test demo demo-data bench fuzz lint clean report-png linkage-eval feedback-png
 
 all: lint test build
 
@@ -83,3 +83,10 @@ report-png: demo
 	@tmp=$$(mktemp -d) && soffice --headless --convert-to pdf --outdir $$tmp var/demo/reports/rapporto_correlare.xlsx >/dev/null && \
 	  n=$$(unzip -p var/demo/reports/rapporto_correlare.xlsx xl/workbook.xml | grep -o 'name="[^"]*"' | grep -n 'name="Cremona"' | cut -d: -f1) && \
 	  pdftoppm -png -r 130 -f $$n -l $$n -x 85 -y 115 -W 1300 -H 430 -singlefile $$tmp/rapporto_correlare.pdf docs/report_cremona && rm -rf $$tmp
+
+# Render the summary sheet (Riepilogo) of the demo's Mantova feedback workbook to
+# docs/feedback_riepilogo.png (the README's picture). Needs LibreOffice and poppler.
+feedback-png: demo
+	@tmp=$$(mktemp -d) && soffice -env:UserInstallation=file://$$tmp/profile --headless --convert-to pdf --outdir $$tmp \
+	  var/demo/reports/feedback/feedback_MN.xlsx >/dev/null && \
+	  pdftoppm -png -r 110 -f 1 -l 1 -x 70 -y 95 -W 1150 -H 400 -singlefile $$tmp/feedback_MN.pdf docs/feedback_riepilogo && rm -rf $$tmp

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/lombardia-orim/correlare/canon"
 )
 
@@ -247,5 +249,56 @@ func TestRefusal(t *testing.T) {
 	}
 	if p := Refusal(fmt.Errorf("disk on fire")); p.Code != "" {
 		t.Errorf("an unknown error got a refusal: %+v", p)
+	}
+}
+
+// checkDemoFeedback reads back Mantova's feedback workbook from the demo:
+// its 91 rows with "Cognome e nome" in one cell are one line with count 91,
+// first among the things to fix, and the summary's file figures are the run's.
+func checkDemoFeedback(t *testing.T, path string) {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if sheets := f.GetSheetList(); !reflect.DeepEqual(sheets, []string{"Riepilogo", "Segnalazioni"}) {
+		t.Fatalf("sheets %v", sheets)
+	}
+	sum, err := f.GetRows("Riepilogo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	split := canon.FlagTextIT[canon.FlagNameSplitGuessed]
+	find := func(first string) []string {
+		for _, r := range sum {
+			if len(r) > 0 && r[0] == first {
+				return r
+			}
+		}
+		t.Errorf("Riepilogo has no row %q: %q", first, sum)
+		return nil
+	}
+	if r := find("1. " + split); len(r) < 2 || r[1] != "91" {
+		t.Errorf("first thing to fix %q, want the name split on 91 rows", r)
+	}
+	if r := find("MN_OPI_corsi_CORRELARE.xlsx"); !reflect.DeepEqual(r, []string{"MN_OPI_corsi_CORRELARE.xlsx", "120", "120", "0", "0"}) {
+		t.Errorf("file line %q, want read 120, loaded 120, quarantined 0, skipped 0", r)
+	}
+	if r := find(split); len(r) < 3 || r[1] != "91" || r[2] != "Valore da controllare" {
+		t.Errorf("problems by kind: %q", r)
+	}
+	rows, err := f.GetRows("Segnalazioni")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines [][]string
+	for _, r := range rows {
+		if len(r) > 6 && r[6] == split {
+			lines = append(lines, r)
+		}
+	}
+	if len(lines) != 1 || lines[0][4] != "91" || lines[0][3] == "" || !strings.Contains(lines[0][2], "–") {
+		t.Errorf("name split lines %q, want one for its column with 91 rows", lines)
 	}
 }

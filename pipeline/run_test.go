@@ -222,6 +222,8 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Errorf("%d derived modules in CR and VA, which have catalogues", got)
 	}
 
+	checkDemoFeedback(t, filepath.Join(cfg.Paths.Reports, "feedback", "feedback_MN.xlsx"))
+
 	// Linkage quality against the ground truth.
 	tf, err := os.Open(filepath.Join(repoDir(t), "testdata", "demo", "truth.csv"))
 	if err != nil {

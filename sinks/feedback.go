@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -393,16 +394,57 @@ func printSetup(f *excelize.File, sheet, titleRows string) error {
 	})
 }
 
-// rowWriter writes successive rows of a StreamWriter.
+// rowWriter writes successive rows of a StreamWriter. A row with wrapped
+// text (cells styled wrap) gets the height of its longest text: spreadsheet
+// programs do not grow a streamed row to fit, and the lines would overlap.
 type rowWriter struct {
-	sw  *excelize.StreamWriter
-	row int
+	sw     *excelize.StreamWriter
+	row    int
+	widths []float64 // column widths, in characters
+	wrap   map[int]bool
 }
 
 func (w *rowWriter) write(cells ...any) error {
 	w.row++
 	cell, _ := excelize.CoordinatesToCellName(1, w.row)
-	return w.sw.SetRow(cell, cells)
+	lines := 1
+	for i, c := range cells {
+		ec, ok := c.(excelize.Cell)
+		if !ok || !w.wrap[ec.StyleID] || i >= len(w.widths) {
+			continue
+		}
+		if text, ok := ec.Value.(string); ok {
+			lines = max(lines, wrappedLines(text, w.widths[i]))
+		}
+	}
+	if lines == 1 {
+		return w.sw.SetRow(cell, cells)
+	}
+	return w.sw.SetRow(cell, cells, excelize.RowOpts{Height: 15 * float64(lines)})
+}
+
+// wrappedLines estimates how many lines text takes wrapped in a column
+// width characters wide (words are not split; a little slack for
+// proportional fonts).
+func wrappedLines(text string, width float64) int {
+	limit := max(int(width*0.95)-1, 4)
+	lines := 0
+	for _, para := range strings.Split(text, "\n") {
+		lines++
+		n := 0
+		for _, word := range strings.Fields(para) {
+			l := utf8.RuneCountInString(word)
+			if n > 0 && n+1+l > limit {
+				lines++
+				n = 0
+			}
+			if n > 0 {
+				n++
+			}
+			n += l
+		}
+	}
+	return lines
 }
 
 func (w *rowWriter) skip() { w.row++ }
@@ -415,16 +457,14 @@ func writeSummarySheet(f *excelize.File, st feedbackStyles, fb *Feedback) error 
 	if err != nil {
 		return err
 	}
-	for _, w := range []struct {
-		col   int
-		width float64
-	}{{1, 58}, {2, 13}, {3, 13}, {4, 14}, {5, 13}, {6, 70}} {
-		if err := sw.SetColWidth(w.col, w.col, w.width); err != nil {
+	widths := []float64{58, 13, 13, 15, 15, 70}
+	for i, width := range widths {
+		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
 			return err
 		}
 	}
 	c := func(style int, v any) excelize.Cell { return excelize.Cell{StyleID: style, Value: v} }
-	w := &rowWriter{sw: sw}
+	w := &rowWriter{sw: sw, widths: widths, wrap: map[int]bool{st.wrap: true, st.header: true}}
 	title := "Segnalazioni sui file della provincia"
 	if fb.Name != "" {
 		title = "Segnalazioni sui file della provincia di " + fb.Name
@@ -495,7 +535,8 @@ func writeProblemsSheet(f *excelize.File, st feedbackStyles, rows []FeedbackRow)
 	if err != nil {
 		return err
 	}
-	for i, width := range []float64{30, 16, 9, 7, 8, 40, 60, 55} {
+	widths := []float64{30, 16, 9, 7, 8, 40, 60, 55}
+	for i, width := range widths {
 		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
 			return err
 		}
@@ -507,7 +548,7 @@ func writeProblemsSheet(f *excelize.File, st feedbackStyles, rows []FeedbackRow)
 	for i, h := range FeedbackHeader {
 		header[i] = excelize.Cell{StyleID: st.header, Value: h}
 	}
-	w := &rowWriter{sw: sw}
+	w := &rowWriter{sw: sw, widths: widths, wrap: map[int]bool{st.wrap: true, st.header: true}}
 	if err := w.write(header...); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -235,6 +236,26 @@ func BenchmarkWriteFeedback200k(b *testing.B) {
 	for range b.N {
 		if err := writeFeedbackWorkbook(filepath.Join(dir, "feedback_CR.xlsx"), fb); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestWrappedLines(t *testing.T) {
+	tests := []struct {
+		text  string
+		width float64
+		want  int
+	}{
+		{"", 30, 1},
+		{"Riga", 30, 1},
+		{"Mettere cognome e nome in due colonne separate", 60, 1},
+		{"Mettere cognome e nome in due colonne separate", 20, 3},
+		{"una\ndue", 60, 2},
+		{strings.Repeat("x", 100), 20, 1}, // a word longer than the column is not split
+	}
+	for _, tc := range tests {
+		if got := wrappedLines(tc.text, tc.width); got != tc.want {
+			t.Errorf("wrappedLines(%q, %v) = %d, want %d", tc.text, tc.width, got, tc.want)
 		}
 	}
 }
