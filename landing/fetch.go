@@ -37,62 +37,6 @@ const (
 	MaxRetryAfter = 5 * time.Minute
 )
 
-// Source is one configured origin of a province's files: exactly one of
-// Glob and URL is set.
-type Source struct {
-	// Glob is a local drop-folder pattern for filepath.Glob, e.g.
-	// /srv/opi/CR/*.xlsx. Each match is one slot. Files Excel and
-	// LibreOffice leave behind (~$*, .~lock.*#) and hidden dotfiles are
-	// skipped.
-	Glob string
-	// URL is an https:// address of one file. http:// is accepted only for
-	// loopback hosts (tests). Userinfo in the URL is sent as basic auth and
-	// never logged.
-	URL string
-	// Headers are extra HTTP request headers (e.g. Authorization). A value
-	// may reference environment variables as ${VAR}; an unset variable is
-	// an error.
-	Headers map[string]string
-}
-
-// Validate reports every problem of the source configuration at once; each
-// matches ErrBadSource. It does not look at the environment or the network.
-func (s Source) Validate() error {
-	var errs []error
-	bad := func(format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrBadSource}, a...)...))
-	}
-	switch {
-	case s.Glob == "" && s.URL == "":
-		bad("neither glob nor url set")
-	case s.Glob != "" && s.URL != "":
-		bad("both glob and url set")
-	case s.Glob != "":
-		if _, err := filepath.Match(s.Glob, ""); err != nil {
-			bad("glob %q: %v", s.Glob, err)
-		}
-		if len(s.Headers) > 0 {
-			bad("headers given for local glob %q", s.Glob)
-		}
-	default:
-		u, err := url.Parse(s.URL)
-		if err != nil {
-			// url.Parse echoes the whole URL, secrets included.
-			bad("url is not parseable")
-			break
-		}
-		if err := checkScheme(u); err != nil {
-			bad("url %s: %v", redactURL(u), err)
-		}
-	}
-	for k, v := range s.Headers {
-		if _, err := expandEnv(v, func(string) (string, bool) { return "x", true }); err != nil {
-			bad("header %s: %v", k, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // Options tune Fetch. The zero value gives the documented defaults.
 type Options struct {
 	// Timeout bounds one HTTP attempt, body included. Default 60s.
@@ -553,34 +497,10 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 10 {
 		return errors.New("stopped after 10 redirects")
 	}
-	if err := checkScheme(req.URL); err != nil {
+	if err := checkURL(req.URL); err != nil {
 		return fmt.Errorf("%w: %s", ErrInsecureRedirect, redactURL(req.URL))
 	}
 	return nil
-}
-
-func checkScheme(u *url.URL) error {
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return errors.New("http:// is allowed only for loopback hosts; use https://")
-		}
-	default:
-		return fmt.Errorf("scheme %q not supported; use https://", u.Scheme)
-	}
-	if u.Host == "" {
-		return errors.New("no host")
-	}
-	return nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // secretParams are query parameters whose values are redacted. Matching is
@@ -648,34 +568,6 @@ func redactErr(err error, slot string) error {
 		return &c
 	}
 	return err
-}
-
-// expandEnv replaces each ${VAR} in s by the variable's value; an unset
-// variable is an error. A "$" not followed by "{" is kept as is.
-func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String(), nil
-		}
-		b.WriteString(s[:i])
-		j := strings.IndexByte(s[i+2:], '}')
-		if j < 0 {
-			return "", errors.New("unterminated ${")
-		}
-		name := s[i+2 : i+2+j]
-		if name == "" || strings.ContainsAny(name, " \t$") {
-			return "", fmt.Errorf("bad variable name %q", name)
-		}
-		v, ok := lookup(name)
-		if !ok {
-			return "", fmt.Errorf("environment variable %s is not set", name)
-		}
-		b.WriteString(v)
-		s = s[i+2+j+1:]
-	}
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP

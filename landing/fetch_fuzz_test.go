@@ -1,6 +1,7 @@
 package landing
 
 import (
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -50,7 +51,12 @@ func FuzzRedactURL(f *testing.F) {
 	f.Add("https://x.org/a?%74oken=pw", "pw")
 	f.Add("https://x.org/a?token", "pw")
 	f.Add("https://x.org/a#pw", "pw")
+	f.Add("http://localhost.evil.example/a?token=pw", "pw")
+	f.Add("http://127.0.0.1.evil.example:8080/a", "pw")
+	f.Add("http://[::1]:80/a", "pw")
+	f.Add("http://127.0.0.1@evil.example/a", "pw")
 	f.Fuzz(func(t *testing.T, raw, secret string) {
+		checkValidateURL(t, raw)
 		if len(secret) < 4 || strings.ContainsAny(secret, "%+&=?#/:@[]") {
 			return
 		}
@@ -70,7 +76,38 @@ func FuzzRedactURL(f *testing.F) {
 		if strings.Contains(out, secret) || strings.Contains(out, url.QueryEscape(secret)) {
 			t.Fatalf("redactURL(%q) = %q leaks %q", u.String(), out, secret)
 		}
+		if err := ValidateURL(u.String()); err != nil && strings.Contains(err.Error(), secret) {
+			t.Fatalf("ValidateURL(%q) = %q leaks %q", u.String(), err, secret)
+		}
 	})
+}
+
+// checkValidateURL: a URL ValidateURL accepts is https:// with a host, or
+// http:// to a host that is loopback by an independent reading (netip):
+// never a name that merely starts like localhost or 127.0.0.1.
+func checkValidateURL(t *testing.T, raw string) {
+	t.Helper()
+	if ValidateURL(raw) != nil {
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatalf("ValidateURL accepted unparseable %q", raw)
+	}
+	host := u.Hostname()
+	if host == "" {
+		t.Fatalf("ValidateURL accepted %q without a host", raw)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		addr, err := netip.ParseAddr(host)
+		if !strings.EqualFold(host, "localhost") && (err != nil || !addr.Unmap().IsLoopback()) {
+			t.Fatalf("ValidateURL accepted plain http to %q (%q)", host, raw)
+		}
+	default:
+		t.Fatalf("ValidateURL accepted scheme %q (%q)", u.Scheme, raw)
+	}
 }
 
 // FuzzExpandEnv: expansion never panics and leaves no "${" from the input

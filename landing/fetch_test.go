@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -618,44 +620,128 @@ func TestFetchHTTPInsecureRedirect(t *testing.T) {
 	}
 }
 
+// TestSourceValidate: the one check of a source's configuration, shared by
+// the config loader and Fetch: which sources pass, and for the others which
+// field each problem names.
 func TestSourceValidate(t *testing.T) {
+	t.Setenv("CORRELARE_TEST_TOKEN", "s3cret")
+	os.Unsetenv("CORRELARE_TEST_UNSET") // t.Setenv above restores the environment
 	for _, tc := range []struct {
-		name string
-		src  Source
-		ok   bool
+		name   string
+		src    Source
+		fields []string // the problems' Field[/Header], in order; nil = valid
 	}{
-		{"glob", Source{Glob: "/srv/opi/CR/*.xlsx"}, true},
-		{"https", Source{URL: "https://opi.example.org/cr.xlsx", Headers: map[string]string{"Authorization": "Bearer ${T}"}}, true},
-		{"http loopback v4", Source{URL: "http://127.0.0.1:8080/a.xlsx"}, true},
-		{"http loopback v6", Source{URL: "http://[::1]:8080/a.xlsx"}, true},
-		{"http localhost", Source{URL: "http://localhost/a.xlsx"}, true},
-		{"http remote", Source{URL: "http://opi.example.org/cr.xlsx"}, false},
-		{"ftp", Source{URL: "ftp://opi.example.org/cr.xlsx"}, false},
-		{"no host", Source{URL: "https:///cr.xlsx"}, false},
-		{"neither", Source{}, false},
-		{"both", Source{Glob: "/a/*", URL: "https://x.org/a"}, false},
-		{"bad glob", Source{Glob: "/srv/[CR/*.xlsx"}, false},
-		{"headers on glob", Source{Glob: "/a/*", Headers: map[string]string{"A": "b"}}, false},
-		{"unterminated variable", Source{URL: "https://x.org/a", Headers: map[string]string{"A": "${T"}}, false},
-		{"unparseable url", Source{URL: "https://u:p@x.org/%zz"}, false},
+		{"glob", Source{Glob: "/srv/opi/CR/*.xlsx"}, nil},
+		{"https", Source{URL: "https://opi.example.org/cr.xlsx", Headers: map[string]string{"Authorization": "Bearer ${CORRELARE_TEST_TOKEN}"}}, nil},
+		{"https with port and userinfo", Source{URL: "https://u:p@opi.example.org:8443/cr.xlsx"}, nil},
+		{"http loopback v4", Source{URL: "http://127.0.0.1:8080/a.xlsx"}, nil},
+		{"http loopback v4 other address", Source{URL: "http://127.3.2.1/a.xlsx"}, nil},
+		{"http loopback v6", Source{URL: "http://[::1]:8080/a.xlsx"}, nil},
+		{"http loopback v4-mapped v6", Source{URL: "http://[::ffff:127.0.0.1]/a.xlsx"}, nil},
+		{"http localhost", Source{URL: "http://localhost/a.xlsx"}, nil},
+		{"http localhost with port, any case", Source{URL: "http://LocalHost:9000/a.xlsx"}, nil},
+		{"http remote", Source{URL: "http://opi.example.org/cr.xlsx"}, []string{"url"}},
+		{"http localhost as a prefix", Source{URL: "http://localhost.evil.example/cr.xlsx"}, []string{"url"}},
+		{"http localhost as a subdomain", Source{URL: "http://localhost.evil.example:80/cr.xlsx"}, []string{"url"}},
+		{"http loopback ip as a prefix", Source{URL: "http://127.0.0.1.evil.example/cr.xlsx"}, []string{"url"}},
+		{"http loopback ip in userinfo", Source{URL: "http://127.0.0.1@evil.example/cr.xlsx"}, []string{"url"}},
+		{"http localhost in userinfo", Source{URL: "http://localhost:x@evil.example/cr.xlsx"}, []string{"url"}},
+		{"http v6 loopback as a prefix", Source{URL: "http://[::1].evil.example/cr.xlsx"}, []string{"url"}},
+		{"http other v6", Source{URL: "http://[::2]/cr.xlsx"}, []string{"url"}},
+		{"http unspecified address", Source{URL: "http://0.0.0.0/cr.xlsx"}, []string{"url"}},
+		{"http short loopback form", Source{URL: "http://127.1/cr.xlsx"}, []string{"url"}},
+		{"http localhost with trailing dot", Source{URL: "http://localhost./cr.xlsx"}, []string{"url"}},
+		{"ftp", Source{URL: "ftp://opi.example.org/cr.xlsx"}, []string{"url"}},
+		{"no scheme", Source{URL: "opi.example.org/cr.xlsx"}, []string{"url"}},
+		{"no host", Source{URL: "https:///cr.xlsx"}, []string{"url"}},
+		{"port only", Source{URL: "https://:443/cr.xlsx"}, []string{"url"}},
+		{"neither", Source{}, []string{""}},
+		{"both", Source{Glob: "/a/*", URL: "https://x.org/a"}, []string{""}},
+		{"bad glob", Source{Glob: "/srv/[CR/*.xlsx"}, []string{"glob"}},
+		{"headers on glob", Source{Glob: "/a/*", Headers: map[string]string{"A": "b"}}, []string{"headers"}},
+		{"unterminated variable", Source{URL: "https://x.org/a", Headers: map[string]string{"A": "${T"}}, []string{"headers/A"}},
+		{"unset variable", Source{URL: "https://x.org/a", Headers: map[string]string{"Authorization": "Bearer ${CORRELARE_TEST_UNSET}"}}, []string{"headers/Authorization"}},
+		{"every problem, headers in order", Source{URL: "http://localhost.evil.example/a", Headers: map[string]string{
+			"X-B": "${CORRELARE_TEST_UNSET}", "X-A": "${}", "X-C": "${CORRELARE_TEST_TOKEN}"}},
+			[]string{"url", "headers/X-A", "headers/X-B"}},
+		{"unparseable url", Source{URL: "https://u:p@x.org/%zz"}, []string{"url"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.src.Validate()
-			if (err == nil) != tc.ok {
-				t.Fatalf("Validate() = %v, want ok=%v", err, tc.ok)
+			var got []string
+			if err != nil {
+				for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+					var se *SourceError
+					if !errors.As(e, &se) {
+						t.Fatalf("problem %v is not a *SourceError", e)
+					}
+					f := se.Field
+					if se.Header != "" {
+						f += "/" + se.Header
+					}
+					got = append(got, f)
+				}
 			}
-			if err != nil && !errors.Is(err, ErrBadSource) {
+			if !slices.Equal(got, tc.fields) {
+				t.Fatalf("Validate() = %v: fields %q, want %q", err, got, tc.fields)
+			}
+			if err == nil {
+				return
+			}
+			if !errors.Is(err, ErrBadSource) {
 				t.Errorf("err %v does not match ErrBadSource", err)
 			}
-			if err != nil && strings.Contains(err.Error(), ":p@") {
-				t.Errorf("err %q leaks the password", err)
-			}
-			if tc.ok {
-				return
+			for _, secret := range []string{":p@", "s3cret"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("err %q leaks %q", err, secret)
+				}
 			}
 			_, errs := Fetch(context.Background(), newTestArchive(t), "CR", tc.src, fast())
 			if len(errs) != 1 || !errors.Is(errs[0], ErrBadSource) {
 				t.Errorf("Fetch of an invalid source gave %v", errs)
+			}
+		})
+	}
+}
+
+// TestFetchRefusesPlainHTTPToLookalikeHost: Fetch sends no request to a
+// plain-http URL whose host only looks like loopback. The client dials the
+// test server whatever the host, so a refused request would have reached
+// it; localhost, the control, does.
+func TestFetchRefusesPlainHTTPToLookalikeHost(t *testing.T) {
+	for _, tc := range []struct {
+		host string
+		ok   bool
+	}{
+		{"localhost", true},
+		{"localhost.evil.example", false},
+		{"127.0.0.1.evil.example", false},
+		{"127.0.0.1@evil.example", false},
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			ts := newTestServer(t, step{status: 200, body: "x"})
+			addr := strings.TrimPrefix(ts.URL, "http://")
+			_, port, _ := strings.Cut(addr, ":")
+			opt := fast()
+			opt.Client = &http.Client{Transport: &http.Transport{
+				DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+					var d net.Dialer
+					return d.DialContext(ctx, network, addr)
+				},
+			}}
+			_, err := fetchOne(t, newTestArchive(t), Source{URL: "http://" + tc.host + ":" + port + "/cr.xlsx"}, opt)
+			switch {
+			case tc.ok && err != nil:
+				t.Fatalf("fetching from %s: %v", tc.host, err)
+			case !tc.ok && !errors.Is(err, ErrBadSource):
+				t.Fatalf("err %v, want ErrBadSource", err)
+			}
+			want := 0
+			if tc.ok {
+				want = 1
+			}
+			if n := len(ts.requests()); n != want {
+				t.Errorf("%d requests reached the server, want %d", n, want)
 			}
 		})
 	}

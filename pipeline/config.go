@@ -14,6 +14,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/lombardia-orim/correlare/canon"
+	"github.com/lombardia-orim/correlare/landing"
 	"github.com/lombardia-orim/correlare/link"
 )
 
@@ -62,11 +63,18 @@ type Province struct {
 	Columns map[string]string `yaml:"columns"`
 }
 
-// Source is a drop folder glob or an https:// URL.
+// Source is a drop folder glob or an https:// URL. It is checked when the
+// config loads by the fetcher's own check, [landing.Source.Validate]: http://
+// only to a loopback host, every ${VAR} of a header set.
 type Source struct {
 	Path    string            `yaml:"path"`    // glob, e.g. /srv/opi/CR/*.xlsx
 	URL     string            `yaml:"url"`     // https://…
 	Headers map[string]string `yaml:"headers"` // extra HTTP headers; "${VAR}" is read from the environment
+}
+
+// Landing returns the source as the fetcher takes it.
+func (s Source) Landing() landing.Source {
+	return landing.Source{Glob: s.Path, URL: s.URL, Headers: s.Headers}
 }
 
 // HTTP tunes the fetching of URL sources.
@@ -136,7 +144,7 @@ func LoadConfig(path string) (*Config, error) {
 // errors and anchors relative paths.
 func ParseConfig(path string, b []byte) (*Config, error) {
 	var c Config
-	if err := yaml.UnmarshalWithOptions(b, &c, yaml.Strict()); err != nil {
+	if err := decodeYAML(b, &c); err != nil {
 		return nil, &ConfigError{File: path, Problems: []string{yaml.FormatError(err, false, false)}}
 	}
 	abs, err := filepath.Abs(path)
@@ -149,6 +157,18 @@ func ParseConfig(path string, b []byte) (*Config, error) {
 		return nil, &ConfigError{File: path, Problems: probs}
 	}
 	return &c, nil
+}
+
+// decodeYAML decodes b strictly into c. The YAML library panics on some
+// malformed documents (a tag on an empty sequence entry); that is a broken
+// config like any other, not a crash.
+func decodeYAML(b []byte, c *Config) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("unreadable YAML (the parser failed: %v)", p)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(b, c, yaml.Strict())
 }
 
 // ConfigError lists every problem found in a config file.
@@ -233,16 +253,18 @@ var (
 func (c *Config) validate(src []byte) []string {
 	file, _ := parser.ParseBytes(src, 0)
 	var probs []string
-	at := func(path, format string, args ...any) {
-		line := ""
+	lineOf := func(path string) string {
 		if file != nil {
 			if p, err := yaml.PathString(path); err == nil {
 				if n, err := p.FilterFile(file); err == nil && n != nil {
-					line = fmt.Sprintf("line %d: ", n.GetToken().Position.Line)
+					return fmt.Sprintf("line %d: ", n.GetToken().Position.Line)
 				}
 			}
 		}
-		probs = append(probs, line+fmt.Sprintf(format, args...))
+		return ""
+	}
+	at := func(path, format string, args ...any) {
+		probs = append(probs, lineOf(path)+fmt.Sprintf(format, args...))
 	}
 	if len(c.Provinces) == 0 {
 		at("$", "no provinces: list at least one under provinces:")
@@ -267,19 +289,22 @@ func (c *Config) validate(src []byte) []string {
 		}
 		for j, s := range p.Sources {
 			sp := fmt.Sprintf("%s.sources[%d]", base, j)
-			switch {
-			case s.Path != "" && s.URL != "":
-				at(sp, "province %s source %d: give path or url, not both", p.Code, j+1)
-			case s.Path == "" && s.URL == "":
-				at(sp, "province %s source %d: give a path or a url", p.Code, j+1)
-			case s.Path != "":
-				if _, err := filepath.Match(filepath.Base(s.Path), "x"); err != nil {
-					at(sp+".path", "province %s source %d: bad glob %q: %v", p.Code, j+1, s.Path, err)
+			for _, e := range sourceProblems(s.Landing().Validate()) {
+				path, what := sp, ""
+				switch {
+				case e.Field == "glob":
+					path, what = sp+".path", "path "
+				case e.Field == "url":
+					path, what = sp+".url", "url "
+				case e.Field == "headers" && e.Header != "":
+					path, what = sp+".headers."+e.Header, "header "+e.Header+": "
+					if lineOf(path) == "" { // a name the path syntax cannot hold
+						path = sp + ".headers"
+					}
+				case e.Field == "headers":
+					path = sp + ".headers"
 				}
-			case s.URL != "":
-				if !strings.HasPrefix(s.URL, "https://") && !isLoopbackHTTP(s.URL) {
-					at(sp+".url", "province %s source %d: url must start with https://", p.Code, j+1)
-				}
+				at(path, "province %s source %d: %s%v", p.Code, j+1, what, e.Err)
 			}
 		}
 		keys := make([]string, 0, len(p.Columns))
@@ -320,13 +345,24 @@ func (c *Config) validate(src []byte) []string {
 	return probs
 }
 
-func isLoopbackHTTP(u string) bool {
-	for _, p := range []string{"http://127.0.0.1", "http://localhost", "http://[::1]"} {
-		if strings.HasPrefix(u, p) {
-			return true
-		}
+// sourceProblems splits what landing.Source.Validate returned into its
+// problems.
+func sourceProblems(err error) []*landing.SourceError {
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else if err != nil {
+		errs = []error{err}
 	}
-	return false
+	out := make([]*landing.SourceError, 0, len(errs))
+	for _, e := range errs {
+		se, ok := errors.AsType[*landing.SourceError](e)
+		if !ok {
+			se = &landing.SourceError{Err: e}
+		}
+		out = append(out, se)
+	}
+	return out
 }
 
 // ColumnOverrides returns the province's header overrides as canonical fields.

@@ -2,12 +2,24 @@ package pipeline
 
 import (
 	"errors"
+	"net/netip"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestExampleConfigLoads(t *testing.T) {
+	t.Setenv("OPI_MILANO_TOKEN", "")
+	os.Unsetenv("OPI_MILANO_TOKEN") // t.Setenv above restores the environment
+	_, err := ParseConfig("/etc/correlare/correlare.yaml", ExampleConfig())
+	var ce *ConfigError
+	if !errors.As(err, &ce) || len(ce.Problems) != 1 ||
+		!strings.Contains(ce.Problems[0], "province MI source 1: header Authorization: environment variable OPI_MILANO_TOKEN is not set") {
+		t.Fatalf("without OPI_MILANO_TOKEN: %v, want the one problem of the unset variable", err)
+	}
+	t.Setenv("OPI_MILANO_TOKEN", "example-token")
 	c, err := ParseConfig("/etc/correlare/correlare.yaml", ExampleConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +82,104 @@ provinces:
 	}
 }
 
+// TestConfigSources: every source goes through landing's one check when
+// the config loads; each problem names the source and its line. Plain http
+// is for loopback hosts only, read from the parsed host, and a header's
+// ${VAR} must be set now, not discovered at the night's run.
+func TestConfigSources(t *testing.T) {
+	t.Setenv("CORRELARE_TEST_TOKEN", "s3cret")
+	os.Unsetenv("CORRELARE_TEST_UNSET") // t.Setenv above restores the environment
+	for _, tc := range []struct {
+		name   string
+		source string // the YAML of one source, from line 6
+		want   string // the one problem expected; "" = loads
+	}{
+		{"glob", "path: x/*.xlsx", ""},
+		{"https", "url: https://opi.example.org/cr.xlsx", ""},
+		{"http localhost", "url: http://localhost:8080/cr.xlsx", ""},
+		{"http 127.0.0.1", "url: http://127.0.0.1/cr.xlsx", ""},
+		{"http 127.8.9.10", "url: http://127.8.9.10/cr.xlsx", ""},
+		{"http ::1", "url: http://[::1]:8080/cr.xlsx", ""},
+		{"header set", "url: https://opi.example.org/cr.xlsx\n        headers: {Authorization: \"Bearer ${CORRELARE_TEST_TOKEN}\"}", ""},
+		{"http remote", "url: http://opi.example.org/cr.xlsx", "line 6: province CR source 1: url http://opi.example.org/cr.xlsx: http:// is allowed only for loopback hosts"},
+		{"http localhost prefix", "url: http://localhost.evil.example/cr.xlsx", "line 6: province CR source 1: url http://localhost.evil.example/cr.xlsx: http:// is allowed only"},
+		{"http 127.0.0.1 prefix", "url: http://127.0.0.1.evil.example/cr.xlsx", "line 6: province CR source 1: url http://127.0.0.1.evil.example/cr.xlsx: http:// is allowed only"},
+		{"http ::1 prefix", "url: http://[::1]x.evil.example/cr.xlsx", "line 6: province CR source 1: url "},
+		{"http loopback in userinfo", "url: http://localhost@evil.example/cr.xlsx", "line 6: province CR source 1: url http://evil.example/cr.xlsx: http:// is allowed only"},
+		{"ftp", "url: ftp://opi.example.org/cr.xlsx", "line 6: province CR source 1: url ftp://opi.example.org/cr.xlsx: scheme \"ftp\" not supported"},
+		{"no host", "url: https:///cr.xlsx", "line 6: province CR source 1: url https:///cr.xlsx: no host"},
+		{"password not echoed", "url: http://u:hunter22@opi.example.org/cr.xlsx?token=hunter22", "line 6: province CR source 1: url http://opi.example.org/cr.xlsx?token=REDACTED: "},
+		{"bad glob", "path: x/[CR/*.xlsx", "line 6: province CR source 1: path "},
+		{"both", "path: x/*.xlsx\n        url: https://opi.example.org/cr.xlsx", "line 6: province CR source 1: give path or url, not both"},
+		{"headers on a glob", "path: x/*.xlsx\n        headers: {A: b}", "line 7: province CR source 1: headers are sent only to a url"},
+		{"header variable unset", "url: https://opi.example.org/cr.xlsx\n        headers:\n          X-Other: plain\n          Authorization: \"Bearer ${CORRELARE_TEST_UNSET}\"",
+			"line 9: province CR source 1: header Authorization: environment variable CORRELARE_TEST_UNSET is not set"},
+		{"header variable unterminated", "url: https://opi.example.org/cr.xlsx\n        headers: {Authorization: \"Bearer ${TOKEN\"}", "line 7: province CR source 1: header Authorization: unterminated ${"},
+		{"header name the path syntax cannot hold", "url: https://opi.example.org/cr.xlsx\n        headers:\n          \"X.Token [1]\": \"${CORRELARE_TEST_UNSET}\"",
+			"line 8: province CR source 1: header X.Token [1]: environment variable CORRELARE_TEST_UNSET is not set"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "provinces:\n  - code: CR\n    istat: \"019\"\n    name: Cremona\n    sources:\n      - " + tc.source + "\n"
+			_, err := ParseConfig(filepath.Join(t.TempDir(), "c.yaml"), []byte(src))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("config:\n%s\nwant it to load, got %v", src, err)
+				}
+				return
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("config:\n%s\nwant *ConfigError, got %v", src, err)
+			}
+			if len(ce.Problems) != 1 || !strings.HasPrefix(ce.Problems[0], tc.want) {
+				t.Fatalf("problems %q, want one starting %q", ce.Problems, tc.want)
+			}
+			if strings.Contains(err.Error(), "hunter22") || strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("problem %q leaks a secret", err)
+			}
+		})
+	}
+}
+
+// TestConfigUnsetHeaderListedWithOtherProblems: an unset ${VAR} is one
+// problem among the others, each with its line, not a separate failure.
+func TestConfigUnsetHeaderListedWithOtherProblems(t *testing.T) {
+	t.Setenv("CORRELARE_TEST_UNSET", "")
+	os.Unsetenv("CORRELARE_TEST_UNSET") // t.Setenv above restores the environment
+	src := `provinces:
+  - code: CR
+    istat: "019"
+    name: Cremona
+    sources:
+      - url: http://localhost.evil.example/cr.xlsx
+        headers:
+          Authorization: "Bearer ${CORRELARE_TEST_UNSET}"
+  - code: BG
+    istat: "16"
+    name: Bergamo
+    sources:
+      - path: bg/*.xlsx
+`
+	_, err := ParseConfig(filepath.Join(t.TempDir(), "c.yaml"), []byte(src))
+	var ce *ConfigError
+	if !errors.As(err, &ce) {
+		t.Fatalf("want *ConfigError, got %v", err)
+	}
+	want := []string{
+		"line 6: province CR source 1: url http://localhost.evil.example/cr.xlsx: http:// is allowed only for loopback hosts",
+		"line 8: province CR source 1: header Authorization: environment variable CORRELARE_TEST_UNSET is not set",
+		"line 9: province BG: istat \"16\" must be three digits",
+	}
+	if len(ce.Problems) != len(want) {
+		t.Fatalf("problems:\n%s\nwant %d", strings.Join(ce.Problems, "\n"), len(want))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(ce.Problems[i], w) {
+			t.Errorf("problem %d = %q, want it to start %q", i+1, ce.Problems[i], w)
+		}
+	}
+}
+
 func TestConfigUnknownKeyIsAnError(t *testing.T) {
 	_, err := ParseConfig("c.yaml", []byte("provinces: []\nwarehouse: x\n"))
 	if err == nil || !strings.Contains(err.Error(), "warehouse") {
@@ -86,6 +196,10 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("provinces:\n  - code: CR\n    istat: 019\n    columns: {a: b}\n")
 	f.Add("schedule: {cron: '* * *', timezone: ''}\nlock_wait: forever\n")
 	f.Add("&a [*a]")
+	f.Add("provinces:\n  - {code: CR, istat: \"019\", name: Cremona, sources: [{url: \"http://localhost.evil.example/a\"}]}\n")
+	f.Add("provinces:\n  - {code: CR, istat: \"019\", name: Cremona, sources: [{url: \"http://127.0.0.1.evil.example/a\"}]}\n")
+	f.Add("provinces:\n  - {code: CR, istat: \"019\", name: Cremona, sources: [{url: \"http://[::1]:80/a\"}]}\n")
+	f.Add("provinces:\n  - code: CR\n    istat: \"019\"\n    name: C\n    sources:\n      - url: https://x.org/a\n        headers: {A: \"${CORRELARE_FUZZ_UNSET}\", B: \"${HOME}\"}\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		c, err := ParseConfig("/tmp/fuzz.yaml", []byte(src))
 		if err != nil {
@@ -97,6 +211,19 @@ func FuzzParseConfig(f *testing.F) {
 		for _, p := range c.Provinces {
 			if !reSigla.MatchString(p.Code) || !reISTAT.MatchString(p.ISTAT) || len(p.Sources) == 0 {
 				t.Fatalf("invalid province loaded: %+v", p)
+			}
+			for _, s := range p.Sources {
+				// What loads, the fetcher accepts: the same check, once.
+				if err := s.Landing().Validate(); err != nil {
+					t.Fatalf("source %+v loaded but the fetcher refuses it: %v", s, err)
+				}
+				if u, err := url.Parse(s.URL); err == nil && u.Scheme == "http" {
+					host := u.Hostname()
+					addr, err := netip.ParseAddr(host)
+					if !strings.EqualFold(host, "localhost") && (err != nil || !addr.Unmap().IsLoopback()) {
+						t.Fatalf("plain http to %q loaded", host)
+					}
+				}
 			}
 		}
 	})

@@ -220,6 +220,7 @@ func copyFile(t *testing.T, src, dst string) {
 // TestInit: init writes the example config, which loads; a second init
 // refuses to overwrite (exit 2) and leaves the file as it was.
 func TestInit(t *testing.T) {
+	t.Setenv("OPI_MILANO_TOKEN", "example-token") // the example's header variable
 	dir := t.TempDir()
 	path := filepath.Join(dir, "correlare.yaml")
 
