@@ -40,7 +40,9 @@ type Options struct {
 	// OnFinish is called, on the run's goroutine, after the job returned or
 	// panicked, with a context that is not cancelled by shutdown (so the
 	// outcome can still be recorded in the runs table); keep it short. A
-	// panic in it is recovered and logged.
+	// panic in it is recovered and logged. By the time it is called the run
+	// no longer counts as going: a firing from then on is not skipped, it
+	// starts the next run as soon as OnFinish has returned.
 	OnFinish func(ctx context.Context, o Outcome)
 	// OnSkip is called when a firing is skipped because a run is going.
 	OnSkip func(ctx context.Context, f Firing)
@@ -66,7 +68,9 @@ type Outcome struct {
 }
 
 // Run fires job on s until ctx is cancelled. Only one run goes at a time:
-// a firing while a run is going is skipped and logged. A panicking job is
+// a firing while a run's job (or OnStart) is going is skipped and logged;
+// a firing while the ended run's OnFinish is still recording its outcome
+// waits for OnFinish, then runs. A panicking job is
 // recovered, logged with its stack and reported as a *PanicError through
 // OnFinish; the loop goes on. When ctx is cancelled no new run starts, the
 // current one gets opt.Grace to finish and then its context is cancelled;
@@ -84,10 +88,13 @@ func Run(ctx context.Context, s Schedule, job Job, opt Options) error {
 	log = log.With("schedule", s.String())
 
 	var (
-		done    chan struct{}      // closed when the current run ends; nil when idle
-		cancel  context.CancelFunc // cancels the current run
-		seq     int
-		lastRun time.Time
+		// The current run, nil when idle: ended is closed when its job has
+		// returned (or panicked), before OnFinish is called; done when
+		// OnFinish has returned too.
+		ended, done chan struct{}
+		cancel      context.CancelFunc // cancels the current run
+		seq         int
+		lastRun     time.Time
 	)
 	for {
 		now := clock.Now()
@@ -105,20 +112,14 @@ func Run(ctx context.Context, s Schedule, job Job, opt Options) error {
 		}
 		log.Debug("next run", "at", next)
 
-		// Sleep until next, in slices of at most maxSleep.
-		fired := false
-		for !fired {
-			wait := next.Sub(clock.Now())
-			if wait <= 0 {
-				fired = true
-				break
-			}
+		// Sleep until next, in slices of at most maxSleep. Only the clock
+		// and ctx wake the loop (not the end of a run), so what a firing
+		// does depends on the run's state at the firing alone.
+		for wait := next.Sub(clock.Now()); wait > 0; wait = next.Sub(clock.Now()) {
 			select {
 			case <-ctx.Done():
 				return shutdown(ctx, log, clock, opt.Grace, done, cancel)
 			case <-clock.After(min(wait, maxSleep)):
-			case <-done:
-				done, cancel = nil, nil
 			}
 		}
 		if ctx.Err() != nil {
@@ -126,16 +127,22 @@ func Run(ctx context.Context, s Schedule, job Job, opt Options) error {
 		}
 		lastRun = next
 		seq++
-		f := Firing{Seq: seq, Scheduled: next, Start: clock.Now()}
 
-		if done != nil {
+		if ended != nil {
 			select {
-			case <-done:
-				done, cancel = nil, nil
+			case <-ended: // the job is over; let OnFinish finish recording it
+				log.Debug("firing waits for the previous run's OnFinish", "seq", seq)
+				select {
+				case <-done:
+				case <-ctx.Done():
+					return shutdown(ctx, log, clock, opt.Grace, done, cancel)
+				}
+				ended, done, cancel = nil, nil, nil
 			default:
 			}
 		}
-		if done != nil {
+		f := Firing{Seq: seq, Scheduled: next, Start: clock.Now()}
+		if ended != nil {
 			log.Warn("run skipped: previous run still going", "seq", seq, "scheduled", next)
 			if opt.OnSkip != nil {
 				err := call(ctx, func(ctx context.Context) error { opt.OnSkip(ctx, f); return nil })
@@ -147,12 +154,12 @@ func Run(ctx context.Context, s Schedule, job Job, opt Options) error {
 		}
 
 		runCtx, runCancel := context.WithCancel(context.WithoutCancel(ctx))
-		ch := make(chan struct{})
-		done, cancel = ch, runCancel
+		endedCh, doneCh := make(chan struct{}), make(chan struct{})
+		ended, done, cancel = endedCh, doneCh, runCancel
 		go func() {
-			defer close(ch)
+			defer close(doneCh)
 			defer runCancel()
-			execute(runCtx, ctx, log, clock, job, f, opt)
+			execute(runCtx, ctx, log, clock, job, f, opt, endedCh)
 		}()
 	}
 }
@@ -177,8 +184,9 @@ func shutdown(ctx context.Context, log *slog.Logger, clock Clock, grace time.Dur
 	return nil
 }
 
-// execute runs one firing, turning a panic into a *PanicError.
-func execute(runCtx, parent context.Context, log *slog.Logger, clock Clock, job Job, f Firing, opt Options) {
+// execute runs one firing, turning a panic into a *PanicError. It closes
+// ended once the job is over, before calling OnFinish.
+func execute(runCtx, parent context.Context, log *slog.Logger, clock Clock, job Job, f Firing, opt Options, ended chan<- struct{}) {
 	log = log.With("seq", f.Seq, "scheduled", f.Scheduled)
 	log.Info("run started")
 	err := call(runCtx, func(ctx context.Context) error {
@@ -188,6 +196,7 @@ func execute(runCtx, parent context.Context, log *slog.Logger, clock Clock, job 
 		return job(ctx)
 	})
 	o := Outcome{Firing: f, End: clock.Now(), Err: err, Cancelled: runCtx.Err() != nil}
+	close(ended)
 	attrs := []any{"duration", o.End.Sub(f.Start), "cancelled", o.Cancelled}
 	if pe, ok := err.(*PanicError); ok {
 		log.Error("run panicked", append(attrs, "panic", panicString(pe.Value), "stack", string(pe.Stack))...)

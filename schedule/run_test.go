@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -17,7 +18,8 @@ type fakeClock struct {
 	mu      sync.Mutex
 	now     time.Time
 	waiters []fakeWaiter
-	calls   int // After calls so far
+	calls   int           // After calls so far
+	called  chan struct{} // closed and replaced at each After call; nil until waited on
 }
 
 type fakeWaiter struct {
@@ -35,6 +37,10 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls++
+	if c.called != nil {
+		close(c.called)
+		c.called = nil
+	}
 	ch := make(chan time.Time, 1)
 	if d <= 0 {
 		ch <- c.now
@@ -60,21 +66,25 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 // waitCalls blocks until After has been called at least n times, i.e. the
-// loop is (or has been) waiting for its n-th timer.
+// loop is (or has been) waiting for its n-th timer. The loop calls After
+// only when it goes to sleep until a firing (or, shutting down, for the
+// grace period): after its start, after each firing it handled, after each
+// clock tick that was not yet the firing.
 func (c *fakeClock) waitCalls(t *testing.T, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c.mu.Lock()
 		calls := c.calls
-		c.mu.Unlock()
 		if calls >= n {
+			c.mu.Unlock()
 			return
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the loop made %d timer calls, want %d", calls, n)
+		if c.called == nil {
+			c.called = make(chan struct{})
 		}
-		time.Sleep(time.Millisecond)
+		called := c.called
+		c.mu.Unlock()
+		recv(t, called, fmt.Sprintf("timer call %d (the loop made %d)", n, calls))
 	}
 }
 
@@ -101,7 +111,8 @@ func newLogger() (*slog.Logger, *syncBuffer) {
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
 }
 
-// recv waits for a value with a generous deadline.
+// recv waits for a value. The deadline only turns a hang into a failure
+// that says what was awaited; nothing in these tests waits on real time.
 func recv[T any](t *testing.T, ch <-chan T, what string) T {
 	t.Helper()
 	select {
@@ -233,6 +244,92 @@ func TestRunRecoversPanic(t *testing.T) {
 	}
 }
 
+// notifyHandler passes records on to Handler and closes the channel of a
+// message when a record with that message is handled.
+type notifyHandler struct {
+	slog.Handler
+	*notify
+}
+
+type notify struct {
+	mu sync.Mutex
+	on map[string]chan struct{}
+}
+
+func newNotifyHandler(h slog.Handler, on map[string]chan struct{}) *notifyHandler {
+	return &notifyHandler{Handler: h, notify: &notify{on: on}}
+}
+
+func (n *notifyHandler) Handle(ctx context.Context, r slog.Record) error {
+	n.mu.Lock()
+	if ch, ok := n.on[r.Message]; ok {
+		close(ch)
+		delete(n.on, r.Message)
+	}
+	n.mu.Unlock()
+	return n.Handler.Handle(ctx, r)
+}
+
+func (n *notifyHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &notifyHandler{Handler: n.Handler.WithAttrs(as), notify: n.notify}
+}
+
+func (n *notifyHandler) WithGroup(name string) slog.Handler {
+	return &notifyHandler{Handler: n.Handler.WithGroup(name), notify: n.notify}
+}
+
+// TestRunFiringDuringOnFinishRuns: once OnFinish is called the run no
+// longer counts as going, so a firing while OnFinish is still recording
+// the outcome waits for it and runs; it is not skipped.
+func TestRunFiringDuringOnFinishRuns(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)}
+	_, logs := newLogger()
+	waiting := make(chan struct{})
+	h := newNotifyHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}),
+		map[string]chan struct{}{"firing waits for the previous run's OnFinish": waiting})
+	finishing := make(chan Outcome, 10)
+	release := make(chan struct{})
+	started := make(chan Firing, 10)
+	skipped := make(chan Firing, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errc := runAsync(ctx, everySecond(t), func(context.Context) error { return nil }, Options{
+		Logger: slog.New(h), Clock: clock,
+		OnStart: func(_ context.Context, f Firing) { started <- f },
+		OnFinish: func(_ context.Context, o Outcome) {
+			finishing <- o
+			if o.Seq == 1 {
+				<-release // still recording run 1 when firing 2 comes
+			}
+		},
+		OnSkip: func(_ context.Context, f Firing) { skipped <- f },
+	})
+	clock.waitCalls(t, 1)
+	clock.Advance(time.Second) // 12:00:01: run 1
+	recv(t, started, "run 1")
+	recv(t, finishing, "run 1's OnFinish")
+	clock.waitCalls(t, 2)
+	clock.Advance(time.Second) // 12:00:02: firing 2 while run 1's OnFinish is going
+	recv(t, waiting, "firing 2 to wait for run 1's OnFinish")
+	select {
+	case f := <-started:
+		t.Fatalf("run %d started before run 1's OnFinish returned", f.Seq)
+	default:
+	}
+	close(release)
+	if f := recv(t, started, "run 2"); f.Seq != 2 {
+		t.Fatalf("run after firing 2 has Seq %d", f.Seq)
+	}
+	recv(t, finishing, "run 2's OnFinish")
+	cancel()
+	if err := recv(t, errc, "Run to return"); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if n := len(skipped); n != 0 {
+		t.Errorf("%d firings skipped, want none", n)
+	}
+}
+
 func TestRunSecondsSpecRealClock(t *testing.T) {
 	s, err := Parse("* * * * * *", time.Local)
 	if err != nil {
@@ -258,79 +355,79 @@ func TestRunSecondsSpecRealClock(t *testing.T) {
 	}
 }
 
+// TestRunShutdown: on cancellation no new run starts; the current run gets
+// the grace period on the scheduler's clock, not a moment less, and then
+// its context is cancelled. Time is the fake clock's: the test moves it.
 func TestRunShutdown(t *testing.T) {
-	const grace = 600 * time.Millisecond
+	const grace = 5 * time.Minute
 	tests := []struct {
 		name string
-		// work is what the job does after the scheduler's ctx was
-		// cancelled; it returns the job's error.
-		work          func(ctx context.Context) error
+		// finishEarly: the job returns on its own once the test lets it,
+		// before the grace period is over.
+		finishEarly   bool
 		wantCancelled bool
 		wantErr       error
 	}{
-		{
-			name: "job outliving the grace period is cancelled after it",
-			work: func(ctx context.Context) error {
-				<-ctx.Done()
-				return ctx.Err()
-			},
-			wantCancelled: true,
-			wantErr:       context.Canceled,
-		},
-		{
-			name: "job finishing within the grace period completes",
-			work: func(ctx context.Context) error {
-				select {
-				case <-time.After(grace / 4):
-					return ctx.Err() // nil: not cancelled
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			},
-		},
+		{name: "job outliving the grace period is cancelled after it", wantCancelled: true, wantErr: context.Canceled},
+		{name: "job finishing within the grace period completes", finishEarly: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			clock := &fakeClock{now: time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)}
 			log, logs := newLogger()
 			started := make(chan struct{}, 10)
-			stopped := make(chan struct{})
+			finish := make(chan struct{})
 			finished := make(chan Outcome, 10)
-			var ctxDoneAt time.Time // written by the job before it returns
+			var ctxDoneAt time.Time // fake time the job saw its context cancelled
 			job := func(ctx context.Context) error {
 				started <- struct{}{}
-				<-stopped
-				err := tc.work(ctx)
-				if ctx.Err() != nil {
-					ctxDoneAt = time.Now()
+				select {
+				case <-finish:
+					return ctx.Err() // nil: not cancelled
+				case <-ctx.Done():
+					ctxDoneAt = clock.Now()
+					return ctx.Err()
 				}
-				return err
 			}
 			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
 			errc := runAsync(ctx, everySecond(t), job, Options{
-				Grace: grace, Logger: log,
+				Grace: grace, Logger: log, Clock: clock,
 				OnFinish: func(_ context.Context, o Outcome) { finished <- o },
 			})
+			clock.waitCalls(t, 1)
+			clock.Advance(time.Second) // 12:00:01: the run starts
 			recv(t, started, "the run to start")
-			cancelAt := time.Now()
+			clock.waitCalls(t, 2) // the loop sleeps until 12:00:02
+			cancelAt := clock.Now()
 			cancel()
-			close(stopped)
+			clock.waitCalls(t, 3) // shutting down: the loop waits for the grace period
+			// Every firing from now on falls in the shutdown: none may start.
+			clock.Advance(grace - time.Second)
+			select {
+			case <-errc:
+				t.Fatal("Run returned before the grace period was over")
+			case o := <-finished:
+				t.Fatalf("the run ended before the grace period was over: %+v", o)
+			default:
+			}
+			if tc.finishEarly {
+				close(finish)
+			} else {
+				clock.Advance(time.Second) // the grace period is over
+			}
 			if err := recv(t, errc, "Run to return"); err != nil {
 				t.Fatalf("Run = %v", err)
 			}
-			returned := time.Since(cancelAt)
 			o := recv(t, finished, "the outcome")
 			if o.Cancelled != tc.wantCancelled || !errors.Is(o.Err, tc.wantErr) || (tc.wantErr == nil && o.Err != nil) {
 				t.Errorf("outcome cancelled=%v err=%v, want cancelled=%v err=%v", o.Cancelled, o.Err, tc.wantCancelled, tc.wantErr)
 			}
-			if tc.wantCancelled {
-				if seen := ctxDoneAt.Sub(cancelAt); seen < grace {
-					t.Errorf("job context cancelled %s after shutdown, before the %s grace", seen, grace)
-				}
-			} else if !ctxDoneAt.IsZero() {
+			switch {
+			case tc.wantCancelled && ctxDoneAt.Sub(cancelAt) != grace:
+				t.Errorf("job context cancelled %s after shutdown, want at the end of the %s grace", ctxDoneAt.Sub(cancelAt), grace)
+			case !tc.wantCancelled && !ctxDoneAt.IsZero():
 				t.Errorf("job context cancelled although the job finished within the grace")
-			}
-			if returned > grace+5*time.Second {
-				t.Errorf("Run returned %s after cancellation, grace is %s", returned, grace)
 			}
 			if n := len(started); n != 0 {
 				t.Errorf("%d runs started after cancellation", n)

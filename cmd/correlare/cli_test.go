@@ -205,7 +205,7 @@ provinces:
 		`line 10: province LO: istat "98" must be three digits`,
 		"line 10: province LO: name is missing",
 		"line 10: province LO: no sources",
-		"line 18: province MI source 1: url must start with https://",
+		"line 18: province MI source 1: url http://opi.example.it/mi.xlsx: http:// is allowed only for loopback hosts",
 	} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
