@@ -9,10 +9,14 @@ import (
 // Sentinel errors of the spreadsheet readers, returned wrapped in an [*Error]
 // that says where. Match them with errors.Is.
 var (
-	// ErrUnsupportedFormat: not a workbook we read (.xls, .ods, .xlsb, a zip
-	// of something else, a binary file). The message tells the province to
-	// save the file as .xlsx.
+	// ErrUnsupportedFormat: not a workbook we read (.xlsb, an Excel 5.0/95
+	// workbook, a zip or an Office file of something else, a binary file).
+	// The message tells the province to save the file as .xlsx.
 	ErrUnsupportedFormat = errors.New("unsupported file format")
+	// ErrEncrypted: a password-protected workbook (.xlsx, .xls or .ods).
+	// The message, in Italian and English, asks for the file without a
+	// password.
+	ErrEncrypted = errors.New("password-protected file")
 	// ErrCorrupt: a damaged or truncated workbook (broken zip, unreadable
 	// parts).
 	ErrCorrupt = errors.New("damaged or incomplete file")

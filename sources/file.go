@@ -76,8 +76,9 @@ type File struct {
 	opt  Options
 	m    matcher
 
-	// Workbook (xf != nil) or CSV (csvText).
+	// Workbook (xf != nil), .ods or .xls (book != nil) or CSV (csvText).
 	xf        *excelize.File
+	book      book
 	zr        *zip.Reader // the workbook's zip directory, for the fast worksheet reader
 	sheets    []string
 	nextSheet int
@@ -105,10 +106,12 @@ var (
 )
 
 // Open recognises a file by its content (not its extension) and prepares it
-// for reading: an .xlsx/.xlsm workbook or a CSV/text export. name is used in
-// error messages only. Legacy .xls, .ods and .xlsb files are refused with
-// ErrUnsupportedFormat, a damaged workbook with ErrCorrupt, a file over the
-// limits with ErrTooLarge; every error is an *Error naming the file.
+// for reading: an .xlsx/.xlsm workbook, an OpenDocument spreadsheet (.ods),
+// an Excel 97-2003 workbook (.xls) or a CSV/text export. name is used in
+// error messages only. .xlsb and Excel 5.0/95 files are refused with
+// ErrUnsupportedFormat, a password-protected workbook with ErrEncrypted, a
+// damaged one with ErrCorrupt, a file over the limits with ErrTooLarge;
+// every error is an *Error naming the file.
 func Open(ctx context.Context, name string, r io.ReaderAt, size int64, opt Options) (*File, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -131,8 +134,7 @@ func Open(ctx context.Context, name string, r io.ReaderAt, size int64, opt Optio
 	var err error
 	switch {
 	case bytes.HasPrefix(head, oleMagic):
-		err = fmt.Errorf("%w: this is an old Excel 97-2003 workbook (.xls) or a password-protected one; "+
-			"open it in Excel or LibreOffice and save it as .xlsx (Excel workbook), without a password", ErrUnsupportedFormat)
+		err = f.openCFB(ctx, r, size)
 	case bytes.HasPrefix(head, zipMagic[0]) || bytes.HasPrefix(head, zipMagic[1]):
 		err = f.openWorkbook(ctx, r, size)
 	default:
@@ -141,6 +143,9 @@ func Open(ctx context.Context, name string, r io.ReaderAt, size int64, opt Optio
 	if err != nil {
 		if f.xf != nil {
 			_ = f.xf.Close()
+		}
+		if f.book != nil {
+			_ = f.book.close()
 		}
 		var e *Error
 		if errors.As(err, &e) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -169,7 +174,7 @@ func (f *File) NextTable(ctx context.Context) (*Table, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		src, sheet, ok, err := f.nextSource()
+		src, sheet, ok, err := f.nextSource(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -223,7 +228,14 @@ func sheetReason(err error) string {
 
 // nextSource returns the row source of the next sheet, or ok false when
 // there is none left.
-func (f *File) nextSource() (src rowSource, sheet string, ok bool, err error) {
+func (f *File) nextSource(ctx context.Context) (src rowSource, sheet string, ok bool, err error) {
+	if f.book != nil {
+		src, sheet, ok, err = f.book.nextSheet(ctx)
+		if err != nil {
+			return nil, sheet, false, &Error{File: f.name, Sheet: sheet, Err: err}
+		}
+		return src, sheet, ok, nil
+	}
 	if f.xf == nil {
 		if f.csvDone {
 			return nil, "", false, nil
@@ -257,6 +269,10 @@ func (f *File) Close() error {
 	if f.xf != nil {
 		errs = append(errs, f.xf.Close())
 		f.xf = nil
+	}
+	if f.book != nil {
+		errs = append(errs, f.book.close())
+		f.book = nil
 	}
 	f.done = true
 	if err := errors.Join(errs...); err != nil {

@@ -242,6 +242,8 @@ func (f *File) scan(ctx context.Context, src rowSource, sheet string) (*Table, e
 	var merges func() ([]cellRange, error)
 	if f.xf != nil {
 		merges = func() ([]cellRange, error) { return f.sheetMerges(sheet) }
+	} else if ms, ok := src.(mergeSource); ok {
+		merges = ms.merges
 	}
 	cols, err := buildColumns(rows, hit, f.m, merges)
 	if err != nil {

@@ -16,12 +16,16 @@ import (
 const xlsxXMLInMemory = 16 << 20
 
 // openWorkbook checks a zip container and opens it as an .xlsx/.xlsm
-// workbook, refusing OpenDocument and binary workbooks.
+// workbook or an OpenDocument spreadsheet (ods.go), refusing other
+// OpenDocument files and binary workbooks.
 func (f *File) openWorkbook(ctx context.Context, r io.ReaderAt, size int64) (err error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return fmt.Errorf("%w: the workbook cannot be unzipped (%w); it was probably cut short while copying or "+
 			"sending, ask the province to send it again", ErrCorrupt, err)
+	}
+	if isODS(zr) {
+		return f.openODS(ctx, zr)
 	}
 	var (
 		isWorkbook, isBinary bool
@@ -32,8 +36,8 @@ func (f *File) openWorkbook(ctx context.Context, r io.ReaderAt, size int64) (err
 		switch part {
 		case "mimetype":
 			if isODF(zf) {
-				return fmt.Errorf("%w: this is an OpenDocument spreadsheet (.ods); open it in LibreOffice or Excel "+
-					"and save it as .xlsx (Excel workbook)", ErrUnsupportedFormat)
+				return fmt.Errorf("%w: this is an OpenDocument file but not a spreadsheet; send the spreadsheet itself, "+
+					"saved as .xlsx (Excel workbook) or .ods", ErrUnsupportedFormat)
 			}
 		case "xl/workbook.xml":
 			isWorkbook = true
