@@ -55,9 +55,9 @@ func (b *workBudget) charge(n int64) error {
 
 // encryptedMessage is the refusal of a password-protected workbook, in
 // Italian (for the province) and English.
-const encryptedMessage = "il file è protetto da password: aprilo, togli la password e salvalo di nuovo " +
-	"(File > Proprietà/Informazioni > Proteggi), poi invialo ancora / the workbook is password-protected: " +
-	"save it again without a password and send it again"
+const encryptedMessage = "il file è protetto da password: salvalo di nuovo senza password " +
+	"(Excel: File > Informazioni > Proteggi cartella di lavoro; LibreOffice: File > Salva con nome, senza " +
+	"\"Salva con password\") e invialo ancora / save it again without a password and send it again"
 
 // book is a workbook read by our own readers (.ods, .xls): its sheets in
 // workbook order.
