@@ -11,19 +11,19 @@ import (
 )
 
 // TestBadFilesGiveClearErrorsAndOthersLoad drops, beside a province's good
-// workbook, a corrupt .xlsx, an .xls, a workbook whose only sheet is empty
+// workbook, a corrupt .xlsx, a password-protected .xls, a workbook whose only sheet is empty
 // and one with no recognisable header: each fails with a clear error naming
 // it, and every good file (this province's and the others') is loaded.
 func TestBadFilesGiveClearErrorsAndOthersLoad(t *testing.T) {
 	t.Setenv("CORRELARE_EXPORT_KEY", testKey)
 	dir, srcs := twoProvinces(t)
 	lo := filepath.Dir(srcs["LO"])
-	samples := filepath.Join(repoDir(t), "testdata", "samples")
+	testdata := filepath.Join(repoDir(t), "testdata")
 	for _, c := range []struct{ from, to string }{
-		{"truncated.xlsx", "rotto.xlsx"},
-		{"legacy_format.xls", "vecchio.xls"},
+		{"samples/truncated.xlsx", "rotto.xlsx"},
+		{"layouts/protetto.xls", "protetto.xls"},
 	} {
-		b, err := os.ReadFile(filepath.Join(samples, c.from))
+		b, err := os.ReadFile(filepath.Join(testdata, c.from))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +50,7 @@ func TestBadFilesGiveClearErrorsAndOthersLoad(t *testing.T) {
 	}
 	want := map[string]string{
 		"rotto.xlsx":              "rotto.xlsx",
-		"vecchio.xls":             ".xlsx",
+		"protetto.xls":            "protetto da password",
 		"vuoto.xlsx":              "vuoto.xlsx",
 		"senza_intestazione.xlsx": "senza_intestazione.xlsx",
 	}

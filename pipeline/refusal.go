@@ -14,6 +14,7 @@ var refusals = []struct {
 	message string
 }{
 	{sources.ErrTooLarge, "file_too_large", "il file è troppo grande per essere letto: togliere i fogli e le colonne che non servono, oppure dividerlo in più file, e inviarlo di nuovo"},
+	{sources.ErrEncrypted, "password_protected", "il file è protetto da password: salvarlo di nuovo senza password (Excel: File > Informazioni > Proteggi cartella di lavoro; LibreOffice: File > Salva con nome, senza \"Salva con password\") e inviarlo di nuovo"},
 	{sources.ErrUnsupportedFormat, "unsupported_format", "formato di file non leggibile: aprirlo con Excel o LibreOffice, salvarlo come cartella di lavoro Excel (.xlsx) senza password e inviarlo di nuovo"},
 	{sources.ErrCorrupt, "damaged_file", "file danneggiato o incompleto (probabilmente interrotto durante la copia o l'invio): aprirlo con Excel o LibreOffice, salvarlo di nuovo come .xlsx e inviarlo di nuovo"},
 	{sources.ErrNoTable, "no_table", "nessun foglio contiene un elenco di iscrizioni o un catalogo dei moduli: la prima riga della tabella deve avere titoli di colonna come Cognome, Nome, Codice fiscale, Modulo"},

@@ -1,0 +1,129 @@
+package sources
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// layoutsDir holds workbooks written by LibreOffice from
+// testdata/layouts/formats_source.fods (see gen_formats.sh there).
+const layoutsDir = "../testdata/layouts"
+
+// tableDump is everything a table yields.
+type tableDump struct {
+	Sheet     string
+	HeaderRow int
+	Kind      TableKind
+	Date1904  bool
+	Columns   []string
+	Rows      map[int][]string
+	Skipped   []SkippedRow
+	Sheets    []string // skipped sheets
+}
+
+func dumpFile(t *testing.T, path string) tableDump {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := openBytes(t, filepath.Base(path), data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tab, err := f.NextTable(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := tableDump{Sheet: tab.Sheet, HeaderRow: tab.HeaderRow, Kind: tab.Kind, Date1904: tab.Date1904, Rows: map[int][]string{}}
+	for _, c := range tab.Columns {
+		d.Columns = append(d.Columns, c.Letter+" "+c.Header+" → "+string(c.Field))
+	}
+	for {
+		r, err := tab.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Rows[r.Row] = r.Cells
+	}
+	d.Skipped = tab.Skipped()
+	if _, err := f.NextTable(ctx); err != io.EOF {
+		t.Fatalf("second table: %v", err)
+	}
+	for _, s := range f.SkippedSheets() {
+		d.Sheets = append(d.Sheets, s.Sheet+": "+sheetReason(s.Err))
+	}
+	return d
+}
+
+// TestLayoutFormatsReadAlike reads the same LibreOffice workbook saved as
+// .xlsx, .ods and .xls: a title row, group labels merged over the header
+// (one merged down over two rows), date cells, a formula, a totals row, a
+// blank row, a notes line and an instructions sheet. The three must yield
+// the same table, cell for cell.
+func TestLayoutFormatsReadAlike(t *testing.T) {
+	want := dumpFile(t, filepath.Join(layoutsDir, "libreoffice_title_merged.xlsx"))
+	wantCols := []string{
+		"A Partecipante / Cognome → surname", "B Partecipante / Nome → given_name",
+		"C Partecipante / Data di nascita → birth_date", "D Partecipante / Codice fiscale → tax_code",
+		"E Esito → status", "F Corso / Modulo → module", "G Corso / Sede → site",
+		"H Frequenza / Ore frequentate → hours_attended", "I Frequenza / Gradimento → satisfaction",
+	}
+	if !reflect.DeepEqual(want.Columns, wantCols) || want.HeaderRow != 3 || want.Sheet != "Iscrizioni" || want.Date1904 {
+		t.Fatalf("xlsx table %+v", want)
+	}
+	if len(want.Rows) != 5 || want.Rows[5][2] != "29556" || want.Rows[5][7] != "12.5" || want.Rows[4][0] != "ROSSI" {
+		t.Errorf("xlsx rows %v", want.Rows)
+	}
+	var reasons []string
+	for _, s := range want.Skipped {
+		reasons = append(reasons, s.Reason)
+	}
+	if strings.Join(reasons, ",") != "totals,blank,note" || !reflect.DeepEqual(want.Sheets, []string{"Istruzioni: no header"}) {
+		t.Errorf("skipped %v, sheets %v", reasons, want.Sheets)
+	}
+	for _, name := range []string{"libreoffice_title_merged.ods", "libreoffice_title_merged.xls"} {
+		t.Run(name, func(t *testing.T) {
+			got := dumpFile(t, filepath.Join(layoutsDir, name))
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("reads differently from the .xlsx:\n got %+v\nwant %+v", got, want)
+			}
+		})
+	}
+}
+
+// TestEncryptedRefused: a password-protected workbook, in each format, is
+// refused with ErrEncrypted and a message in Italian and English.
+func TestEncryptedRefused(t *testing.T) {
+	for _, name := range []string{"protetto.xlsx", "protetto.xls", "protetto.ods"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(layoutsDir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = openBytes(t, name, data, Options{})
+			if !errors.Is(err, ErrEncrypted) {
+				t.Fatalf("error %v, want ErrEncrypted", err)
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.File != name {
+				t.Errorf("error %#v does not name the file", err)
+			}
+			for _, s := range []string{"protetto da password", "senza password", "without a password"} {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("message %q lacks %q", err, s)
+				}
+			}
+		})
+	}
+}
