@@ -18,8 +18,8 @@ import (
 )
 
 // BIFF8 record builders.
-func u16(v int) []byte { return binary.LittleEndian.AppendUint16(nil, uint16(v)) }
-func u32(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
+func u16(v int) []byte     { return binary.LittleEndian.AppendUint16(nil, uint16(v)) }
+func u32(v uint32) []byte  { return binary.LittleEndian.AppendUint32(nil, v) }
 func f64(v float64) []byte { return binary.LittleEndian.AppendUint64(nil, math.Float64bits(v)) }
 
 func rec(typ int, parts ...[]byte) []byte {
