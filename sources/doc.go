@@ -4,7 +4,10 @@
 // The readers take a workbook (.xlsx/.xlsm, opened with excelize; each
 // worksheet streamed by a fast scanner (sheetxml.go) that yields exactly
 // excelize's raw rows, handing over to excelize's own row reader on any
-// construct it does not handle) or a CSV file (delimiter and encoding detected) and find the tables in it:
+// construct it does not handle), an OpenDocument spreadsheet (.ods, its
+// content.xml streamed; ods.go), an Excel 97-2003 workbook (.xls, BIFF8
+// records read from the container; xls.go) or a CSV file (delimiter and
+// encoding detected) and find the tables in it:
 // [Open] recognises the format by content, [File.NextTable] walks the sheets
 // and finds each sheet's header row among the first rows (titles, logos and
 // blank rows above it are ignored; two-level merged headers are joined), and

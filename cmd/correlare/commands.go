@@ -77,7 +77,7 @@ func runExit(res *pipeline.Result) error {
 }
 
 type validateCmd struct {
-	File     string `arg:"" type:"existingfile" help:"Workbook (.xlsx, .xlsm, .csv) to check."`
+	File     string `arg:"" type:"existingfile" help:"Workbook (.xlsx, .xlsm, .ods, .xls, .csv) to check."`
 	Province string `short:"p" help:"Province sigla whose column mappings apply (needs --config)."`
 	Config   string `short:"c" type:"path" env:"CORRELARE_CONFIG" help:"Config file, for the province's column mappings."`
 }
