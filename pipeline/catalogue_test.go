@@ -230,6 +230,7 @@ func TestRefusal(t *testing.T) {
 		{"truncated", filepath.Join(samples, "truncated.xlsx"), "damaged_file", "truncated.xlsx: file danneggiato o incompleto"},
 		{"no table", write("appunti.csv", "Riunione del 3 maggio\nPresenti;assenti\n12;3\n"), "no_header", "appunti.csv: non si trova la riga dei titoli di colonna"},
 		{"binary", write("foto.jpg", "\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xdb\x00\x43\x00"), "unsupported_format", "foto.jpg: formato di file non leggibile"},
+		{"password", filepath.Join(samples, "..", "layouts", "protetto.ods"), "password_protected", "protetto.ods: il file è protetto da password"},
 		{"every row rejected", write("vuoti.csv", "Cognome;Nome;Modulo\n;Maria;Salute\n;Luca;Salute\n"), "", ""},
 	}
 	for _, tc := range tests {

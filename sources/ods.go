@@ -78,7 +78,7 @@ type mergeSource interface {
 func isODS(zr *zip.Reader) bool {
 	if zf := zipPart(zr, "mimetype"); zf != nil {
 		b, err := readSmallPart(zr, "mimetype", 256)
-		return err == nil && strings.TrimSpace(string(b)) == odsMimeType
+		return err == nil && strings.HasPrefix(strings.TrimSpace(string(b)), odsMimeType) // templates too
 	}
 	return zipPart(zr, "content.xml") != nil && zipPart(zr, "META-INF/manifest.xml") != nil &&
 		zipPart(zr, "xl/workbook.xml") == nil
