@@ -303,3 +303,72 @@ func checkDemoFeedback(t *testing.T, path string) {
 		t.Errorf("name split lines %q, want one for its column with 91 rows", lines)
 	}
 }
+
+// TestValidateCatalogue: validate matches a workbook's enrolments against
+// its own modules sheet, as the run does, and says which module is missing.
+func TestValidateCatalogue(t *testing.T) {
+	layouts := filepath.Join(repoDir(t), "testdata", "layouts")
+	tests := []struct {
+		file string
+		want []string // problem lines
+	}{
+		{"catalogue_module_not_listed.xlsx", []string{"catalogue_module_not_listed.xlsx:Iscritti!E8: " +
+			canon.FlagTextIT[canon.FlagModuleNotInCatalogue] + " [" + canon.FlagModuleNotInCatalogue + "]"}},
+		{"catalogue_codes_same_workbook.xlsx", nil},
+		{"catalogue_separate_enrolments_by_title.xlsx", nil}, // its catalogue is another file
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			v, err := Validate(context.Background(), filepath.Join(layouts, tc.file), "LC", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range v.Problems {
+				got = append(got, p.String())
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("problems\n got %q\nwant %q", got, tc.want)
+			}
+			if v.Counts.Issues != int64(len(tc.want)) || v.Rejects() {
+				t.Errorf("counts %+v, rejects %v", v.Counts, v.Rejects())
+			}
+		})
+	}
+}
+
+func TestCatalogueMisses(t *testing.T) {
+	mods := []*canon.Module{
+		{ModuleCode: "XX-01", Title: "Salute", TitleFold: "SALUTE", Site: "Lecco"},
+		{ModuleCode: "XX-02", Title: "Salute", TitleFold: "SALUTE", Site: "Merate"},
+		{ModuleCode: "ED-3", Title: "Lavoro", TitleFold: "LAVORO"},
+	}
+	tests := []struct {
+		name string
+		ref  moduleRef
+		want string // code of the problem, "" for none
+	}{
+		{"code column", moduleRef{code: "xx - 01", title: "xx - 01", fold: "XX01"}, ""},
+		{"code typed as the module", moduleRef{title: "XX-02", fold: "XX02"}, ""},
+		{"title and site", moduleRef{title: "Salute", fold: "SALUTE", site: "MERATE"}, ""},
+		{"title and edition as code", moduleRef{title: "Lavoro", fold: "LAVORO", edition: "ed-3"}, ""},
+		{"unique title", moduleRef{title: "Lavoro", fold: "LAVORO"}, ""},
+		{"title twice, no site", moduleRef{title: "Salute", fold: "SALUTE"}, canon.FlagModuleAmbiguous},
+		{"unknown code", moduleRef{code: "XX-09", title: "Lavoro", fold: "LAVORO"}, canon.FlagModuleNotInCatalogue},
+		{"unknown title", moduleRef{title: "Scuola", fold: "SCUOLA"}, canon.FlagModuleNotInCatalogue},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := catalogueMisses("f.xlsx", mods, []moduleRef{tc.ref})
+			switch {
+			case tc.want == "" && len(got) != 0:
+				t.Errorf("problems %+v, want none", got)
+			case tc.want != "" && (len(got) != 1 || got[0].Code != tc.want):
+				t.Errorf("problems %+v, want one %s", got, tc.want)
+			}
+		})
+	}
+	if got := catalogueMisses("f.xlsx", nil, []moduleRef{{title: "Scuola", fold: "SCUOLA"}}); got != nil {
+		t.Errorf("without a catalogue: %+v", got)
+	}
+}

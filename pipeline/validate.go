@@ -55,8 +55,14 @@ func Validate(ctx context.Context, path string, province string, cfg *Config) (*
 	}
 	defer sf.Close()
 	v := &Validation{File: name}
-	c, err := readFile(ctx, sf, fileMeta{Province: province, Name: name}, &validateSink{v: v})
+	sink := &validateSink{v: v}
+	c, err := readFile(ctx, sf, fileMeta{Province: province, Name: name}, sink)
 	v.Counts = c
+	if err == nil {
+		misses := catalogueMisses(name, sink.modules, sink.refs)
+		v.Problems = append(v.Problems, misses...)
+		v.Counts.Issues += int64(len(misses))
+	}
 	sort.SliceStable(v.Problems, func(i, j int) bool {
 		a, b := v.Problems[i], v.Problems[j]
 		if a.Sheet != b.Sheet {
@@ -67,7 +73,12 @@ func Validate(ctx context.Context, path string, province string, cfg *Config) (*
 	return v, err
 }
 
-type validateSink struct{ v *Validation }
+type validateSink struct {
+	v         *Validation
+	modules   []*canon.Module
+	refs      []moduleRef
+	moduleCol string // column letter of the current table's module title, else code
+}
 
 func (s *validateSink) table(t *sources.Table) error {
 	kind := "iscrizioni"
@@ -79,11 +90,25 @@ func (s *validateSink) table(t *sources.Table) error {
 		where = "CSV"
 	}
 	s.v.Tables = append(s.v.Tables, fmt.Sprintf("%s (intestazione alla riga %d, %s)", where, t.HeaderRow, kind))
+	s.moduleCol = ""
+	for _, c := range t.Columns {
+		if c.Field == canon.FieldModule || c.Field == canon.FieldModuleCode && s.moduleCol == "" {
+			s.moduleCol = c.Letter
+		}
+	}
 	return nil
 }
 
-func (s *validateSink) enrolment(context.Context, *canon.Enrolment) error { return nil }
-func (s *validateSink) module(*canon.Module) error                        { return nil }
+func (s *validateSink) enrolment(_ context.Context, e *canon.Enrolment) error {
+	s.refs = append(s.refs, moduleRef{sheet: e.Sheet, column: s.moduleCol, row: e.SourceRow, code: e.ModuleCode,
+		title: e.ModuleTitle, fold: e.ModuleFold, edition: e.Edition, site: e.Site})
+	return nil
+}
+
+func (s *validateSink) module(m *canon.Module) error {
+	s.modules = append(s.modules, m)
+	return nil
+}
 
 func (s *validateSink) reject(r Rejected) error {
 	s.v.Problems = append(s.v.Problems, Problem{
