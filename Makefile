@@ -51,12 +51,13 @@ linkage-eval: build
 	@echo; echo "| set | precision | recall | F1 | blocking recall | persons found / true | rows not loaded |"; \
 	  echo "|---|---|---|---|---|---|---|"; cat var/linkage-eval.md
 
-# Benchmarks that print the README's figures (rows/s, seconds, peak memory). The ingest figure
-# is taken on one core (taskset pins DuckDB's threads too); the linkage uses both cores.
+# Benchmarks that print the README's figures (rows/s, seconds, peak memory). First the ingest
+# side by side in one run (testdata/bench/run.sh): a 200,000-row workbook written by openpyxl
+# at bench time under var/bench/, our ingest on one core (taskset pins DuckDB's threads too)
+# and on two, excelize's raw read and pandas.read_excel of the same file, with the ratios.
+# Then the reader alone, the normalisers, and the linkage on both cores.
 bench:
-	@mkdir -p bin
-	$(GO) test $(GOFLAGS) -c -o bin/pipeline.test ./pipeline/
-	cd pipeline && taskset -c 0 env GOMAXPROCS=1 ../bin/pipeline.test -test.run '^$$' -test.bench 'Ingest200k' -test.benchtime 1x
+	GO=$(GO) bash testdata/bench/run.sh
 	cd sources && taskset -c 0 env GOMAXPROCS=1 $(GO) test $(GOFLAGS) -run '^$$' -bench 'SheetXML200k|XLSX200k' -benchtime 1x .
 	$(GO) test $(GOFLAGS) -run '^$$' -bench 'NormaliseRow' ./canon/
 	$(GO) test $(GOFLAGS) -run '^$$' -bench 'Link1M$$' -benchtime 1x -timeout 30m ./link/

@@ -241,10 +241,19 @@ func BenchmarkIngest200k(b *testing.B) {
 	}
 }
 
-// ingestBenchFile returns the benchmark workbook, written once with
-// demo.Large and cached under os.TempDir (it takes several seconds to write).
+// ingestBenchFile returns the benchmark workbook: the file named by
+// CORRELARE_BENCH_XLSX when set (`make bench` passes the one written by
+// openpyxl, testdata/bench/gen_200k.py; it must hold 200,000 data rows in a
+// sheet "Iscrizioni"), otherwise one written once with demo.Large and cached
+// under os.TempDir (it takes several seconds to write).
 func ingestBenchFile(b *testing.B) string {
 	b.Helper()
+	if path := os.Getenv("CORRELARE_BENCH_XLSX"); path != "" {
+		if _, err := os.Stat(path); err != nil {
+			b.Fatalf("CORRELARE_BENCH_XLSX: %v", err)
+		}
+		return path
+	}
 	dir := filepath.Join(os.TempDir(), "correlare-bench")
 	path := filepath.Join(dir, fmt.Sprintf("large-%d-seed%d.xlsx", ingestBenchRows, ingestBenchSeed))
 	if _, err := os.Stat(path); err == nil {
