@@ -16,7 +16,7 @@ DELETE FROM persons;
 INSERT INTO persons
 SELECT e.person_id, e.display_name, e.surname, e.given_name, e.sex, e.birth_date,
        CASE WHEN e.tax_code_status = 'valid' THEN e.tax_code END,
-       CAST(e.status = 'accepted' AS INTEGER),
+       CAST(coalesce(e.status = 'accepted', false) AS INTEGER),  -- status NULL: unreadable, not a participation
        1,
        1,
        [e.province_code],
