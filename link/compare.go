@@ -275,6 +275,7 @@ func indexValues(recs []record, comps []comparer) {
 // string alignment distance, go-edlib), skipping the metric when the
 // lengths or the differing bytes of two ASCII strings already rule it out.
 func withinOneEdit(a, b string) bool {
+	a, b = clip(a), clip(b)
 	if ascii(a) && ascii(b) {
 		d := len(a) - len(b)
 		if d > 1 || d < -1 {
@@ -332,7 +333,7 @@ func (c *comparer) fuzzy(a, b string) uint8 {
 // jwLevel is first + the index of the first threshold that the Jaro-Winkler
 // similarity of a and b reaches, else elseLevel.
 func jwLevel(a, b string, thresholds []float64, first, elseLevel uint8) uint8 {
-	s := float64(edlib.JaroWinklerSimilarity(a, b))
+	s := float64(jaroWinkler(a, b))
 	for i, t := range thresholds {
 		if s >= t-1e-6 {
 			return first + uint8(i)
@@ -426,13 +427,13 @@ func swapBetterCached(l, r *record, jw map[uint64]float32) bool {
 	}
 	sim := func(a, b uint32, sa, sb string) float32 {
 		if a == b {
-			return edlib.JaroWinklerSimilarity(sa, sb)
+			return jaroWinkler(sa, sb)
 		}
 		k := uint64(a)<<32 | uint64(b)
 		if v, ok := jw[k]; ok {
 			return v
 		}
-		v := edlib.JaroWinklerSimilarity(sa, sb)
+		v := jaroWinkler(sa, sb)
 		if len(jw) < maxCache {
 			jw[k] = v
 		}
@@ -451,8 +452,8 @@ func swapBetter(l, r *record) bool {
 	if l.surname == r.given && l.given == r.surname {
 		return true
 	}
-	straight := edlib.JaroWinklerSimilarity(l.surname, r.surname) + edlib.JaroWinklerSimilarity(l.given, r.given)
-	crossed := edlib.JaroWinklerSimilarity(l.surname, r.given) + edlib.JaroWinklerSimilarity(l.given, r.surname)
+	straight := jaroWinkler(l.surname, r.surname) + jaroWinkler(l.given, r.given)
+	crossed := jaroWinkler(l.surname, r.given) + jaroWinkler(l.given, r.surname)
 	return crossed > straight+0.1
 }
 
