@@ -53,6 +53,9 @@ type Options struct {
 	// BeforePublish, when set, is called just before the new warehouse is
 	// renamed into place (tests use it to kill a run at that moment).
 	BeforePublish func()
+	// afterDerive, when set, runs as the last stage after linkage, on the
+	// building warehouse (tests use it to fail on chosen data).
+	afterDerive func(ctx context.Context, db *sql.DB) error
 }
 
 func (o Options) checkpoint(point string) {
@@ -238,14 +241,26 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 	if bar != nil {
 		bar.Finish()
 	}
-	if _, err := db.ExecContext(ctx, queries.Query("modules_derive")); err != nil {
-		return fmt.Errorf("deriving modules: %w", err)
-	}
 	lcfg := cfg.Linkage
 	lcfg.Decisions = cfg.Resolve(lcfg.Decisions)
-	stats, err := link.Link(ctx, db, res.RunID, lcfg, log)
-	if err != nil {
-		return fmt.Errorf("linking persons: %w", err)
+	var stats link.Stats
+	derive := func(ctx context.Context) error {
+		if _, err := db.ExecContext(ctx, queries.Query("modules_derive")); err != nil {
+			return fmt.Errorf("deriving modules: %w", err)
+		}
+		s, err := link.Link(ctx, db, res.RunID, lcfg, log)
+		if err != nil {
+			return fmt.Errorf("linking persons: %w", err)
+		}
+		stats = s
+		if opt.afterDerive != nil {
+			return opt.afterDerive(ctx, db)
+		}
+		return nil
+	}
+	// A province whose data makes these stages fail pays for it alone (see deriveIsolated).
+	if err := deriveIsolated(ctx, db, cfg.Paths.Warehouse, res, log, derive); err != nil {
+		return err
 	}
 	log.Info("persons linked", "stats", stats)
 	opt.checkpoint("linked")
