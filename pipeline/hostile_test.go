@@ -162,7 +162,7 @@ func runHostile(t *testing.T, beside string, files map[testProvince][][]string) 
 // TestHostileRowsProperty: a fixed seed, many generated rows in two provinces.
 func TestHostileRowsProperty(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 3))
-	runHostile(t, "CR", map[testProvince][][]string{provSO: genRows(rng, 300), provPV: genRows(rng, 200)})
+	runHostile(t, "LO", map[testProvince][][]string{provSO: genRows(rng, 300), provPV: genRows(rng, 200)})
 }
 
 // FuzzPipelineRows runs the whole pipeline on rows drawn from the fuzzer's

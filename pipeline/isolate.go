@@ -42,6 +42,22 @@ func (e *StageError) Error() string {
 
 func (e *StageError) Unwrap() error { return e.Err }
 
+// italian is the reason the province reads (the stage's own error stays in
+// the log and in run_files).
+func (e *StageError) italian() string {
+	var b strings.Builder
+	b.WriteString("provincia " + e.Province)
+	if e.File != "" {
+		fmt.Fprintf(&b, ", file %s", e.File)
+		if e.Sheet != "" {
+			fmt.Fprintf(&b, ", foglio %s", e.Sheet)
+		}
+		fmt.Fprintf(&b, ", riga %d", e.Row)
+	}
+	b.WriteString(": i dati non si possono elaborare (moduli o collegamento delle persone); mantenuti gli ultimi dati validi")
+	return b.String()
+}
+
 // deriveIsolated runs derive (the stages after loading that rewrite the
 // warehouse: modules, linkage). When it fails on data, the provinces that
 // loaded a file in this run are suspects: each in turn is retried with its
@@ -222,6 +238,14 @@ func blame(res *Result, se *StageError) {
 	if !slices.Contains(res.Stale, se.Province) {
 		res.Stale = append(res.Stale, se.Province)
 	}
+	r := Reason{EN: se.Error(), IT: se.italian()}
+	if prev, ok := res.Reasons[se.Province]; ok {
+		r = joinReasons([]Reason{prev, r})
+	}
+	if res.Reasons == nil {
+		res.Reasons = map[string]Reason{}
+	}
+	res.Reasons[se.Province] = r
 }
 
 func execAll(ctx context.Context, db *sql.DB, names ...string) error {
