@@ -57,20 +57,29 @@ else
 	echo "pandas not installed: skipped" | tee "$out/pandas.txt"
 fi
 
-# rows/s of sub-benchmark $2 in file $1 ("" when absent).
+# The figure in unit $3 (rows/s or rows/cpu-s) of sub-benchmark $2 in file $1 ("" when absent).
 rate() {
-	awk -v name="$2" '$1 ~ "^BenchmarkIngest200k/" name "(-[0-9]+)?$" {
-		for (i = 2; i <= NF; i++) if ($i == "rows/s") { print $(i-1); exit } }' "$1"
+	awk -v name="$2" -v unit="$3" '$1 ~ "^BenchmarkIngest200k/" name "(-[0-9]+)?$" {
+		for (i = 2; i <= NF; i++) if ($i == unit) { print $(i-1); exit } }' "$1"
 }
-one=$(rate "$out/ingest-1core.txt" "$E2E")
-two=$(rate "$out/ingest-2core.txt" "$E2E")
-exr=$(rate "$out/ingest-1core.txt" excelize-raw)
-pd=$(awk '$1 == "pandas" && $NF == "rows/s" { print $(NF-1) }' "$out/pandas.txt")
+pdrate() {
+	awk -v unit="$1" '$1 == "pandas" { for (i = 2; i <= NF; i++) if ($i == unit) { print $(i-1); exit } }' "$out/pandas.txt"
+}
+one=$(rate "$out/ingest-1core.txt" "$E2E" rows/s)
+onec=$(rate "$out/ingest-1core.txt" "$E2E" rows/cpu-s)
+two=$(rate "$out/ingest-2core.txt" "$E2E" rows/s)
+twoc=$(rate "$out/ingest-2core.txt" "$E2E" rows/cpu-s)
+exr=$(rate "$out/ingest-1core.txt" excelize-raw rows/s)
+exrc=$(rate "$out/ingest-1core.txt" excelize-raw rows/cpu-s)
+pd=$(pdrate rows/s)
+pdc=$(pdrate rows/cpu-s)
 
 echo
 echo "Ingest side by side, one run, $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "workbook: $book, written by $written"
-awk -v one="$one" -v two="$two" -v exr="$exr" -v pd="$pd" 'function f(x,   s) {
+echo "rows/s is the wall clock; rows/cpu-s the process's own CPU time (steadier on a shared machine)"
+awk -v one="$one" -v onec="$onec" -v two="$two" -v twoc="$twoc" -v exr="$exr" -v exrc="$exrc" \
+	-v pd="$pd" -v pdc="$pdc" 'function f(x,   s) {
 	if (x == "") return "–"
 	x = int(x + 0.5); s = ""
 	while (x >= 1000) { s = sprintf(",%03d", x % 1000) s; x = int(x / 1000) }
@@ -78,10 +87,11 @@ awk -v one="$one" -v two="$two" -v exr="$exr" -v pd="$pd" 'function f(x,   s) {
 }
 function r(a, b) { return (a == "" || b == "" || b == 0) ? "–" : sprintf("%.2f×", a / b) }
 BEGIN {
-	print "| | rows/s | ours ÷ excelize | ours ÷ pandas |"
-	print "|---|---:|---:|---:|"
-	printf "| ingest (read + normalise + load), 1 core | %s | %s | %s |\n", f(one), r(one, exr), r(one, pd)
-	printf "| ingest (read + normalise + load), 2 cores | %s | %s | %s |\n", f(two), r(two, exr), r(two, pd)
-	printf "| excelize raw read (OpenFile + Rows/Columns), 1 core | %s | | |\n", f(exr)
-	printf "| pandas.read_excel, 1 core | %s | | |\n", (pd == "" ? "skipped" : f(pd))
+	print "| | rows/s | rows/cpu-s | ours ÷ excelize (wall, CPU) | ours ÷ pandas (wall, CPU) |"
+	print "|---|---:|---:|---:|---:|"
+	printf "| ingest (read + normalise + load), 1 core | %s | %s | %s, %s | %s, %s |\n", f(one), f(onec), r(one, exr), r(onec, exrc), r(one, pd), r(onec, pdc)
+	printf "| ingest (read + normalise + load), 2 cores | %s | %s | %s, %s | %s, %s |\n", f(two), f(twoc), r(two, exr), r(twoc, exrc), r(two, pd), r(twoc, pdc)
+	printf "| excelize raw read (OpenFile + Rows/Columns), 1 core | %s | %s | | |\n", f(exr), f(exrc)
+	if (pd == "") printf "| pandas.read_excel, 1 core | skipped (not installed) | | | |\n"
+	else printf "| pandas.read_excel, 1 core | %s | %s | | |\n", f(pd), f(pdc)
 }'
