@@ -18,10 +18,15 @@ build: $(BIN)
 $(BIN): $(shell find . -name '*.go' -o -name '*.sql' -o -name '*.yaml' | grep -v '^./var/') go.mod go.sum
 	$(GO) build $(GOFLAGS) -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/correlare
 
+# Packages whose tests take seconds, not minutes: make test runs them again under the race
+# detector.
+RACE_PKGS := ./schedule/ ./runlock/ ./canon/ ./sources/ ./landing/
+
 # The README's test command: formatting and vet, then every package, fuzz targets on their
-# seed corpus.
+# seed corpus, then the quick packages under -race.
 test: lint
 	$(GO) test $(GOFLAGS) -timeout 15m -count=1 ./...
+	$(GO) test $(GOFLAGS) -race -timeout 10m -count=1 $(RACE_PKGS)
 
 # Regenerate the bundled demo workbooks (deterministic: same bytes every time).
 demo-data:
