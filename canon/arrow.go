@@ -37,11 +37,11 @@ var EnrolmentSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "source_row", Type: int32Type},
 	{Name: "module_id", Type: utf8Type, Nullable: true},
 	{Name: "person_id", Type: utf8Type, Nullable: true},
-	{Name: "surname", Type: utf8Type},
-	{Name: "given_name", Type: utf8Type},
+	{Name: "surname", Type: utf8Type, Nullable: true},
+	{Name: "given_name", Type: utf8Type, Nullable: true},
 	{Name: "display_name", Type: utf8Type},
-	{Name: "surname_fold", Type: utf8Type},
-	{Name: "given_name_fold", Type: utf8Type},
+	{Name: "surname_fold", Type: utf8Type, Nullable: true},
+	{Name: "given_name_fold", Type: utf8Type, Nullable: true},
 	{Name: "tax_code", Type: utf8Type, Nullable: true},
 	{Name: "tax_code_status", Type: utf8Type},
 	{Name: "sex", Type: utf8Type, Nullable: true},
@@ -135,11 +135,11 @@ func (b *Batch) Append(e *Enrolment) {
 	c.int32(int32(e.SourceRow))
 	c.null() // module_id
 	c.null() // person_id
-	c.str(e.Surname)
-	c.str(e.GivenName)
+	c.optStr(e.Surname)
+	c.optStr(e.GivenName)
 	c.str(e.DisplayName)
-	c.str(e.SurnameFold)
-	c.str(e.GivenNameFold)
+	c.optStr(e.SurnameFold)
+	c.optStr(e.GivenNameFold)
 	c.optStr(e.TaxCode)
 	c.str(e.TaxCodeStatus)
 	c.optStr(e.Sex)

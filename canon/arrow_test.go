@@ -251,8 +251,8 @@ func TestBatchLoadsIntoWarehouse(t *testing.T) {
 	}
 	wantRows := []string{
 		"7|Rossi Maria|RSSMRA75D43D150D|valid|F|1975-04-03|maria.rossi@comune.cremona.it|+393331234567|IV|4|2013-01-15|2013-01-01|accepted|16|16||1|nota",
-		"8|Rossi Maria|RSSMRA75D43D150A|bad_check|∅|∅|∅|∅|∅|-1|∅|∅|∅|-1|-1|hours_unreadable,name_split_guessed,status_unreadable,tax_code_bad_check|0|∅",
-		"9|Rossi Maria|RSSMRA75D43D150D|valid|F|1975-04-03|∅|∅|∅|-1|∅|∅|∅|16|16|status_unreadable|0|∅",
+		"8|Rossi Maria|RSSMRA75D43D150A|bad_check|∅|∅|∅|∅|∅|-1|∅|∅|not_indicated|-1|-1|hours_unreadable,name_split_guessed,status_missing,tax_code_bad_check|0|∅",
+		"9|Rossi Maria|RSSMRA75D43D150D|valid|F|1975-04-03|∅|∅|∅|-1|∅|∅|not_indicated|16|16|status_missing|0|∅",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(wantRows) {
 		t.Errorf("warehouse rows:\n%s\nwant\n%s", join(got), join(wantRows))

@@ -7,7 +7,14 @@ const (
 	StatusAccepted    = "accepted"
 	StatusNotAccepted = "not_accepted"
 	StatusWithdrawn   = "withdrawn"
+	// StatusNotIndicated: the status cell is empty or unreadable. The row
+	// is still an application (counted, linked, shown as "Esito non
+	// indicato"), flagged FlagStatusMissing or FlagStatusUnreadable.
+	StatusNotIndicated = "not_indicated"
 )
+
+// Statuses lists the canonical statuses, in report order.
+var Statuses = []string{StatusAccepted, StatusNotAccepted, StatusWithdrawn, StatusNotIndicated}
 
 // Tax-code check outcomes (Enrolment.TaxCodeStatus).
 const (
@@ -27,10 +34,12 @@ type Enrolment struct {
 	Sheet        string // "" for CSV
 	SourceRow    int    // 1-based row number a spreadsheet program shows
 
-	// Person.
+	// Person. A row carries at least one of surname, given name, tax code,
+	// e-mail or phone; a missing name is "" (NULL in the warehouse) and
+	// flagged FlagMissingSurname or FlagMissingGivenName.
 	Surname          string // trimmed and de-spaced, as typed otherwise
 	GivenName        string
-	DisplayName      string // "Surname GivenName" in title case for display
+	DisplayName      string // "Surname GivenName" in title case for display; "" when both are missing
 	SurnameFold      string // folded for matching: upper case, no accents/apostrophes/spaces
 	GivenNameFold    string
 	TaxCode          string // upper-cased, de-spaced; as typed even when invalid
@@ -65,7 +74,7 @@ type Enrolment struct {
 
 	// Outcome.
 	ApplicationDate *time.Time
-	Status          string // Status* constants; "" when unreadable (flagged)
+	Status          string // Status* constants; StatusNotIndicated when empty or unreadable (flagged)
 	StatusRaw       string
 	HoursAttended   *float64
 	Satisfaction    *float64 // 1..5
@@ -125,7 +134,8 @@ const (
 	FlagBirthDateImplausible   = "birth_date_implausible" // before 1900 or in the future
 	FlagEmailInvalid           = "email_invalid"
 	FlagPhoneInvalid           = "phone_invalid"
-	FlagStatusUnreadable       = "status_unreadable"
+	FlagStatusUnreadable       = "status_unreadable" // a status typed but not understood: not_indicated
+	FlagStatusMissing          = "status_missing"    // no status typed: not_indicated
 	FlagHoursUnreadable        = "hours_unreadable"
 	FlagHoursOutOfRange        = "hours_out_of_range" // negative or above the module's planned hours
 	FlagSatisfactionUnreadable = "satisfaction_unreadable"
@@ -141,12 +151,17 @@ const (
 	// nor site tells which.
 	FlagModuleNotInCatalogue = "module_not_in_catalogue"
 	FlagModuleAmbiguous      = "module_ambiguous"
+	// A row that names a module and carries some identity is loaded even
+	// when a name is missing; these flags say what it lacks.
+	FlagMissingSurname   = "missing_surname"
+	FlagMissingGivenName = "missing_given_name"
+	FlagNameUnsplittable = "unsplittable_name" // "Cognome e nome" with a single word: kept as the surname
 )
 
-// Quarantine reason codes (Rejection.Code).
+// Quarantine reason codes (Rejection.Code). Only a row with no identity
+// at all (no surname, given name, tax code, e-mail or phone) or no module
+// is quarantined.
 const (
-	ReasonMissingSurname   = "missing_surname"
-	ReasonMissingGivenName = "missing_given_name"
-	ReasonMissingModule    = "missing_module"
-	ReasonUnsplittableName = "unsplittable_name" // "Cognome e nome" with a single word
+	ReasonMissingIdentity = "missing_identity"
+	ReasonMissingModule   = "missing_module"
 )

@@ -33,4 +33,11 @@ var (
 	ErrBadAxis = errors.New("unreadable axis")
 	// ErrBadName: a name that cannot be used (e.g. nothing to split).
 	ErrBadName = errors.New("unusable name")
+	// ErrUnmappableField: a value mapping names a field that is not
+	// categorical (status, sex, axis, organisation_type).
+	ErrUnmappableField = errors.New("not a field whose values can be mapped")
+	// ErrUnknownTarget: a value mapping targets a value the field does not have.
+	ErrUnknownTarget = errors.New("unknown canonical value")
+	// ErrEmptyMappingKey: a value mapping's key holds no letter or digit.
+	ErrEmptyMappingKey = errors.New("mapping key without letters or digits")
 )

@@ -17,6 +17,10 @@ type RowContext struct {
 	Date1904 bool      // the workbook uses Excel's 1904 date system
 	Columns  []Column  // from the reader's header detection
 	Now      time.Time // reference for plausibility and two-digit years; zero: time.Now()
+	// Values maps values as typed to canonical ones (the config's
+	// `values:`), tried before the parsers of status, sex, axis and
+	// organisation type; nil for none.
+	Values ValueMap
 }
 
 func (rc *RowContext) now() time.Time {
@@ -212,7 +216,9 @@ func parseModuleFields(rc *RowContext, cells *rowCells, now time.Time) moduleFie
 		Site:    cells.text(FieldSite),
 	}
 	if v := cells.get(FieldAxis).value; v != "" {
-		if a, err := ParseAxis(v); err == nil {
+		if a, ok := rc.Values.lookup(FieldAxis, v); ok {
+			m.Axis = a
+		} else if a, err := ParseAxis(v); err == nil {
 			m.Axis = a
 		} else if !errors.Is(err, ErrEmpty) {
 			cells.flag(FieldAxis, FlagAxisUnreadable)
@@ -260,10 +266,14 @@ func (rw *rowCells) reject(code string, f Field, detail string) *Rejection {
 
 // NormaliseRow turns one raw enrolment row into an Enrolment. Every
 // mapped field is parsed; an unreadable value leaves the field empty (or
-// nil) and yields an Issue whose code is also in Enrolment.Flags. A row
-// without a surname, a given name or a module title is not kept: the
-// returned *Rejection says why (the Enrolment then holds lineage only, and
-// no issues are returned).
+// nil) and yields an Issue whose code is also in Enrolment.Flags.
+//
+// A row is an application when it names a module and carries some
+// identity: a surname, a given name, a tax code (as typed), or a readable
+// e-mail or phone. A missing name is then only flagged (FlagMissingSurname,
+// FlagMissingGivenName). A row without identity or without a module title
+// is not kept: the returned *Rejection says why (the Enrolment then holds
+// lineage only, and no issues are returned).
 func NormaliseRow(rc *RowContext, row RawRow) (Enrolment, []Issue, *Rejection) {
 	now := rc.now()
 	e := Enrolment{
@@ -282,9 +292,6 @@ func NormaliseRow(rc *RowContext, row RawRow) (Enrolment, []Issue, *Rejection) {
 		if full := cells.text(FieldFullName); full != "" {
 			s, g, guessed, ok := SplitFullName(full)
 			switch {
-			case !ok && sur == "" && giv == "":
-				return e, nil, cells.reject(ReasonUnsplittableName, FieldFullName,
-					"the full-name cell holds a single word: surname and given name cannot be told apart")
 			case ok:
 				if sur == "" {
 					sur = s
@@ -295,29 +302,41 @@ func NormaliseRow(rc *RowContext, row RawRow) (Enrolment, []Issue, *Rejection) {
 				if guessed {
 					cells.flag(FieldFullName, FlagNameSplitGuessed)
 				}
+			case sur == "" && giv == "":
+				// One word: a surname or a given name, which cannot be
+				// told; kept as the surname, flagged.
+				if w, given := singleName(full); w != "" {
+					if given {
+						giv = w
+					} else {
+						sur = w
+					}
+					cells.flag(FieldFullName, FlagNameUnsplittable)
+				}
 			}
 		}
-	}
-	if sur == "" {
-		f := FieldSurname
-		if !cells.get(f).mapped {
-			f = FieldFullName
-		}
-		return e, nil, cells.reject(ReasonMissingSurname, f, "the surname is empty")
-	}
-	if giv == "" {
-		f := FieldGivenName
-		if !cells.get(f).mapped {
-			f = FieldFullName
-		}
-		return e, nil, cells.reject(ReasonMissingGivenName, f, "the given name is empty")
 	}
 	mod := parseModuleFields(rc, cells, now)
 	if mod.Title == "" {
 		mod.Title = mod.Code // a row that names its module by code only
 	}
+	normalisePerson(rc, cells, &e, now)
+	if sur == "" && giv == "" && e.TaxCode == "" && e.Email == "" && e.Phone == "" {
+		f := FieldSurname
+		if !cells.get(f).mapped && cells.get(FieldFullName).mapped {
+			f = FieldFullName
+		}
+		return blank(e), nil, cells.reject(ReasonMissingIdentity, f,
+			"no surname, given name, tax code, e-mail or phone: the row names nobody")
+	}
 	if mod.Title == "" {
-		return e, nil, cells.reject(ReasonMissingModule, FieldModule, "the module title is empty")
+		return blank(e), nil, cells.reject(ReasonMissingModule, FieldModule, "the module title is empty")
+	}
+	if sur == "" {
+		cells.flag(nameField(cells, FieldSurname), FlagMissingSurname)
+	}
+	if giv == "" {
+		cells.flag(nameField(cells, FieldGivenName), FlagMissingGivenName)
 	}
 	e.Surname, e.GivenName = sur, giv
 	e.DisplayName = DisplayName(sur, giv)
@@ -327,16 +346,17 @@ func NormaliseRow(rc *RowContext, row RawRow) (Enrolment, []Issue, *Rejection) {
 	e.Edition, e.Site, e.Axis = mod.Edition, mod.Site, mod.Axis
 	e.PlannedHours, e.Sessions, e.StartDate, e.EndDate = mod.PlannedHours, mod.Sessions, mod.StartDate, mod.EndDate
 
-	normalisePerson(cells, &e, rc.Date1904, now)
-
 	e.Organisation = cells.text(FieldOrganisation)
 	e.OrganisationFold = Fold(e.Organisation)
 	e.OrganisationType = cells.text(FieldOrganisationType)
+	if t, ok := rc.Values.lookup(FieldOrganisationType, e.OrganisationType); ok {
+		e.OrganisationType = t
+	}
 	e.OrganisationTypeFold = Fold(e.OrganisationType)
 	e.Role = cells.text(FieldRole)
 	e.RoleFold = Fold(e.Role)
 
-	normaliseOutcome(cells, &e, rc.Date1904, now)
+	normaliseOutcome(rc, cells, &e, now)
 
 	e.Extras = extras
 	slices.SortStableFunc(cells.issues, columnOrder)
@@ -347,11 +367,42 @@ func NormaliseRow(rc *RowContext, row RawRow) (Enrolment, []Issue, *Rejection) {
 	return e, cells.issues, nil
 }
 
+// blank keeps only an enrolment's lineage (for a rejected row).
+func blank(e Enrolment) Enrolment {
+	return Enrolment{ProvinceCode: e.ProvinceCode, SourceFile: e.SourceFile, SourceSHA256: e.SourceSHA256,
+		Sheet: e.Sheet, SourceRow: e.SourceRow}
+}
+
+// nameField is the column to blame for a missing name: its own column when
+// the sheet has one, else "Cognome e nome".
+func nameField(cells *rowCells, f Field) Field {
+	if !cells.get(f).mapped && cells.get(FieldFullName).mapped {
+		return FieldFullName
+	}
+	return f
+}
+
+// singleName reads a "Cognome e nome" cell that holds one word: the word,
+// and whether it is the given name (typed after a comma: ", Maria").
+func singleName(full string) (string, bool) {
+	full = CleanText(full)
+	given := false
+	if i := strings.IndexByte(full, ','); i >= 0 {
+		given = CleanText(full[:i]) == ""
+		full = CleanText(strings.ReplaceAll(full, ",", " "))
+	}
+	if Fold(full) == "" {
+		return "", false
+	}
+	return full, given
+}
+
 // earliestBirth is the first plausible birth date.
 var earliestBirth = date(1900, 1, 1)
 
 // normalisePerson fills tax code, sex, birth date and place, contacts.
-func normalisePerson(cells *rowCells, e *Enrolment, date1904 bool, now time.Time) {
+func normalisePerson(rc *RowContext, cells *rowCells, e *Enrolment, now time.Time) {
+	date1904 := rc.Date1904
 	tc := ParseTaxCodeAt(cells.get(FieldTaxCode).value, now)
 	e.TaxCode, e.TaxCodeStatus = tc.Code, tc.Status
 	switch tc.Status {
@@ -362,7 +413,9 @@ func normalisePerson(cells *rowCells, e *Enrolment, date1904 bool, now time.Time
 	}
 
 	if v := cells.get(FieldSex).value; v != "" {
-		if s, err := ParseSex(v); err == nil {
+		if s, ok := rc.Values.lookup(FieldSex, v); ok {
+			e.Sex = s
+		} else if s, err := ParseSex(v); err == nil {
 			e.Sex = s
 		} else if !errors.Is(err, ErrEmpty) {
 			cells.flag(FieldSex, FlagSexUnreadable)
@@ -417,15 +470,23 @@ func normalisePerson(cells *rowCells, e *Enrolment, date1904 bool, now time.Time
 }
 
 // normaliseOutcome fills application date, status, hours and satisfaction.
-func normaliseOutcome(cells *rowCells, e *Enrolment, date1904 bool, now time.Time) {
-	e.ApplicationDate = cells.date(FieldApplicationDate, date1904, now)
+// An empty or unreadable status is StatusNotIndicated, flagged.
+func normaliseOutcome(rc *RowContext, cells *rowCells, e *Enrolment, now time.Time) {
+	e.ApplicationDate = cells.date(FieldApplicationDate, rc.Date1904, now)
 
 	raw := cells.get(FieldStatus).value
 	e.StatusRaw = CleanText(raw)
-	if st, err := ParseStatus(raw); err == nil {
+	if st, ok := rc.Values.lookup(FieldStatus, raw); ok {
+		e.Status = st // the config's choice, not_indicated included: not flagged
+	} else if st, err := ParseStatus(raw); err == nil {
 		e.Status = st
 	} else {
-		cells.flag(FieldStatus, FlagStatusUnreadable)
+		e.Status = StatusNotIndicated
+		if errors.Is(err, ErrEmpty) {
+			cells.flag(FieldStatus, FlagStatusMissing)
+		} else {
+			cells.flag(FieldStatus, FlagStatusUnreadable)
+		}
 	}
 
 	if v := cells.get(FieldHoursAttended).value; v != "" {

@@ -175,12 +175,12 @@ func TestNormaliseRowRejections(t *testing.T) {
 		column string
 		field  Field
 	}{
-		{"no surname", mkRow("B", "Maria", "H", "Salute"), ReasonMissingSurname, "A", FieldSurname},
-		{"blank surname", mkRow("A", " \u00a0", "B", "Maria", "H", "Salute"), ReasonMissingSurname, "A", FieldSurname},
-		{"no given name", mkRow("A", "ROSSI", "H", "Salute"), ReasonMissingGivenName, "B", FieldGivenName},
+		{"no identity", mkRow("G", "Comune di Cremona", "H", "Salute"), ReasonMissingIdentity, "A", FieldSurname},
+		{"blank names only", mkRow("A", " \u00a0", "B", "-", "H", "Salute"), ReasonMissingIdentity, "A", FieldSurname},
+		{"unreadable e-mail is no identity", mkRow("M", "maria.rossi", "H", "Salute"), ReasonMissingIdentity, "A", FieldSurname},
 		{"no module", mkRow("A", "ROSSI", "B", "Maria"), ReasonMissingModule, "H", FieldModule},
-		{"single-word full name", mkRow("C", "ROSSI", "H", "Salute"), ReasonUnsplittableName, "C", FieldFullName},
-		{"nothing at all", mkRow(), ReasonMissingSurname, "A", FieldSurname},
+		{"tax code but no module", mkRow("D", "RSSMRA75D43D150D"), ReasonMissingModule, "H", FieldModule},
+		{"nothing at all", mkRow(), ReasonMissingIdentity, "A", FieldSurname},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -191,7 +191,7 @@ func TestNormaliseRowRejections(t *testing.T) {
 			if rej.Code != tc.code || rej.Column != tc.column || rej.Field != tc.field || rej.Detail == "" {
 				t.Errorf("rejection %+v, want %s at %s (%s)", rej, tc.code, tc.column, tc.field)
 			}
-			if issues != nil || e.SourceRow != 7 || e.Sheet != "Iscrizioni" {
+			if issues != nil || e.SourceRow != 7 || e.Sheet != "Iscrizioni" || e.Email != "" || e.TaxCode != "" {
 				t.Errorf("issues %v, lineage %+v", issues, e)
 			}
 			if strings.Contains(rej.Detail, "ROSSI") || strings.Contains(rej.Detail, "Maria") || strings.Contains(rej.String(), "ROSSI") {
@@ -203,8 +203,57 @@ func TestNormaliseRowRejections(t *testing.T) {
 	rc := testContext()
 	rc.Columns = []Column{{Index: 2, Letter: "C", Header: "Nominativo", Field: FieldFullName}, {Index: 7, Letter: "H", Header: "Modulo", Field: FieldModule}}
 	_, _, rej := NormaliseRow(rc, mkRow("H", "Salute"))
-	if rej == nil || rej.Code != ReasonMissingSurname || rej.Column != "C" {
-		t.Errorf("rejection %+v, want missing surname at C", rej)
+	if rej == nil || rej.Code != ReasonMissingIdentity || rej.Column != "C" {
+		t.Errorf("rejection %+v, want missing identity at C", rej)
+	}
+}
+
+// TestNormaliseRowPartialIdentity: a row that names a module and carries
+// some identity is an application; what it lacks is flagged.
+func TestNormaliseRowPartialIdentity(t *testing.T) {
+	tests := []struct {
+		name           string
+		row            RawRow
+		issues         []issueAt
+		surname, given string
+		display        string
+	}{
+		{"given name missing, tax code", mkRow("A", "ROSSI", "D", "RSSMRA75D43D150D", "H", "Salute", "J", "amm."),
+			[]issueAt{{"B", FlagMissingGivenName}}, "ROSSI", "", "Rossi"},
+		{"surname missing, e-mail", mkRow("B", "Maria", "M", "m.rossi@asl.it", "H", "Salute", "J", "amm."),
+			[]issueAt{{"A", FlagMissingSurname}}, "", "Maria", "Maria"},
+		{"names missing, phone", mkRow("N", "333 1234567", "H", "Salute", "J", "amm."),
+			[]issueAt{{"A", FlagMissingSurname}, {"B", FlagMissingGivenName}}, "", "", ""},
+		{"names missing, malformed tax code as typed", mkRow("D", "RSSMRA75", "H", "Salute", "J", "amm."),
+			[]issueAt{{"A", FlagMissingSurname}, {"B", FlagMissingGivenName}, {"D", FlagTaxCodeInvalid}}, "", "", ""},
+		{"surname only", mkRow("A", "ROSSI", "H", "Salute", "J", "amm."),
+			[]issueAt{{"B", FlagMissingGivenName}}, "ROSSI", "", "Rossi"},
+		{"single-word full name", mkRow("C", "ROSSI", "H", "Salute", "J", "amm."),
+			[]issueAt{{"B", FlagMissingGivenName}, {"C", FlagNameUnsplittable}}, "ROSSI", "", "Rossi"},
+		{"single word after a comma is the given name", mkRow("C", ", Maria", "H", "Salute", "J", "amm."),
+			[]issueAt{{"A", FlagMissingSurname}, {"C", FlagNameUnsplittable}}, "", "Maria", "Maria"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, issues, rej := NormaliseRow(testContext(), tc.row)
+			if rej != nil {
+				t.Fatalf("quarantined: %v", rej)
+			}
+			var got []issueAt
+			for _, is := range issues {
+				got = append(got, issueAt{is.Column, is.Code})
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.issues) {
+				t.Errorf("issues %v, want %v", got, tc.issues)
+			}
+			if e.Surname != tc.surname || e.GivenName != tc.given || e.DisplayName != tc.display ||
+				e.SurnameFold != Fold(tc.surname) || e.GivenNameFold != Fold(tc.given) {
+				t.Errorf("names %q %q %q", e.Surname, e.GivenName, e.DisplayName)
+			}
+			if e.Status != StatusAccepted || e.ModuleTitle != "Salute" {
+				t.Errorf("status %q module %q", e.Status, e.ModuleTitle)
+			}
+		})
 	}
 }
 
@@ -279,13 +328,13 @@ func TestNormaliseRowIssues(t *testing.T) {
 				t.Errorf("contacts %q %q", e.Email, e.Phone)
 			}
 		}},
-		{"empty status", person("J", ""), []issueAt{{"J", FlagStatusUnreadable}}, func(t *testing.T, e Enrolment) {
-			if e.Status != "" || e.StatusRaw != "" {
+		{"empty status", person("J", ""), []issueAt{{"J", FlagStatusMissing}}, func(t *testing.T, e Enrolment) {
+			if e.Status != StatusNotIndicated || e.StatusRaw != "" {
 				t.Errorf("status %q %q", e.Status, e.StatusRaw)
 			}
 		}},
 		{"unreadable status", person("J", "in attesa"), []issueAt{{"J", FlagStatusUnreadable}}, func(t *testing.T, e Enrolment) {
-			if e.Status != "" || e.StatusRaw != "in attesa" {
+			if e.Status != StatusNotIndicated || e.StatusRaw != "in attesa" {
 				t.Errorf("status %q %q", e.Status, e.StatusRaw)
 			}
 		}},
@@ -316,7 +365,7 @@ func TestNormaliseRowIssues(t *testing.T) {
 			}},
 		{"unreadable module fields", person("I", "sedici", "P", "VI", "Q", "4,5", "R", "32/01/2013"),
 			[]issueAt{{"I", FlagNumberUnreadable}, {"P", FlagAxisUnreadable}, {"Q", FlagNumberUnreadable}, {"R", FlagDateUnreadable}}, nil},
-		{"placeholders", person("K", "-", "M", "n.d.", "N", "/", "J", "--"), []issueAt{{"J", FlagStatusUnreadable}}, func(t *testing.T, e Enrolment) {
+		{"placeholders", person("K", "-", "M", "n.d.", "N", "/", "J", "--"), []issueAt{{"J", FlagStatusMissing}}, func(t *testing.T, e Enrolment) {
 			if e.HoursAttended != nil || e.Email != "" || e.Phone != "" || e.StatusRaw != "" {
 				t.Errorf("%+v", deref(e))
 			}
@@ -390,7 +439,7 @@ func TestNormaliseRowColumns(t *testing.T) {
 	if fmt.Sprint(e.Extras) != fmt.Sprint(want) {
 		t.Errorf("extras %v, want %v", e.Extras, want)
 	}
-	if len(issues) != 1 || issues[0].Code != FlagStatusUnreadable || issues[0].Column != "" {
+	if len(issues) != 1 || issues[0].Code != FlagStatusMissing || issues[0].Column != "" {
 		t.Errorf("issues %+v", issues)
 	}
 	e, _, _ = NormaliseRow(rc, RawRow{Row: 3, Cells: []string{"Rossi", "Maria", "Salute", "Lavoro"}})
@@ -448,8 +497,15 @@ func FuzzNormaliseRow(f *testing.F) {
 			}
 			return
 		}
-		if e.Surname == "" || e.GivenName == "" || e.ModuleTitle == "" || e.SurnameFold != Fold(e.Surname) || e.ModuleFold != Fold(e.ModuleTitle) {
-			t.Fatalf("kept row without required fields: %+v", e)
+		if e.Surname == "" && e.GivenName == "" && e.TaxCode == "" && e.Email == "" && e.Phone == "" ||
+			e.ModuleTitle == "" || e.SurnameFold != Fold(e.Surname) || e.GivenNameFold != Fold(e.GivenName) || e.ModuleFold != Fold(e.ModuleTitle) {
+			t.Fatalf("kept row without identity or module: %+v", e)
+		}
+		if !slices.Contains(Statuses, e.Status) {
+			t.Fatalf("status %q", e.Status)
+		}
+		if (e.Surname == "") != slices.Contains(e.Flags, FlagMissingSurname) || (e.GivenName == "") != slices.Contains(e.Flags, FlagMissingGivenName) {
+			t.Fatalf("missing names %q %q not flagged: %v", e.Surname, e.GivenName, e.Flags)
 		}
 		if !slices.IsSorted(e.Flags) || len(slices.Compact(slices.Clone(e.Flags))) != len(e.Flags) {
 			t.Fatalf("flags not sorted and unique: %v", e.Flags)

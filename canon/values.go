@@ -38,11 +38,19 @@ var statusStems = []statusStem{
 	{"AMMESS", 2, StatusAccepted}, {"ACCETTAT", 2, StatusAccepted}, {"ACCOLT", 2, StatusAccepted},
 	{"ISCRITT", 2, StatusAccepted}, {"FREQUENTANT", 1, StatusAccepted}, {"CONFERMAT", 2, StatusAccepted},
 	{"IDONE", 2, StatusAccepted},
-	{"SI", 0, StatusAccepted}, {"OK", 0, StatusAccepted}, {"X", 0, StatusAccepted}, {"YES", 0, StatusAccepted},
+	// Abbreviations, typed with or without a dot: amm., acc., accett.
+	{"AMM", 0, StatusAccepted}, {"ACC", 0, StatusAccepted}, {"ACCETT", 0, StatusAccepted},
+	// Yes/no columns ("Ammesso/a?"): sì, s, x, ✓ (above), 1, vero.
+	{"SI", 0, StatusAccepted}, {"S", 0, StatusAccepted}, {"OK", 0, StatusAccepted}, {"X", 0, StatusAccepted},
+	{"YES", 0, StatusAccepted}, {"Y", 0, StatusAccepted}, {"1", 0, StatusAccepted}, {"VERO", 0, StatusAccepted},
+	{"TRUE", 0, StatusAccepted},
 	{"RESPINT", 2, StatusNotAccepted}, {"DINIEGAT", 2, StatusNotAccepted}, {"ESCLUS", 2, StatusNotAccepted},
-	{"RIFIUTAT", 2, StatusNotAccepted}, {"SCARTAT", 2, StatusNotAccepted},
-	{"NO", 0, StatusNotAccepted},
+	{"RIFIUTAT", 2, StatusNotAccepted}, {"SCARTAT", 2, StatusNotAccepted}, {"DINIEGO", 0, StatusNotAccepted},
+	{"ESCL", 0, StatusNotAccepted}, {"RESP", 0, StatusNotAccepted}, {"DINIEG", 0, StatusNotAccepted},
+	{"NO", 0, StatusNotAccepted}, {"N", 0, StatusNotAccepted}, {"0", 0, StatusNotAccepted},
+	{"FALSO", 0, StatusNotAccepted}, {"FALSE", 0, StatusNotAccepted},
 	{"RITIRAT", 2, StatusWithdrawn}, {"RITIRO", 0, StatusWithdrawn}, {"RINUNC", -1, StatusWithdrawn},
+	{"RIT", 0, StatusWithdrawn}, {"RIN", 0, StatusWithdrawn},
 }
 
 // wordStatus returns the outcome a folded word stands for, or "".
@@ -65,21 +73,26 @@ func foldedWords(s string) []string {
 	return ws
 }
 
-// ParseStatus reads an application outcome, accents and case ignored:
-// ammesso/a, accettato/a, sì/si/ok/x, iscritto/a, frequentante → accepted;
-// non ammesso/a, non accettato/a, respinto/a, diniegato/a, escluso/a, no →
-// not_accepted; ritirato/a, rinuncia, rinunciatario/a, ritiro → withdrawn.
-// A withdrawal anywhere in the cell wins ("ammessa – ritirata" is
-// withdrawn); otherwise the first word decides. Errors wrap ErrEmpty or
-// ErrBadStatus.
+// ParseStatus reads an application outcome, accents, case and dots
+// ignored: ammesso/a, amm., accettato/a, acc., sì/si/s/ok/x/✓/1/vero,
+// iscritto/a, frequentante → accepted; non ammesso/a, non amm., non
+// accettato/a, respinto/a, diniegato/a, escluso/a, escl., no/n/0/falso/✗ →
+// not_accepted; ritirato/a, rit., rinuncia, rin., rinunciatario/a, ritiro,
+// "ritirato prima dell'inizio" → withdrawn. The yes/no forms serve columns
+// headed "Ammesso/a?" or "Accettato/a?". A withdrawal anywhere in the cell
+// wins ("ammessa – ritirata" is withdrawn); otherwise the first word
+// decides. It never returns StatusNotIndicated: errors wrap ErrEmpty or
+// ErrBadStatus, and the caller decides.
 func ParseStatus(raw string) (string, error) {
 	s := CleanText(raw)
 	if s == "" {
 		return "", fmt.Errorf("parsing status: %w", ErrEmpty)
 	}
 	switch s {
-	case "✓", "✔", "☑", "✅":
+	case "✓", "✔", "☑", "✅", "✔️":
 		return StatusAccepted, nil
+	case "✗", "✘", "❌", "☒":
+		return StatusNotAccepted, nil
 	}
 	ws := foldedWords(s)
 	if len(ws) == 0 {
@@ -91,7 +104,7 @@ func ParseStatus(raw string) (string, error) {
 		}
 	}
 	if ws[0] == "NON" {
-		if len(ws) > 1 && wordStatus(ws[1]) == StatusAccepted && ws[1] != "SI" && ws[1] != "X" {
+		if len(ws) > 1 && wordStatus(ws[1]) == StatusAccepted && isStatusWord(ws[1]) {
 			return StatusNotAccepted, nil
 		}
 		return "", fmt.Errorf("parsing status: %w", ErrBadStatus)
@@ -100,6 +113,16 @@ func ParseStatus(raw string) (string, error) {
 		return st, nil
 	}
 	return "", fmt.Errorf("parsing status: %w", ErrBadStatus)
+}
+
+// isStatusWord reports an outcome word that "non" may negate: a word
+// (ammesso, amm., accettato), not a yes/no mark (sì, s, x, 1, vero).
+func isStatusWord(w string) bool {
+	switch w {
+	case "SI", "S", "X", "OK", "YES", "Y", "1", "VERO", "TRUE":
+		return false
+	}
+	return true
 }
 
 // ParseEmail reads an e-mail address: trimmed, lower-cased, a "mailto:"

@@ -2,6 +2,7 @@ package canon
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -42,6 +43,21 @@ func TestParseStatus(t *testing.T) {
 		{"ritirato", StatusWithdrawn}, {"Ritirata", StatusWithdrawn}, {"rinuncia", StatusWithdrawn},
 		{"rinunciataria", StatusWithdrawn}, {"ritiro", StatusWithdrawn}, {"ammessa - ritirata", StatusWithdrawn},
 		{"Sì, poi rinuncia", StatusWithdrawn},
+		// Abbreviations, with and without dots, any case.
+		{"amm.", StatusAccepted}, {"AMM", StatusAccepted}, {"Amm", StatusAccepted}, {"acc.", StatusAccepted},
+		{"accett.", StatusAccepted}, {"ammessi", StatusAccepted}, {"Ammesso/a", StatusAccepted},
+		{"non amm.", StatusNotAccepted}, {"NON AMM", StatusNotAccepted}, {"non ammess.", StatusNotAccepted},
+		{"Non ammessa/o", StatusNotAccepted}, {"escl.", StatusNotAccepted}, {"ESCL", StatusNotAccepted},
+		{"esclusi", StatusNotAccepted}, {"resp.", StatusNotAccepted}, {"respinte", StatusNotAccepted},
+		{"diniego", StatusNotAccepted}, {"non accettata", StatusNotAccepted}, {"Non acc.", StatusNotAccepted},
+		{"rit.", StatusWithdrawn}, {"RIT", StatusWithdrawn}, {"rin.", StatusWithdrawn}, {"Rinunciatario", StatusWithdrawn},
+		{"ritirati", StatusWithdrawn}, {"ritirato prima dell'inizio", StatusWithdrawn},
+		{"Ritirata prima dell’inizio del corso", StatusWithdrawn}, {"amm. - rit.", StatusWithdrawn},
+		// Yes/no columns ("Ammesso/a?").
+		{"S", StatusAccepted}, {"s", StatusAccepted}, {"SÌ", StatusAccepted}, {"N", StatusNotAccepted},
+		{"n", StatusNotAccepted}, {"1", StatusAccepted}, {"0", StatusNotAccepted}, {"1.0", StatusAccepted},
+		{"VERO", StatusAccepted}, {"falso", StatusNotAccepted}, {"TRUE", StatusAccepted}, {"FALSE", StatusNotAccepted},
+		{"✔", StatusAccepted}, {" ✓ ", StatusAccepted}, {"✗", StatusNotAccepted},
 	}
 	for _, tc := range tests {
 		t.Run(tc.raw, func(t *testing.T) {
@@ -50,7 +66,8 @@ func TestParseStatus(t *testing.T) {
 			}
 		})
 	}
-	for _, raw := range []string{"forse", "non", "non so", "ammessissimo", "-", "in attesa", "sino"} {
+	for _, raw := range []string{"forse", "non", "non so", "ammessissimo", "-", "in attesa", "sino", "PEND.",
+		"non sì", "non x", "non 1", "2", "ritardo", "rinvio", "respingere", "ammissione in corso", "non ritirato"} {
 		t.Run("bad "+raw, func(t *testing.T) {
 			if got, err := ParseStatus(raw); !errors.Is(err, ErrBadStatus) {
 				t.Errorf("ParseStatus(%q) = %q, %v; want ErrBadStatus", raw, got, err)
@@ -60,6 +77,40 @@ func TestParseStatus(t *testing.T) {
 	if _, err := ParseStatus("  "); !errors.Is(err, ErrEmpty) {
 		t.Errorf("ParseStatus(blank) err = %v", err)
 	}
+}
+
+// FuzzParseStatus: any text gives a canonical status or an error wrapping
+// ErrEmpty or ErrBadStatus, never not_indicated, never a panic; "non"
+// before an accepted word never reads as accepted.
+func FuzzParseStatus(f *testing.F) {
+	for _, s := range []string{"amm.", "non amm.", "Ammesso/a", "rit.", "RINUNCIA", "S", "N", "✓", "1", "0", "",
+		"ritirato prima dell'inizio", "non ammess", "Sì, poi rinuncia", "PEND.", "\u00a0", "non", "n.d."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		st, err := ParseStatus(raw)
+		if err != nil {
+			if st != "" || !errors.Is(err, ErrEmpty) && !errors.Is(err, ErrBadStatus) {
+				t.Fatalf("ParseStatus(%q) = %q, %v", raw, st, err)
+			}
+			if strings.Contains(err.Error(), raw) && CleanText(raw) != "" && len(raw) > 3 {
+				t.Fatalf("error %q repeats the value", err)
+			}
+			return
+		}
+		switch st {
+		case StatusAccepted, StatusNotAccepted, StatusWithdrawn:
+		default:
+			t.Fatalf("ParseStatus(%q) = %q", raw, st)
+		}
+		ws := foldedWords(CleanText(raw))
+		if len(ws) > 1 && ws[0] == "NON" && st == StatusAccepted {
+			t.Fatalf("ParseStatus(%q) = accepted", raw)
+		}
+		if again, err := ParseStatus(strings.ToUpper(raw)); err != nil || again != st {
+			t.Fatalf("ParseStatus(upper %q) = %q, %v; want %q", raw, again, err, st)
+		}
+	})
 }
 
 func TestParseEmail(t *testing.T) {

@@ -1,7 +1,7 @@
 -- The funder's figures of one scope: $1 = province sigla, or NULL for the region.
 SELECT
     level, province_code, name,
-    applications, not_accepted, accepted, withdrawn, participations, status_unknown,
+    applications, not_accepted, accepted, withdrawn, participations, not_indicated,
     not_accepted_share, withdrawn_share, participations_share,
     women, men, sex_unknown, women_share, men_share,
     persons, repeaters, modules, hours_delivered, sessions,
