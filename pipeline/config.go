@@ -3,9 +3,11 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -38,8 +40,14 @@ type Config struct {
 	Guard Guard `yaml:"guard"`
 	// Lock: how long a run waits for another run to finish. Default 10m; 0 = don't wait.
 	LockWait *Duration `yaml:"lock_wait"`
+	// Values maps values as typed to canonical ones, for every province:
+	// field (status, sex, axis, organisation_type) → value as typed → canonical
+	// value, e.g. {status: {"RIT.": withdrawn}}. Keys are compared folded
+	// (case, accents, dots and spaces ignored). A province's own values win.
+	Values map[string]map[string]string `yaml:"values"`
 
-	dir string // directory of the config file
+	dir    string         // directory of the config file
+	values canon.ValueMap // Values, checked and folded at load
 }
 
 // Paths are the files and folders a run writes. Defaults under var/.
@@ -61,6 +69,11 @@ type Province struct {
 	// fields (see README), overriding the built-in synonyms; "" keeps the
 	// column as an extra.
 	Columns map[string]string `yaml:"columns"`
+	// Values maps this province's values as typed to canonical ones, like
+	// the top-level values:, over which it wins.
+	Values map[string]map[string]string `yaml:"values"`
+
+	values canon.ValueMap // global values merged with Values, set at load
 }
 
 // Source is a drop folder glob or an https:// URL. It is checked when the
@@ -319,6 +332,13 @@ func (c *Config) validate(src []byte) []string {
 			}
 		}
 	}
+	global := valueMap(c.Values, "$.values", "values", at)
+	c.values = global
+	for i := range c.Provinces {
+		p := &c.Provinces[i]
+		own := valueMap(p.Values, fmt.Sprintf("$.provinces[%d].values", i), "province "+p.Code+": values", at)
+		p.values = global.Merge(own)
+	}
 	if _, err := time.LoadLocation(c.Schedule.TimeZone); err != nil {
 		at("$.schedule.timezone", "schedule: unknown time zone %q", c.Schedule.TimeZone)
 	}
@@ -344,6 +364,51 @@ func (c *Config) validate(src []byte) []string {
 	}
 	return probs
 }
+
+// valueMap checks and folds one values: block; path is its YAML path (for
+// the line of each problem) and what names it in messages.
+func valueMap(vs map[string]map[string]string, path, what string, at func(path, format string, args ...any)) canon.ValueMap {
+	m := canon.ValueMap{}
+	for _, name := range slices.Sorted(maps.Keys(vs)) {
+		f, ok := canon.ParseField(name)
+		if !ok || !canon.Mappable(f) {
+			at(yamlKey(path, name), "%s: %q is not a field whose values can be mapped (status, sex, axis, organisation_type)", what, name)
+			continue
+		}
+		for _, typed := range slices.Sorted(maps.Keys(vs[name])) {
+			if err := m.Add(f, typed, vs[name][typed]); err != nil {
+				at(yamlKey(yamlKey(path, name), typed), "%s: %s %q: %s", what, name, typed, mappingProblem(f, vs[name][typed], err))
+			}
+		}
+	}
+	return m
+}
+
+// yamlKey is the YAML path of key under path: $.values.status.'RIT.'. A
+// key with a quote gives path itself (the line of its parent).
+func yamlKey(path, key string) string {
+	if strings.ContainsAny(key, "'\\") || key == "" {
+		return path
+	}
+	return path + ".'" + key + "'"
+}
+
+// mappingProblem says in a sentence what is wrong with a mapping.
+func mappingProblem(f canon.Field, target string, err error) string {
+	switch {
+	case errors.Is(err, canon.ErrEmptyMappingKey):
+		return "the value to map has no letters or digits"
+	case errors.Is(err, canon.ErrUnknownTarget) && canon.CanonicalValues(f) != nil:
+		return fmt.Sprintf("maps to %q, which is not one of %s", target, strings.Join(canon.CanonicalValues(f), ", "))
+	case errors.Is(err, canon.ErrUnknownTarget):
+		return "maps to an empty value"
+	}
+	return err.Error()
+}
+
+// ValueMap returns the province's value mappings, global ones included
+// (nil before the config is loaded).
+func (p Province) ValueMap() canon.ValueMap { return p.values }
 
 // sourceProblems splits what landing.Source.Validate returned into its
 // problems.
@@ -376,6 +441,16 @@ func (p Province) ColumnOverrides() map[string]canon.Field {
 		m[k] = f
 	}
 	return m
+}
+
+// ValuesFor returns the value mappings that apply to province code: its
+// own over the global ones, or the global ones for a province not in the
+// config.
+func (c *Config) ValuesFor(code string) canon.ValueMap {
+	if p, ok := c.Province(code); ok {
+		return p.values
+	}
+	return c.values
 }
 
 // Province returns the configured province with code, if any.

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lombardia-orim/correlare/canon"
 )
 
 func TestExampleConfigLoads(t *testing.T) {
@@ -258,5 +260,109 @@ func TestConfigGuard(t *testing.T) {
 				t.Errorf("max_shrink %v, want %v", *c.Guard.MaxShrink, tc.max)
 			}
 		})
+	}
+}
+
+func TestConfigValueMappings(t *testing.T) {
+	src := `values:
+  status:
+    "RIT.": withdrawn
+    "Pend.": not_indicated
+  sex: {D: F}
+provinces:
+  - code: CR
+    istat: "019"
+    name: Cremona
+    sources: [{path: x/*.xlsx}]
+    values:
+      status: {"rit": not_accepted}
+      axis: {quarto: IV}
+      organisation_type: {"A.S.L.": ASL}
+  - code: MI
+    istat: "015"
+    name: Milano
+    sources: [{path: y/*.xlsx}]
+`
+	c, err := ParseConfig(filepath.Join(t.TempDir(), "c.yaml"), []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		province string
+		field    canon.Field
+		folded   string
+		want     string
+	}{
+		{"CR", canon.FieldStatus, "RIT", canon.StatusNotAccepted}, // the province wins
+		{"CR", canon.FieldStatus, "PEND", canon.StatusNotIndicated},
+		{"CR", canon.FieldSex, "D", "F"},
+		{"CR", canon.FieldAxis, "QUARTO", "IV"},
+		{"CR", canon.FieldOrganisationType, "ASL", "ASL"},
+		{"MI", canon.FieldStatus, "RIT", canon.StatusWithdrawn},
+		{"MI", canon.FieldAxis, "QUARTO", ""},
+		{"BG", canon.FieldStatus, "RIT", canon.StatusWithdrawn}, // not configured: the global values
+	}
+	for _, tc := range tests {
+		t.Run(tc.province+" "+string(tc.field)+" "+tc.folded, func(t *testing.T) {
+			if got := c.ValuesFor(tc.province)[tc.field][tc.folded]; got != tc.want {
+				t.Errorf("%s %s %s = %q, want %q", tc.province, tc.field, tc.folded, got, tc.want)
+			}
+		})
+	}
+	if p, _ := c.Province("CR"); p.ValueMap()[canon.FieldStatus]["RIT"] != canon.StatusNotAccepted {
+		t.Errorf("Province.ValueMap %v", p.ValueMap())
+	}
+}
+
+func TestConfigValueMappingProblems(t *testing.T) {
+	src := `values:
+  status:
+    "RIT.": ritirato
+  surname: {X: Y}
+provinces:
+  - code: CR
+    istat: "019"
+    name: Cremona
+    sources: [{path: x/*.xlsx}]
+    values:
+      sex:
+        "--": F
+        D: donna
+      axis: {sesto: VI}
+      organisation_type: {ASL: ""}
+`
+	_, err := ParseConfig(filepath.Join(t.TempDir(), "c.yaml"), []byte(src))
+	var ce *ConfigError
+	if !errors.As(err, &ce) {
+		t.Fatalf("want *ConfigError, got %v", err)
+	}
+	want := []string{
+		`line 3: values: status "RIT.": maps to "ritirato", which is not one of accepted, not_accepted, withdrawn, not_indicated`,
+		`line 4: values: "surname" is not a field whose values can be mapped`,
+		`line 12: province CR: values: sex "--": the value to map has no letters or digits`,
+		`line 13: province CR: values: sex "D": maps to "donna", which is not one of F, M`,
+		`line 14: province CR: values: axis "sesto": maps to "VI", which is not one of I, II, III, IV, V`,
+		`line 15: province CR: values: organisation_type "ASL": maps to an empty value`,
+	}
+	msg := err.Error()
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("missing %q in:\n%s", w, msg)
+		}
+	}
+	if len(ce.Problems) != len(want) {
+		t.Errorf("%d problems, want %d:\n%s", len(ce.Problems), len(want), msg)
+	}
+}
+
+func TestExampleConfigValues(t *testing.T) {
+	c, err := ParseConfig("/etc/correlare/correlare.yaml", ExampleConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr, mi := c.ValuesFor("CR"), c.ValuesFor("MI")
+	if cr[canon.FieldStatus]["OKCORSO"] != canon.StatusAccepted || cr[canon.FieldStatus]["RITPRIMA"] != canon.StatusWithdrawn ||
+		mi[canon.FieldStatus]["OKCORSO"] != "" || mi[canon.FieldOrganisationType]["ASL"] != "ASL" {
+		t.Errorf("CR %v, MI %v", cr, mi)
 	}
 }

@@ -132,7 +132,7 @@ func loadFileWith(ctx context.Context, db *sql.DB, runID string, f landing.Fetch
 
 	sink := newLoadSink(conn, runID, prov.Code, f.Name, f.SHA256, load)
 	defer sink.release()
-	counts, err := readFile(ctx, sf, fileMeta{Province: prov.Code, Name: f.Name, SHA256: f.SHA256}, sink)
+	counts, err := readFile(ctx, sf, fileMeta{Province: prov.Code, Name: f.Name, SHA256: f.SHA256, Values: prov.ValueMap()}, sink)
 	res.Counts, res.Sheets = counts, sink.sheets
 	if err == nil {
 		err = sink.flush(ctx)

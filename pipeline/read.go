@@ -40,6 +40,7 @@ type fileMeta struct {
 	Province string
 	Name     string
 	SHA256   string
+	Values   canon.ValueMap // the province's value mappings (config values:)
 }
 
 // readFile reads every table of f, normalises every row and hands the results
@@ -65,7 +66,7 @@ func readFile(ctx context.Context, f *sources.File, meta fileMeta, sink rowSink)
 		}
 		rc := &canon.RowContext{
 			ProvinceCode: meta.Province, SourceFile: meta.Name, SourceSHA256: meta.SHA256,
-			Sheet: t.Sheet, Date1904: t.Date1904, Columns: t.Columns,
+			Sheet: t.Sheet, Date1904: t.Date1904, Columns: t.Columns, Values: meta.Values,
 		}
 		for {
 			row, err := t.Next(ctx)

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/lombardia-orim/correlare/canon"
 	"github.com/lombardia-orim/correlare/sources"
@@ -17,6 +19,36 @@ type Validation struct {
 	Counts   Counts
 	Tables   []string  // "sheet (header on row N, enrolments)"
 	Problems []Problem // sorted by sheet, row
+	// Unknown lists the values of status, sex and axis that nothing could
+	// read, once each, in the order met, with a mapping to add to the config.
+	Unknown []UnknownValue
+}
+
+// UnknownValue is a categorical value the parsers do not know.
+type UnknownValue struct {
+	Field   canon.Field
+	Value   string // as typed, cleaned
+	Rows    int    // rows where it occurs
+	Suggest string // the canonical value it probably stands for; "" when none is plausible
+}
+
+// MappingLine is the config line that would read the value, e.g.
+// values: {status: {"PEND.": ???}}; ??? when there is no plausible value.
+func (u UnknownValue) MappingLine() string {
+	target := u.Suggest
+	if target == "" {
+		target = "???"
+	}
+	return fmt.Sprintf("values: {%s: {%s: %s}}", u.Field, strconv.Quote(u.Value), target)
+}
+
+// maxUnknownValue bounds the values listed in Validation.Unknown: a long
+// text in a status cell is a note, not a category to map.
+const maxUnknownValue = 40
+
+// unknownFlags are the flags of a categorical value nothing could read.
+var unknownFlags = map[string]bool{
+	canon.FlagStatusUnreadable: true, canon.FlagSexUnreadable: true, canon.FlagAxisUnreadable: true,
 }
 
 // Rejects reports whether any row would be quarantined or the file refused.
@@ -43,10 +75,12 @@ func Validate(ctx context.Context, path string, province string, cfg *Config) (*
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
 	var opt sources.Options
+	var values canon.ValueMap
 	if cfg != nil {
 		if p, ok := cfg.Province(province); ok {
 			opt.Headers = p.ColumnOverrides()
 		}
+		values = cfg.ValuesFor(province)
 	}
 	name := filepath.Base(path)
 	sf, err := sources.Open(ctx, name, f, fi.Size(), opt)
@@ -56,7 +90,7 @@ func Validate(ctx context.Context, path string, province string, cfg *Config) (*
 	defer sf.Close()
 	v := &Validation{File: name}
 	sink := &validateSink{v: v}
-	c, err := readFile(ctx, sf, fileMeta{Province: province, Name: name}, sink)
+	c, err := readFile(ctx, sf, fileMeta{Province: province, Name: name, Values: values}, sink)
 	v.Counts = c
 	if err == nil {
 		misses := catalogueMisses(name, sink.modules, sink.refs)
@@ -77,7 +111,8 @@ type validateSink struct {
 	v         *Validation
 	modules   []*canon.Module
 	refs      []moduleRef
-	moduleCol string // column letter of the current table's module title, else code
+	moduleCol string                         // column letter of the current table's module title, else code
+	unknown   map[canon.Field]map[string]int // field → value → index in v.Unknown
 }
 
 func (s *validateSink) table(t *sources.Table) error {
@@ -119,6 +154,22 @@ func (s *validateSink) reject(r Rejected) error {
 }
 
 func (s *validateSink) issue(sheet string, is canon.Issue) error {
+	if v := canon.CleanText(is.Value); unknownFlags[is.Code] && v != "" && utf8.RuneCountInString(v) <= maxUnknownValue {
+		if s.unknown == nil {
+			s.unknown = map[canon.Field]map[string]int{}
+		}
+		if s.unknown[is.Field] == nil {
+			s.unknown[is.Field] = map[string]int{}
+		}
+		// One line per folded value: "Pend." and "PEND" need one mapping.
+		k := canon.Fold(v)
+		if i, ok := s.unknown[is.Field][k]; ok {
+			s.v.Unknown[i].Rows++
+		} else {
+			s.unknown[is.Field][k] = len(s.v.Unknown)
+			s.v.Unknown = append(s.v.Unknown, UnknownValue{Field: is.Field, Value: v, Rows: 1, Suggest: canon.SuggestValue(is.Field, v)})
+		}
+	}
 	s.v.Problems = append(s.v.Problems, Problem{
 		File: s.v.File, Sheet: sheet, Row: is.Row, Column: is.Column,
 		Code: is.Code, Message: flagText(is.Code),

@@ -633,7 +633,7 @@ var exportDocs = map[string]columnDoc{
 	"sessions":          {"Sessions (incontri formativi) of the module.", "Incontri formativi del modulo."},
 	"start_date":        {"First day of the module (yyyy-mm-dd).", "Primo giorno del modulo (aaaa-mm-gg)."},
 	"end_date":          {"Last day of the module (yyyy-mm-dd).", "Ultimo giorno del modulo (aaaa-mm-gg)."},
-	"status":            {"accepted (actual participation), not_accepted, withdrawn (accepted, then withdrew before the course); empty when unreadable.", "accepted (partecipazione effettiva), not_accepted (non accettata), withdrawn (accettata, poi ritirata prima del corso); vuoto se illeggibile."},
+	"status":            {"accepted (actual participation), not_accepted, withdrawn (accepted, then withdrew before the course), not_indicated (empty or unreadable in the province's file: still an application).", "accepted (partecipazione effettiva), not_accepted (non accettata), withdrawn (accettata, poi ritirata prima del corso), not_indicated (esito non indicato o illeggibile nel file della provincia: resta una domanda)."},
 	"sex":               {"F or M; empty when unknown.", "F o M; vuoto se non noto."},
 	"age_band":          {"Age band during the row's year: <30, 30-39, 40-49, 50-59, 60+; empty when the birth date is unknown.", "Fascia d'età nell'anno della riga: <30, 30-39, 40-49, 50-59, 60+; vuota se la data di nascita non è nota."},
 	"organisation_type": {"Kind of employer (Comune, ASL, Questura, third sector, ...).", "Tipo di ente di appartenenza (Comune, ASL, Questura, terzo settore, ...)."},

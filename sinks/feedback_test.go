@@ -33,7 +33,7 @@ func TestWriteFeedback(t *testing.T) {
 	exec(skip, "CR", "iscrizioni_CR.xlsx", "Iscritti", 450, "totals")
 	exec(issue, "CR", "iscrizioni_CR.xlsx", "Iscritti", 12, "F12", "tax_code", "ZZQ000K50A01X000W", canon.FlagTaxCodeBadCheck)
 	exec(issue, "CR", "iscrizioni_CR.xlsx", "Iscritti", 12, "AB12", "satisfaction", "7", canon.FlagSatisfactionOutOfRange)
-	exec(quar, "CR", "iscrizioni_CR.xlsx", "Iscritti", 9, "A9", "surname", canon.ReasonMissingSurname, "surname missing")
+	exec(quar, "CR", "iscrizioni_CR.xlsx", "Iscritti", 9, "A9", "surname", canon.ReasonMissingIdentity, "no identity")
 	exec(issue, "CR", "iscrizioni_CR.xlsx", "Iscritti", 5, "G5", "email", "mario.rossi@", canon.FlagEmailInvalid)
 	exec(issue, "LO", "lodi.csv", "", 2, "C2", "status", "boh", canon.FlagStatusUnreadable)
 	// A column-level problem on three rows of column C: one line.
@@ -76,7 +76,7 @@ func TestWriteFeedback(t *testing.T) {
 	want := [][]string{
 		{"iscrizioni_CR.xlsx", "Iscritti", "5", "G5", "", "mario.rossi@", canon.FlagTextIT[canon.FlagEmailInvalid]},
 		{"iscrizioni_CR.xlsx", "Iscritti", "7–10", "C", "3", "", canon.FlagTextIT[canon.FlagNameSplitGuessed]},
-		{"iscrizioni_CR.xlsx", "Iscritti", "9", "A9", "", "Cognome:  | Nome: Ornella | Modulo: Salute e immigrazione", canon.ReasonTextIT[canon.ReasonMissingSurname]},
+		{"iscrizioni_CR.xlsx", "Iscritti", "9", "A9", "", "Cognome:  | Nome: Ornella | Modulo: Salute e immigrazione", canon.ReasonTextIT[canon.ReasonMissingIdentity]},
 		{"iscrizioni_CR.xlsx", "Iscritti", "12", "F12", "", "ZZQ000K50A01X000W", canon.FlagTextIT[canon.FlagTaxCodeBadCheck]},
 		{"iscrizioni_CR.xlsx", "Iscritti", "12", "AB12", "", "7", canon.FlagTextIT[canon.FlagSatisfactionOutOfRange]},
 		{"iscrizioni_CR.xlsx", "Iscritti", "450", "", "", "A: Totale | F: 437", skippedTextIT["totals"]},
@@ -114,7 +114,7 @@ func TestWriteFeedback(t *testing.T) {
 			{"Le tre cose più utili da correggere"},
 			{"Problema", "Righe", "", "", "", "Cosa fare"},
 			{"1. " + canon.FlagTextIT[canon.FlagNameSplitGuessed], "3", "", "", "", actionIT[canon.FlagNameSplitGuessed]},
-			{"2. " + canon.ReasonTextIT[canon.ReasonMissingSurname], "1", "", "", "", actionIT[canon.ReasonMissingSurname]},
+			{"2. " + canon.ReasonTextIT[canon.ReasonMissingIdentity], "1", "", "", "", actionIT[canon.ReasonMissingIdentity]},
 			{"3. " + canon.FlagTextIT[canon.FlagEmailInvalid], "1", "", "", "", actionIT[canon.FlagEmailInvalid]},
 			nil,
 			{"File ricevuti"},

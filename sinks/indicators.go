@@ -27,7 +27,7 @@ type Figures struct {
 	Accepted       int // accettate: Participations + Withdrawn
 	Withdrawn      int // ritirati
 	Participations int // partecipazioni effettive: status accepted
-	StatusUnknown  int // applications whose status was unreadable
+	NotIndicated   int // esito non indicato: status empty or unreadable; Applications = NotAccepted + Accepted + NotIndicated
 
 	NotAcceptedShare    float64 // of Applications
 	WithdrawnShare      float64 // of Applications
@@ -82,7 +82,7 @@ func Indicators(ctx context.Context, db *sql.DB, province string) (Figures, erro
 	)
 	err := db.QueryRowContext(ctx, queries.Query("indicators"), scope).Scan(
 		&level, &code, &f.Name,
-		&f.Applications, &f.NotAccepted, &f.Accepted, &f.Withdrawn, &f.Participations, &f.StatusUnknown,
+		&f.Applications, &f.NotAccepted, &f.Accepted, &f.Withdrawn, &f.Participations, &f.NotIndicated,
 		&naS, &wdS, &paS,
 		&f.Women, &f.Men, &f.SexUnknown, &wS, &mS,
 		&f.Persons, &f.Repeaters, &f.Modules, &f.HoursDelivered, &f.Sessions,

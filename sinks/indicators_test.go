@@ -22,7 +22,7 @@ import (
 //
 // Lodi: modules LO:m01 (axis V, Lodi, 2013) and LO:m02 (axis III, Codogno, no
 // dates); participations by cr0, cr100, lo1 (twice), lo2; lo3 not accepted;
-// lo4 unreadable status. Region: 444 applications, 248 persons, 54 repeaters.
+// lo4 status not indicated. Region: 444 applications, 248 persons, 54 repeaters.
 type fixturePerson struct {
 	id, surname, given, taxCode, email, phone string
 	sex                                       string
@@ -179,7 +179,7 @@ func newFixture(t testing.TB) (*sql.DB, []fixturePerson) {
 	add("LO", lo(1, "M"), "LO:m02", "accepted", 5.0, nil, "Comune", app2014)
 	add("LO", lo(2, ""), "LO:m02", "accepted", nil, nil, "Comune", nil)
 	add("LO", lo(3, "F"), "LO:m02", "not_accepted", nil, nil, "Comune", app2014)
-	add("LO", lo(4, "F"), "LO:m01", nil, nil, nil, "Comune", nil)
+	add("LO", lo(4, "F"), "LO:m01", "not_indicated", nil, nil, "Comune", nil)
 	if err := ins.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestIndicators(t *testing.T) {
 		}},
 		{"Lodi, stale", "LO", Figures{
 			Province: "LO", Name: "Lodi",
-			Applications: 7, NotAccepted: 1, Accepted: 5, Withdrawn: 0, Participations: 5, StatusUnknown: 1,
+			Applications: 7, NotAccepted: 1, Accepted: 5, Withdrawn: 0, Participations: 5, NotIndicated: 1,
 			NotAcceptedShare: 1.0 / 7, ParticipationsShare: 5.0 / 7,
 			Women: 2, Men: 2, SexUnknown: 1, WomenShare: 0.4, MenShare: 0.4,
 			Persons: 4, Repeaters: 1, Modules: 2,

@@ -40,7 +40,7 @@ const (
 	LabelSessions       = "Incontri formativi"
 	LabelAttendance     = "Frequenza media"
 	LabelSatisfaction   = "Gradimento medio (1–5)"
-	LabelStatusUnknown  = "Domande con esito illeggibile"
+	LabelNotIndicated   = "Esito non indicato"
 )
 
 // ReportOptions configure [WriteReport].
@@ -249,9 +249,16 @@ func writeReportSheet(f *excelize.File, st reportStyles, sheet string, fig Figur
 		{label: LabelAccepted, value: fig.Accepted, style: st.integer, note: fmt.Sprintf("di cui %d ritirati prima dell'inizio", fig.Withdrawn)},
 		{label: LabelWithdrawn, value: fig.Withdrawn, style: st.integer, share: share(fig.WithdrawnShare, fig.Applications)},
 		{label: LabelParticipations, value: fig.Participations, style: st.integer, share: share(fig.ParticipationsShare, fig.Applications), note: "accettate e non ritirate; % sulle domande"},
-		{label: LabelWomen, value: fig.Women, style: st.integer, share: share(fig.WomenShare, fig.Participations), note: "% sulle partecipazioni"},
-		{label: LabelMen, value: fig.Men, style: st.integer, share: share(fig.MenShare, fig.Participations)},
 	}
+	if fig.NotIndicated > 0 {
+		rows = append(rows, reportRow{label: LabelNotIndicated, value: fig.NotIndicated, style: st.integer,
+			share: share(float64(fig.NotIndicated)/float64(fig.Applications), fig.Applications),
+			note:  "esito mancante o illeggibile: contate tra le domande, non tra accettate o non accettate"})
+	}
+	rows = append(rows,
+		reportRow{label: LabelWomen, value: fig.Women, style: st.integer, share: share(fig.WomenShare, fig.Participations), note: "% sulle partecipazioni"},
+		reportRow{label: LabelMen, value: fig.Men, style: st.integer, share: share(fig.MenShare, fig.Participations)},
+	)
 	if fig.SexUnknown > 0 {
 		rows = append(rows, reportRow{label: LabelSexUnknown, value: fig.SexUnknown, style: st.integer,
 			share: share(float64(fig.SexUnknown)/float64(fig.Participations), fig.Participations)})
@@ -271,10 +278,6 @@ func writeReportSheet(f *excelize.File, st reportStyles, sheet string, fig Figur
 		reportRow{label: LabelSatisfaction, value: optional(fig.Satisfaction), style: st.decimal,
 			note: fmt.Sprintf("su %d questionari", fig.SatisfactionRows)},
 	)
-	if fig.StatusUnknown > 0 {
-		rows = append(rows, reportRow{label: LabelStatusUnknown, value: fig.StatusUnknown, style: st.integer,
-			note: "contate tra le domande, non tra accettate o non accettate"})
-	}
 
 	r := 7
 	for i, h := range []string{"Indicatore", "Valore", "%", "Note"} {

@@ -62,7 +62,7 @@ func TestWriteReport(t *testing.T) {
 		{"Cremona", "Cremona", 7}, {"Cremona", "Crema", 2}, {"Cremona", "Casalmaggiore", 3},
 		{"Cremona", "I", 1}, {"Cremona", "II", 1}, {"Cremona", "III", 0}, {"Cremona", "IV", 10}, {"Cremona", "V", 0},
 		{"Lombardia", LabelPersons, 248}, {"Lombardia", LabelRepeaters, 54}, {"Lombardia", LabelApplications, 444},
-		{"Lodi", LabelStatusUnknown, 1}, {"Lodi", LabelSexUnknown, 1},
+		{"Lodi", LabelNotIndicated, 1}, {"Lodi", LabelSexUnknown, 1},
 	}
 	for _, n := range numbers {
 		t.Run(n.sheet+"/"+n.label, func(t *testing.T) {

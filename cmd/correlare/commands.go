@@ -112,6 +112,19 @@ func (c *validateCmd) Run(ctx context.Context) error {
 	for _, p := range v.Problems {
 		fmt.Println(p)
 	}
+	if len(v.Unknown) > 0 {
+		fmt.Println("valori non riconosciuti: per leggerli, aggiungere al file di configurazione (in cima o sotto la provincia) una riga come queste, sostituendo ??? con il valore giusto:")
+		for _, u := range v.Unknown {
+			note := fmt.Sprintf("%d righe", u.Rows)
+			if u.Rows == 1 {
+				note = "1 riga"
+			}
+			if u.Suggest != "" {
+				note += ", valore probabile"
+			}
+			fmt.Printf("  %s   # %s\n", u.MappingLine(), note)
+		}
+	}
 	fmt.Printf("%s: %d righe lette, %d caricabili, %d in quarantena, %d ignorate, %d valori segnalati\n",
 		v.File, v.Counts.Read, v.Counts.Loaded, v.Counts.Quarantined, v.Counts.Skipped, v.Counts.Issues)
 	if v.Rejects() {
