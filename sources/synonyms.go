@@ -121,6 +121,8 @@ var synonymList = map[canon.Field][]string{
 		"Esito", "Stato", "Ammesso/a", "Ammesso", "Ammessa", "Ammessa/o", "Esito domanda",
 		"Esito iscrizione", "Esito selezione", "Stato iscrizione", "Stato domanda",
 		"Status", "Outcome", "Admitted", "Application status",
+		// Yes/no columns ("Ammesso/a?", "Accettato/a? (S/N)"): ? and notes are ignored.
+		"Accettato/a", "Accettata/o", "Accettato", "Accettata", "Ammesso/a al corso", "Accettazione",
 	},
 	canon.FieldHoursAttended: {
 		"Ore frequentate", "Ore di presenza", "Presenze (ore)", "Presenze", "Ore presenza",

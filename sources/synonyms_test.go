@@ -15,6 +15,10 @@ func TestMatchHeader(t *testing.T) {
 		want canon.Field
 	}{
 		{"Cognome", nil, canon.FieldSurname},
+		{"Ammesso/a?", nil, canon.FieldStatus},
+		{"Ammesso?", nil, canon.FieldStatus},
+		{"Accettato/a?", nil, canon.FieldStatus},
+		{"Accettato/a? (S/N)", nil, canon.FieldStatus},
 		{"  COGNOME: ", nil, canon.FieldSurname},
 		{"Cognome *", nil, canon.FieldSurname},
 		{"Nome", nil, canon.FieldGivenName},

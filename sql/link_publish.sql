@@ -27,7 +27,7 @@ JOIN link_assigned AS a ON a.enrolment_id = e.enrolment_id AND NOT a.multi
 LEFT JOIN link_first AS f ON f.person_id = e.person_id
 UNION ALL
 SELECT e.person_id,
-       mode(e.display_name),
+       coalesce(mode(e.display_name) FILTER (WHERE e.surname IS NOT NULL AND e.given_name IS NOT NULL), mode(e.display_name)),
        mode(e.surname),
        mode(e.given_name),
        mode(e.sex),

@@ -2,6 +2,8 @@
 -- with what blocking and the comparisons need. The previous person of a row is
 -- its own enrolments.person_id, else the last person of a row with the same
 -- content fingerprint (record_key): a re-sent file changes enrolment_id, not content.
+-- A missing name (NULL since 007) is '' in the fingerprint, so that a row with
+-- only a surname and one with only the same given name differ.
 -- tax_key is the tax code's first 15 characters with omocodia letters mapped
 -- back to digits, for any code of the right shape (valid or with a bad check letter).
 -- Parameter 1: the extras headers the comparisons read (VARCHAR[]).
@@ -10,7 +12,7 @@ WITH e AS (
     SELECT enrolment_id, person_id, province_code, surname_fold, given_name_fold, tax_code,
            tax_code_status, sex, birth_date, birth_place_fold, email, phone, municipality_fold,
            organisation_fold, organisation_type_fold, role_fold, module_fold, extras,
-           left(sha256(concat_ws('|', province_code, surname_fold, given_name_fold,
+           left(sha256(concat_ws('|', province_code, coalesce(surname_fold, ''), coalesce(given_name_fold, ''),
                 coalesce(tax_code, ''), coalesce(CAST(birth_date AS VARCHAR), ''), module_fold)), 16) AS record_key
     FROM enrolments
 ), pm AS (
