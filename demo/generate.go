@@ -43,7 +43,7 @@ type ProvinceSummary struct {
 	Persons      int // distinct people among all applications
 	Participants int // distinct people among accepted rows
 	Repeaters    int // participants with two or more accepted rows
-	Unloadable   int // rows typed without a surname, which the pipeline must quarantine
+	NoSurname    int // rows typed without a surname: applications, flagged missing_surname
 }
 
 // Province returns the summary of the province with sigla code.
@@ -256,7 +256,7 @@ func summarise(opt Options, plans []*provincePlan, files []*placedFile) Summary 
 				ps.Withdrawn++
 			}
 			if a.bad == badNoSurname {
-				ps.Unloadable++
+				ps.NoSurname++
 			}
 		}
 		ps.Persons, ps.Participants = len(persons), len(accepted)

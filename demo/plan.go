@@ -28,7 +28,7 @@ type badData int
 
 const (
 	badNone        badData = iota
-	badNoSurname           // surname cell left empty: the row is quarantined
+	badNoSurname           // surname cell left empty: loaded, flagged missing_surname
 	badEmail               // e-mail without a proper domain
 	badHoursH              // hours typed "12h"
 	badHoursComma          // hours typed "12,5" as text
