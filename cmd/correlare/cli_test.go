@@ -413,7 +413,9 @@ func TestReportWhileWarehouseOpen(t *testing.T) {
 }
 
 // TestValidate runs validate on real files: the samples written by other
-// programs, a CSV and an excelize workbook with a row lacking a name.
+// programs, a CSV with a row lacking its surname and one naming nobody, an
+// excelize workbook with a row lacking its given name, and statuses typed
+// as abbreviations, some unknown.
 func TestValidate(t *testing.T) {
 	samples := filepath.Join(repoDir(t), "testdata", "samples")
 	dir := t.TempDir()
@@ -421,7 +423,8 @@ func TestValidate(t *testing.T) {
 	csvPath := filepath.Join(dir, "iscrizioni.csv")
 	csv := "Cognome;Nome;Sesso;Data di nascita;Modulo;Esito\n" +
 		"Verdi;Carla;F;03/04/1975;Salute e immigrazione;ammessa\n" +
-		";Luca;M;30/11/1958;Salute e immigrazione;ammesso\n"
+		";Luca;M;30/11/1958;Salute e immigrazione;ammesso\n" +
+		";;;;Salute e immigrazione;ammesso\n"
 	if err := os.WriteFile(csvPath, []byte(csv), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -481,10 +484,14 @@ func TestValidate(t *testing.T) {
 			stderr: []string{"correlare: truncated.xlsx: file danneggiato o incompleto", "[damaged_file]", "dettaglio tecnico: truncated.xlsx: damaged or incomplete file"}},
 		{name: "no header", file: noTablePath, code: exitFailed,
 			stderr: []string{"correlare: appunti.csv: non si trova la riga dei titoli di colonna", "[no_header]"}},
-		{name: "csv without surname", file: csvPath, code: exitFailed,
-			stdout: []string{"iscrizioni.csv:A3: ", "1 in quarantena"}},
-		{name: "xlsx without given name", file: xlsxPath, code: exitFailed,
-			stdout: []string{"iscrizioni.xlsx:Foglio1!B7: ", "tabella: Foglio1", "1 in quarantena"}},
+		{name: "csv without surname, and naming nobody", file: csvPath, code: exitFailed,
+			stdout: []string{"iscrizioni.csv:A3: Manca il cognome: la domanda è stata caricata", "[missing_surname]",
+				"iscrizioni.csv:A4: Mancano cognome, nome", "[missing_identity]", "3 righe lette, 2 caricabili, 1 in quarantena"}},
+		{name: "xlsx without given name", file: xlsxPath, code: exitOK,
+			stdout: []string{"iscrizioni.xlsx:Foglio1!B7: Manca il nome", "tabella: Foglio1", "6 caricabili, 0 in quarantena"}},
+		{name: "status abbreviations", file: filepath.Join(repoDir(t), "testdata", "layouts", "status_abbreviations.xlsx"), code: exitOK,
+			stdout: []string{"25 caricabili, 0 in quarantena", "valori non riconosciuti", `  values: {status: {"PEND.": ???}}   # 1 riga`,
+				`  values: {status: {"Amesso": accepted}}   # 1 riga, valore probabile`, `values: {status: {"Sosp.": ???}}`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
