@@ -186,11 +186,17 @@ func TestDemoEndToEnd(t *testing.T) {
 	if provs != 9 {
 		t.Errorf("%d provinces loaded, want 9", provs)
 	}
-	want := map[string]int{"accepted": 314, "not_accepted": 84, "withdrawn": 39}
+	want := map[string]int{"accepted": 314, "not_accepted": 84, "withdrawn": 39, "not_indicated": 0}
 	for st, n := range want {
 		if got := queryInt(t, db, "SELECT count(*) FROM enrolments WHERE province_code='CR' AND status=?", st); got != n {
 			t.Errorf("CR %s = %d, want %d", st, got, n)
 		}
+	}
+	if got := queryInt(t, db, "SELECT applications FROM indicators WHERE province_code='CR'"); got != 437 {
+		t.Errorf("CR applications = %d, want 437 = 314 + 84 + 39", got)
+	}
+	if got := queryInt(t, db, "SELECT count(*) FROM enrolments WHERE status IS NULL"); got != 0 {
+		t.Errorf("%d enrolments without a status", got)
 	}
 	if got := queryInt(t, db, "SELECT count(*) FROM quarantine WHERE province_code='CR'"); got != 0 {
 		t.Errorf("CR quarantined %d rows", got)
