@@ -153,7 +153,8 @@ func TestValidateReportsCellOfEveryProblem(t *testing.T) {
 	csv := "Cognome;Nome;Codice fiscale;Sesso;Data di nascita;Modulo;Esito;Ore frequentate;Gradimento\n" +
 		"Rossi;Maria;RSSMRA75D43D150D;F;03/04/1975;Salute e immigrazione;ammessa;16;4\n" +
 		";Luca;;M;30/11/1958;Salute e immigrazione;ammesso;8;3\n" +
-		"Bianchi;Anna;RSSMRA75D43D150X;F;31/02/1980;Salute e immigrazione;forse;tanto;9\n"
+		"Bianchi;Anna;RSSMRA75D43D150X;F;31/02/1980;Salute e immigrazione;forse;tanto;9\n" +
+		";;;;;Salute e immigrazione;ammessa;;\n"
 	if err := os.WriteFile(path, []byte(csv), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +163,10 @@ func TestValidateReportsCellOfEveryProblem(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !v.Rejects() {
-		t.Error("a row without surname must make validate fail")
+		t.Error("a row that names nobody must make validate fail")
+	}
+	if v.Counts.Loaded != 3 || v.Counts.Quarantined != 1 {
+		t.Errorf("counts %+v: the row without a surname is an application, the one naming nobody is quarantined", v.Counts)
 	}
 	var lines []string
 	for _, p := range v.Problems {
@@ -170,7 +174,8 @@ func TestValidateReportsCellOfEveryProblem(t *testing.T) {
 	}
 	all := strings.Join(lines, "\n")
 	for _, want := range []string{
-		"iscrizioni.csv:A3: ",                         // missing surname, cell A3
+		"iscrizioni.csv:A3: ", "[missing_surname]", // missing surname, cell A3: flagged
+		"iscrizioni.csv:A5: ", "[missing_identity]", // names nobody: quarantined
 		"iscrizioni.csv:C4: ", "[tax_code_bad_check]", // wrong check letter
 		"iscrizioni.csv:E4: ", // impossible date
 		"iscrizioni.csv:G4: ", // unreadable status
