@@ -27,7 +27,7 @@ import (
 // it when a change would read an existing file differently: the next run then
 // re-reads every current file (from the landing archive copy it just made)
 // instead of keeping the rows an older version produced.
-const IngestVersion = 2
+const IngestVersion = 3
 
 // batchRows is the Arrow record batch size used when loading enrolments.
 const batchRows = 8192
