@@ -356,6 +356,7 @@ provinces:
 }
 
 func TestExampleConfigValues(t *testing.T) {
+	t.Setenv("OPI_MILANO_TOKEN", "token")
 	c, err := ParseConfig("/etc/correlare/correlare.yaml", ExampleConfig())
 	if err != nil {
 		t.Fatal(err)
