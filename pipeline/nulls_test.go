@@ -155,14 +155,14 @@ func TestUnreadableStatusProvinceDoesNotFailTheRun(t *testing.T) {
 	}
 	checkCremona(t, db)
 	checkExportsHoldNoPersonalData(t, db, cfg.Paths.Exports)
-	if got := queryInt(t, db, "SELECT count(*) FROM enrolments WHERE province_code = 'BS' AND status IS NULL"); got != 30 {
+	if got := queryInt(t, db, "SELECT count(*) FROM enrolments WHERE province_code = 'BS' AND status = 'not_indicated'"); got != 30 {
 		t.Errorf("BS rows with unknown status = %d, want 30", got)
 	}
 	if got := queryInt(t, db, "SELECT count(*) FROM issues WHERE province_code = 'BS' AND code = 'status_unreadable'"); got != 30 {
 		t.Errorf("BS status_unreadable issues = %d, want 30", got)
 	}
-	if got := queryInt(t, db, "SELECT status_unknown FROM indicators WHERE province_code = 'BS'"); got != 30 {
-		t.Errorf("indicators BS status_unknown = %d, want 30", got)
+	if got := queryInt(t, db, "SELECT not_indicated FROM indicators WHERE province_code = 'BS'"); got != 30 {
+		t.Errorf("indicators BS not_indicated = %d, want 30", got)
 	}
 	if got := queryInt(t, db, "SELECT count(*) FROM persons WHERE provinces = ['BS'] AND participations = 0"); got == 0 {
 		t.Error("no BS person with zero participations")
@@ -194,19 +194,19 @@ func TestEveryColumnBlankOrUnreadable(t *testing.T) {
 		t.Fatalf("SO file: %+v", f)
 	}
 	// 25 columns × (blank, unreadable) + the required-only row + the all-unreadable row.
-	// Blank surname or given name: quarantined (2 rows); a "-" in them is a
-	// placeholder, so quarantined too (2 more). A blank or "-" module title
-	// beside a module code loads: the row is attached by its code.
-	if f.Counts.Read != 52 || f.Counts.Loaded != 48 || f.Counts.Quarantined != 4 {
-		t.Errorf("SO counts %+v, want 52 read, 48 loaded, 4 quarantined", f.Counts)
+	// Blank surname or given name (or "-", a placeholder): the row still
+	// carries an identity, so it loads, flagged (4 rows). A blank or "-"
+	// module title beside a module code loads: the row is attached by its code.
+	if f.Counts.Read != 52 || f.Counts.Loaded != 52 || f.Counts.Quarantined != 0 {
+		t.Errorf("SO counts %+v, want 52 read, 52 loaded, 0 quarantined", f.Counts)
 	}
-	if got := queryInt(t, db, "SELECT count(*) FROM quarantine WHERE province_code = 'SO' AND field IN ('surname', 'given_name')"); got != 4 {
-		t.Errorf("SO quarantined for a missing name = %d, want 4", got)
+	if got := queryInt(t, db, "SELECT count(*) FROM issues WHERE province_code = 'SO' AND code IN ('missing_surname', 'missing_given_name')"); got != 4 {
+		t.Errorf("SO rows flagged for a missing name = %d, want 4", got)
 	}
 	// Every nullable canonical column is NULL on at least one kept row.
 	for _, col := range []string{"tax_code", "sex", "birth_date", "birth_place", "email", "phone", "municipality",
 		"organisation", "organisation_type", "role", "module_code", "edition", "site", "axis", "planned_hours",
-		"sessions", "start_date", "end_date", "application_date", "status", "hours_attended", "satisfaction"} {
+		"sessions", "start_date", "end_date", "application_date", "hours_attended", "satisfaction", "surname", "given_name"} {
 		if got := queryInt(t, db, "SELECT count(*) FROM enrolments WHERE province_code = 'SO' AND "+col+" IS NULL"); got == 0 {
 			t.Errorf("no SO row with %s NULL", col)
 		}
