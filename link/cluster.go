@@ -10,7 +10,7 @@ import (
 // analyst decided are united strongest first, so that a chain's weakest
 // pair is the one refused when a component would break a constraint.
 func (r *run) cluster(ctx context.Context) error {
-	pairs, comps, recs := r.pairs, r.comps, r.recs
+	pairs, comps := r.pairs, r.comps
 	taxIdx := -1
 	for k, c := range comps {
 		if c.Kind == KindTaxCode {
@@ -31,16 +31,13 @@ func (r *run) cluster(ctx context.Context) error {
 	})
 	for _, i := range order {
 		p := &pairs[i]
-		sameTax := false
 		if taxIdx >= 0 {
-			lv := levelAt(p.levels, taxIdx)
-			sameTax = (lv == 1 || lv == 2) && recs[p.l].taxValid && recs[p.r].taxValid
-			if lv == comps[taxIdx].idxConflict {
+			if levelAt(p.levels, taxIdx) == comps[taxIdx].idxConflict {
 				p.blocked = reasonCode("tax_code")
 				continue
 			}
 		}
-		if why := r.cl.union(p.l, p.r, false, !sameTax); why != "" {
+		if why := r.cl.union(p.l, p.r, false); why != "" {
 			p.blocked = reasonCode(why)
 			continue
 		}
@@ -53,14 +50,13 @@ func (r *run) cluster(ctx context.Context) error {
 // compInfo is what a multi-record component must stay consistent with.
 type compInfo struct {
 	taxKeys   []string // distinct de-omocoded valid tax codes
-	dates     []int32  // distinct birth dates
 	forbidden []int32  // records an analyst said are different from a member
 }
 
 // clusterer builds persons as connected components of accepted pairs under
-// constraints: a component never holds two different valid tax codes, two
-// birth dates that disagree beyond a typo (unless the pair joining them has
-// the same valid tax code), or two records an analyst said are different.
+// constraints: a component never holds two different valid tax codes (the
+// only hard rule; birth dates, names and the rest are evidence the model
+// weighs) or two records an analyst said are different.
 // Analyst "same" decisions are applied first and override every constraint.
 type clusterer struct {
 	recs      []record
@@ -108,14 +104,11 @@ func (c *clusterer) infoOf(root int32) *compInfo {
 	if r.taxValid && r.taxKey != "" {
 		in.taxKeys = []string{r.taxKey}
 	}
-	if r.hasBirth {
-		in.dates = []int32{r.birth}
-	}
 	return in
 }
 
 // conflict says why components ra and rb may not merge ("" if they may).
-func (c *clusterer) conflict(ra, rb int32, checkDates bool) string {
+func (c *clusterer) conflict(ra, rb int32) string {
 	a, b := c.infoOf(ra), c.infoOf(rb)
 	for _, f := range a.forbidden {
 		if c.find(f) == rb {
@@ -134,27 +127,18 @@ func (c *clusterer) conflict(ra, rb int32, checkDates bool) string {
 			}
 		}
 	}
-	if checkDates {
-		for _, x := range a.dates {
-			for _, y := range b.dates {
-				if dateLevel(x, y) == 4 {
-					return "birth_date"
-				}
-			}
-		}
-	}
 	return ""
 }
 
 // union merges the components of a and b unless force is false and they
 // conflict; it returns the conflict that prevented it, "" when merged.
-func (c *clusterer) union(a, b int32, force, checkDates bool) string {
+func (c *clusterer) union(a, b int32, force bool) string {
 	ra, rb := c.find(a), c.find(b)
 	if ra == rb {
 		return ""
 	}
 	if !force {
-		if why := c.conflict(ra, rb, checkDates); why != "" {
+		if why := c.conflict(ra, rb); why != "" {
 			return why
 		}
 	}
@@ -165,7 +149,6 @@ func (c *clusterer) union(a, b int32, force, checkDates bool) string {
 	}
 	merged := &compInfo{
 		taxKeys:   unionStrings(ia.taxKeys, ib.taxKeys),
-		dates:     unionDates(ia.dates, ib.dates),
 		forbidden: append(append([]int32(nil), ia.forbidden...), ib.forbidden...),
 	}
 	c.parent[rb] = ra
@@ -177,20 +160,6 @@ func (c *clusterer) union(a, b int32, force, checkDates bool) string {
 
 func unionStrings(a, b []string) []string {
 	out := append([]string(nil), a...)
-	for _, y := range b {
-		seen := false
-		for _, x := range out {
-			seen = seen || x == y
-		}
-		if !seen {
-			out = append(out, y)
-		}
-	}
-	return out
-}
-
-func unionDates(a, b []int32) []int32 {
-	out := append([]int32(nil), a...)
 	for _, y := range b {
 		seen := false
 		for _, x := range out {

@@ -132,7 +132,7 @@ func levelLabels(c Comparison) []string {
 	case KindText:
 		l = append([]string{"exact"}, jw()...)
 	case KindDate:
-		l = []string{"exact", "day_month_swapped", "one_component"}
+		l = []string{"exact", "day_month_swapped", "one_component", "within_month", "within_year"}
 	case KindTaxCode:
 		l = []string{"exact", "omocodia", "one_edit", "conflict"}
 	case KindEmail:
@@ -343,7 +343,9 @@ func jwLevel(a, b string, thresholds []float64, first, elseLevel uint8) uint8 {
 }
 
 // dateLevel compares two days since the epoch: 1 exact, 2 day and month
-// swapped, 3 two of day, month and year equal, 4 else.
+// swapped, 3 one component off (two of day, month and year equal: a
+// mistyped digit, a wrong day or month), 4 within a month, 5 within a year,
+// 6 else. No level vetoes a merge: EM weighs each.
 func dateLevel(a, b int32) uint8 {
 	if a == b {
 		return 1
@@ -366,7 +368,17 @@ func dateLevel(a, b int32) uint8 {
 	if same >= 2 {
 		return 3
 	}
-	return 4
+	d := a - b
+	if d < 0 {
+		d = -d
+	}
+	switch {
+	case d <= 31:
+		return 4
+	case d <= 366:
+		return 5
+	}
+	return 6
 }
 
 // civil converts days since 1970-01-01 to year, month, day (proleptic Gregorian).

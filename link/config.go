@@ -72,6 +72,15 @@ type Config struct {
 	Training []string `yaml:"training"`
 	// Comparisons: the comparison vector. Default: DefaultComparisons.
 	Comparisons []Comparison `yaml:"comparisons"`
+	// AutoExtras compares the extras columns (those that map to no field)
+	// without listing them: each column that at least 30% of the rows fill
+	// and whose distinct values are at least 10% of them (not a category)
+	// is compared as text (exact, Jaro-Winkler ≥ 0.9, else), the most
+	// informative first while the vector has room (16 comparisons); one
+	// that at least half the rows fill, with at least half its values
+	// distinct (an identifier, an address), also blocks on equality. Its
+	// weights are learnt by EM like every other. Default true.
+	AutoExtras *bool `yaml:"auto_extras"`
 	// MatchThreshold: pairs with probability ≥ it are the same person.
 	// Default 0.9.
 	MatchThreshold float64 `yaml:"match_threshold"`
@@ -115,6 +124,11 @@ var DefaultBlocking = []string{
 	"substr(l.tax_key, 7, 9) = substr(r.tax_key, 7, 9) AND left(l.surname_fold, 1) = left(r.surname_fold, 1)",
 	"left(l.tax_key, 8) = left(r.tax_key, 8)",
 	"left(l.tax_key, 6) = left(r.tax_key, 6) AND l.birth_date = r.birth_date",
+	"l.surname_fold = r.surname_fold AND year(l.birth_date) = year(r.birth_date)",
+	"l.given_name_fold = r.given_name_fold AND right(l.surname_fold, 3) = right(r.surname_fold, 3)",
+	"l.surname_fold = r.surname_fold AND l.municipality_fold = r.municipality_fold",
+	"l.birth_date = r.birth_date AND l.municipality_fold = r.municipality_fold",
+	"year(l.birth_date) = year(r.birth_date) AND least(month(l.birth_date), day(l.birth_date)) = least(month(r.birth_date), day(r.birth_date)) AND greatest(month(l.birth_date), day(l.birth_date)) = greatest(month(r.birth_date), day(r.birth_date)) AND left(l.given_name_fold, 1) = left(r.given_name_fold, 1)",
 }
 
 // DefaultComparisons is the default comparison vector.
@@ -186,6 +200,10 @@ func (c Config) withDefaults() Config {
 	if c.MaxBlockRecords == 0 {
 		c.MaxBlockRecords = d.MaxBlockRecords
 	}
+	if c.AutoExtras == nil {
+		on := true
+		c.AutoExtras = &on
+	}
 	for i := range c.Comparisons {
 		cm := &c.Comparisons[i]
 		if cm.Name == "" {
@@ -205,6 +223,7 @@ func (c Config) withDefaults() Config {
 
 // maxComparisons and maxLevels bound the comparison vector, packed in a uint64.
 const (
+	maxRules       = 32 // pairScore.rules is a uint32
 	maxComparisons = 16
 	maxLevels      = 15
 )
@@ -230,8 +249,8 @@ func (c Config) Validate() []error {
 			errs = append(errs, fmt.Errorf("linkage.training[%d]: %w", i, ErrTrainingRule))
 		}
 	}
-	if len(c.Blocking) > 32 {
-		errs = append(errs, fmt.Errorf("linkage.blocking: %d rules, at most 32: %w", len(c.Blocking), ErrTooManyRules))
+	if len(c.Blocking) > maxRules {
+		errs = append(errs, fmt.Errorf("linkage.blocking: %d rules, at most %d: %w", len(c.Blocking), maxRules, ErrTooManyRules))
 	}
 	if len(c.Comparisons) > maxComparisons {
 		errs = append(errs, fmt.Errorf("linkage.comparisons: %d, at most %d: %w", len(c.Comparisons), maxComparisons, ErrTooManyComparisons))

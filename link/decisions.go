@@ -70,7 +70,7 @@ func (r *run) decide(ctx context.Context) error {
 	}
 	for _, k := range order {
 		if analyst[k] == 1 {
-			r.cl.union(k[0], k[1], true, false)
+			r.cl.union(k[0], k[1], true)
 		}
 	}
 	seen := make(map[[2]int32]bool, len(analyst))

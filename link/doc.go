@@ -32,8 +32,9 @@
 //  6. Clustering (cluster.go): union-find over the pairs at or above
 //     MatchThreshold, strongest first, so that a chain's weakest pair is the
 //     one refused when a component would hold two different valid tax codes
-//     (the hard rule), two birth dates further apart than a typo, or two rows
-//     an analyst said are different.
+//     (the hard rule, after de-omocodia) or two rows an analyst said are
+//     different. Nothing else vetoes: a birth date a digit or a month off is
+//     evidence weighed by the model, like every other comparison.
 //  7. Stable ids (ids.go): each component becomes a person, see below.
 //  8. Writing (write.go): persons, person_members, enrolments.person_id,
 //     person_links, link_model, person_events and link_runs.

@@ -119,7 +119,7 @@ func releaseMemory() { debug.FreeOSMemory() }
 
 // blockReasons are the conflicts that refuse an accepted pair (see
 // clusterer.conflict); pairScore.blocked indexes them, 0 none.
-var blockReasons = []string{"", "tax_code", "birth_date", "analyst"}
+var blockReasons = []string{"", "tax_code", "analyst"}
 
 func reasonCode(why string) uint8 {
 	for i, r := range blockReasons {
@@ -155,6 +155,14 @@ func prepare(ctx context.Context, db *sql.DB, cfg Config, log *slog.Logger) (*ru
 	r.comps = make([]comparer, len(cfg.Comparisons))
 	for i, c := range cfg.Comparisons {
 		r.comps[i] = newComparer(c, i, &r.extras)
+	}
+	r.cfg.Comparisons = append([]Comparison(nil), cfg.Comparisons...)
+	r.cfg.Blocking = append([]string(nil), cfg.Blocking...)
+	if *cfg.AutoExtras {
+		if err := r.addExtras(ctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
 	}
 	return r, nil
 }

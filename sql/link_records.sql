@@ -48,6 +48,6 @@ SELECT CAST(row_number() OVER (ORDER BY e.enrolment_id) - 1 AS INTEGER) AS rid,
        e.organisation_type_fold,
        e.role_fold,
        e.module_fold,
-       list_transform(CAST(? AS VARCHAR[]), h -> CAST(element_at(e.extras, h)[1] AS VARCHAR)) AS extra_values
+       list_transform(CAST(? AS VARCHAR[]), h -> nullif(upper(trim(CAST(element_at(e.extras, h)[1] AS VARCHAR))), '')) AS extra_values
 FROM e
 LEFT JOIN pm USING (record_key);
