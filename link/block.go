@@ -22,8 +22,9 @@ func (r *run) block(ctx context.Context) error {
 	r.rules = skipped.Rules
 	r.st.CandidatePairs = len(pairs)
 	r.st.SkippedBlocks, r.st.SkippedPairs = skipped.SkippedBlocks, skipped.SkippedPairs
+	r.st.SubBlockPairs = skipped.SubPairs
 	releaseMemory()
-	r.log.Info("linkage candidate pairs", "pairs", len(pairs), "skipped_blocks", r.st.SkippedBlocks, "skipped_pairs", r.st.SkippedPairs, "seconds", r.elapsed())
+	r.log.Info("linkage candidate pairs", "pairs", len(pairs), "sub_block_pairs", r.st.SubBlockPairs, "dropped_sub_blocks", r.st.SkippedBlocks, "dropped_pairs", r.st.SkippedPairs, "seconds", r.elapsed())
 	return nil
 }
 
@@ -160,8 +161,9 @@ func readsSide(e, side string) bool { return sideRef[side].MatchString(e) }
 type blockStats struct {
 	Rule          int          // the rule's index (-1: all rules)
 	Pairs         int64        // pairs inserted (before de-duplication across rules)
-	SkippedBlocks int64        // blocks larger than MaxBlockRecords
-	SkippedPairs  int64        // the pairs those blocks would have produced (ordered, approximate)
+	SubPairs      int64        // of Pairs, those from sub-blocks of blocks larger than MaxBlockRecords
+	SkippedBlocks int64        // sub-blocks still larger than MaxBlockRecords: dropped
+	SkippedPairs  int64        // the pairs those sub-blocks would have produced (ordered, approximate)
 	Rules         []blockStats // all rules: each rule's own
 }
 
@@ -186,7 +188,8 @@ func block(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int, lo
 		total.SkippedBlocks += bs.SkippedBlocks
 		total.SkippedPairs += bs.SkippedPairs
 		total.Rules = append(total.Rules, bs)
-		log.Info("linkage blocking rule", "rule", i, "pairs", bs.Pairs, "skipped_blocks", bs.SkippedBlocks, "skipped_pairs", bs.SkippedPairs)
+		total.SubPairs += bs.SubPairs
+		log.Debug("linkage blocking rule", "rule", i, "pairs", bs.Pairs, "sub_block_pairs", bs.SubPairs, "dropped_sub_blocks", bs.SkippedBlocks, "dropped_pairs", bs.SkippedPairs)
 	}
 	// Room for the pairs: HyperLogLog's estimate of the distinct pairs (a
 	// count of link_pairs would count a pair once per rule).
@@ -221,25 +224,48 @@ func blockRule(ctx context.Context, conn *sql.Conn, i int, rule string, maxBlock
 		}
 		keys := strings.Join(names, ", ")
 		cap := strconv.FormatInt(int64(maxBlock)*int64(maxBlock), 10)
-		big := strings.NewReplacer("{{lkeys}}", strings.Join(lsel, ", "), "{{rkeys}}", strings.Join(rsel, ", "),
+		bigQ := strings.NewReplacer("{{lkeys}}", strings.Join(lsel, ", "), "{{rkeys}}", strings.Join(rsel, ", "),
 			"{{keys}}", keys, "{{max}}", cap).Replace(queries.Query("link_block_big"))
-		if _, err := conn.ExecContext(ctx, big); err != nil {
+		if _, err := conn.ExecContext(ctx, bigQ); err != nil {
 			return bs, fmt.Errorf("blocking rule %d: %w", i, err)
 		}
-		if err := conn.QueryRowContext(ctx, "SELECT count(*), coalesce(sum(pairs), 0) FROM link_big").Scan(&bs.SkippedBlocks, &bs.SkippedPairs); err != nil {
+		var big int64
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM link_big").Scan(&big); err != nil {
 			return bs, fmt.Errorf("blocking rule %d: %w", i, err)
 		}
 		from := "p"
 		if !exact {
 			from = "p JOIN link_rec AS l ON l.rid = p.l JOIN link_rec AS r ON r.rid = p.r WHERE " + rule
 		}
-		q = strings.NewReplacer("{{lkeys}}", strings.Join(lsel, ", "), "{{rkeys}}", strings.Join(rsel, ", "),
-			"{{keys}}", keys, "{{from}}", from).Replace(queries.Query("link_block_keyed"))
+		rep := strings.NewReplacer("{{lkeys}}", strings.Join(lsel, ", "), "{{rkeys}}", strings.Join(rsel, ", "),
+			"{{keys}}", keys, "{{from}}", from, "{{lsub}}", subKey("l"), "{{rsub}}", subKey("r"))
+		q = rep.Replace(queries.Query("link_block_keyed"))
+		if big > 0 {
+			bound := int64(maxBlock) * int64(maxBlock)
+			res, err := conn.ExecContext(ctx, rep.Replace(queries.Query("link_block_sub")), i, bound)
+			if err != nil {
+				return bs, fmt.Errorf("blocking rule %d, sub-blocks: %w", i, err)
+			}
+			bs.SubPairs, _ = res.RowsAffected()
+			if err := conn.QueryRowContext(ctx, rep.Replace(queries.Query("link_block_sub_dropped")), bound).Scan(&bs.SkippedBlocks, &bs.SkippedPairs); err != nil {
+				return bs, fmt.Errorf("blocking rule %d, sub-blocks: %w", i, err)
+			}
+		}
 	}
 	res, err := conn.ExecContext(ctx, q, i)
 	if err != nil {
 		return bs, fmt.Errorf("blocking rule %d: %w", i, err)
 	}
 	bs.Pairs, _ = res.RowsAffected()
+	bs.Pairs += bs.SubPairs
 	return bs, nil
+}
+
+// subKey is the second key that cuts a large block into sub-blocks, on side
+// alias: the birth year and the two name initials in either order ("" for a
+// missing one).
+func subKey(alias string) string {
+	s := "left(coalesce(" + alias + ".surname_fold, ''), 1)"
+	g := "left(coalesce(" + alias + ".given_name_fold, ''), 1)"
+	return "concat_ws('|', coalesce(CAST(year(" + alias + ".birth_date) AS VARCHAR), ''), least(" + s + ", " + g + "), greatest(" + s + ", " + g + "))"
 }

@@ -178,7 +178,7 @@ func TestRuleOverLines(t *testing.T) {
 		t.Fatalf("normalised rule %q, want %q", got, want)
 	}
 	// Every template keeps its placeholders out of its comments.
-	for _, name := range []string{"link_block", "link_block_keyed", "link_block_big"} {
+	for _, name := range []string{"link_block", "link_block_keyed", "link_block_big", "link_block_sub", "link_block_sub_dropped"} {
 		for i, line := range strings.Split(queries.Query(name), "\n") {
 			if c, ok := strings.CutPrefix(strings.TrimSpace(line), "--"); ok && strings.Contains(c, "{{") {
 				t.Errorf("%s.sql:%d: placeholder in a comment", name, i+1)

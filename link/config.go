@@ -48,6 +48,13 @@ type Comparison struct {
 	// (ROSSI is weak evidence, a rare surname strong). Default: on for the
 	// surname and the given name.
 	TermFrequency bool `yaml:"term_frequency"`
+	// Group names comparisons whose agreements go together (an
+	// organisation, its province, the role in it): the comparisons of one
+	// group add only their strongest agreement to a pair's weight (every
+	// disagreement counts), so that namesakes in one office are not taken
+	// for one person on correlated context. Default: "context" for
+	// organisation, role and province; "" for the others.
+	Group string `yaml:"group"`
 }
 
 // Config configures linkage. The pipeline embeds it as `linkage:`.
@@ -124,9 +131,14 @@ var DefaultBlocking = []string{
 	"substr(l.tax_key, 7, 9) = substr(r.tax_key, 7, 9) AND left(l.surname_fold, 1) = left(r.surname_fold, 1)",
 	"left(l.tax_key, 8) = left(r.tax_key, 8)",
 	"left(l.tax_key, 6) = left(r.tax_key, 6) AND l.birth_date = r.birth_date",
+	"l.surname_fold = r.surname_fold AND left(l.given_name_fold, 1) = left(r.given_name_fold, 1)",
+	"l.given_name_fold = r.given_name_fold AND left(l.surname_fold, 1) = left(r.surname_fold, 1)",
+	"l.surname_fold = r.given_name_fold AND left(l.given_name_fold, 1) = left(r.surname_fold, 1)",
+	"l.given_name_fold = r.surname_fold AND left(l.surname_fold, 1) = left(r.given_name_fold, 1)",
 	"l.surname_fold = r.surname_fold AND year(l.birth_date) = year(r.birth_date)",
 	"l.given_name_fold = r.given_name_fold AND right(l.surname_fold, 3) = right(r.surname_fold, 3)",
 	"l.surname_fold = r.surname_fold AND l.municipality_fold = r.municipality_fold",
+	"l.surname_fold = r.surname_fold AND l.birth_place_fold = r.birth_place_fold",
 	"l.birth_date = r.birth_date AND l.municipality_fold = r.municipality_fold",
 	"year(l.birth_date) = year(r.birth_date) AND least(month(l.birth_date), day(l.birth_date)) = least(month(r.birth_date), day(r.birth_date)) AND greatest(month(l.birth_date), day(l.birth_date)) = greatest(month(r.birth_date), day(r.birth_date)) AND left(l.given_name_fold, 1) = left(r.given_name_fold, 1)",
 }
@@ -143,9 +155,9 @@ func DefaultComparisons() []Comparison {
 		{Name: "phone", Column: "phone", Kind: KindPhone},
 		{Name: "birth_place", Column: "birth_place_fold", Kind: KindText, Thresholds: []float64{0.90}},
 		{Name: "municipality", Column: "municipality_fold", Kind: KindText, Thresholds: []float64{0.90}},
-		{Name: "organisation", Column: "organisation_fold", Kind: KindText, Thresholds: []float64{0.90}},
-		{Name: "role", Column: "role_fold", Kind: KindText, Thresholds: []float64{0.90}},
-		{Name: "province", Column: "province_code", Kind: KindExact},
+		{Name: "organisation", Column: "organisation_fold", Kind: KindText, Thresholds: []float64{0.90}, Group: "context"},
+		{Name: "role", Column: "role_fold", Kind: KindText, Thresholds: []float64{0.90}, Group: "context"},
+		{Name: "province", Column: "province_code", Kind: KindExact, Group: "context"},
 	}
 }
 

@@ -215,19 +215,33 @@ func termFrequencies(recs []record, comps []comparer) []map[string]float64 {
 }
 
 // levelWeight is the match weight (log2 Bayes factor) of comparison k at
-// level lv for the pair, with the exact level re-weighted by the value's
-// frequency when the comparison uses term frequencies.
+// level lv for the pair, re-weighted by the values' frequency when the
+// comparison uses term frequencies: on the exact level u becomes the value's
+// frequency; on a fuzzy level (one edit, Jaro-Winkler) the level's weight is
+// adjusted by as much as the exact level would be for the commoner of the
+// two values (as Splink does), so ROSSI/ROSSO is weaker evidence than a
+// typo in a rare surname.
 func levelWeight(md model, tf []map[string]float64, comps []comparer, k int, lv uint8, l, r *record, swapped bool) float64 {
 	if lv == 0 {
 		return 0
 	}
 	u := md.u[k][lv]
-	if lv == 1 && tf[k] != nil {
-		if f, ok := tf[k][comps[k].get(l, false)]; ok {
-			u = math.Max(f, probFloor)
+	w := 0.0
+	if tf[k] != nil && lv < comps[k].elseLevel() {
+		f, ok := tf[k][comps[k].get(l, false)]
+		if lv > 1 {
+			g, okr := tf[k][comps[k].get(r, swapped)]
+			f, ok = max(f, g), ok || okr
+		}
+		if ok {
+			if lv == 1 {
+				u = math.Max(f, probFloor)
+			} else {
+				w = math.Log2(md.u[k][1] / math.Max(f, probFloor))
+			}
 		}
 	}
-	return math.Log2(md.m[k][lv] / u)
+	return w + math.Log2(md.m[k][lv]/u)
 }
 
 // scoreAll sets the match weight and probability of pairs, on every core:
@@ -248,13 +262,11 @@ func scoreAll(recs []record, comps []comparer, md model, tf []map[string]float64
 			p := &pairs[i]
 			w, ok := base[p.levels]
 			if !ok {
-				for k := range comps {
-					w += levelWeight(md, noTF, comps, k, levelAt(p.levels, k), nil, nil, false)
-				}
+				w = patternWeight(md, noTF, comps, p.levels)
 				base[p.levels] = w
 			}
 			for _, k := range tfComps {
-				if lv := levelAt(p.levels, k); lv == 1 {
+				if lv := levelAt(p.levels, k); lv >= 1 && lv < comps[k].elseLevel() {
 					l, r := &recs[p.l], &recs[p.r]
 					w += levelWeight(md, tf, comps, k, lv, l, r, p.swapped) - levelWeight(md, noTF, comps, k, lv, l, r, p.swapped)
 				}
@@ -271,4 +283,30 @@ func countPatterns(pairs []pairScore) int {
 		seen[pairs[i].levels] = true
 	}
 	return len(seen)
+}
+
+// patternWeight is the match weight of a comparison vector without the
+// prior or term frequencies: the sum of its levels' weights, except that
+// the comparisons of one Group (context that goes together: organisation,
+// role, province) add only their strongest agreement, and every
+// disagreement.
+func patternWeight(md model, tf []map[string]float64, comps []comparer, levels uint64) float64 {
+	var w float64
+	var best map[string]float64
+	for k := range comps {
+		lw := levelWeight(md, tf, comps, k, levelAt(levels, k), nil, nil, false)
+		g := comps[k].Group
+		if g == "" || lw <= 0 {
+			w += lw
+			continue
+		}
+		if best == nil {
+			best = map[string]float64{}
+		}
+		best[g] = max(best[g], lw)
+	}
+	for _, b := range best {
+		w += b
+	}
+	return w
 }

@@ -14,7 +14,8 @@ import (
 type Stats struct {
 	Records        int     // enrolments linked
 	CandidatePairs int     // pairs produced by blocking
-	SkippedBlocks  int64   // blocks over Config.MaxBlockRecords, all rules
+	SubBlockPairs  int64   // pairs from sub-blocks of blocks over Config.MaxBlockRecords, all rules
+	SkippedBlocks  int64   // sub-blocks still over Config.MaxBlockRecords, dropped, all rules
 	SkippedPairs   int64   // the pairs they would have produced (ordered, approximate)
 	Patterns       int     // distinct comparison vectors
 	EMIterations   int     // iterations until convergence (or the cap)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -32,7 +33,7 @@ func (r *run) write(ctx context.Context) error {
 		return err
 	}
 	r.st.Seconds = r.elapsed()
-	if err := w.run(ctx, r.st); err != nil {
+	if err := w.run(ctx, r.st, r.rules); err != nil {
 		return err
 	}
 	r.log.Info("linkage done", "persons", r.st.Persons, "candidate_pairs", r.st.CandidatePairs, "seconds", r.st.Seconds)
@@ -232,11 +233,26 @@ func (w *writer) events(ctx context.Context, evs []event) error {
 }
 
 // run appends the run's link_runs row.
-func (w *writer) run(ctx context.Context, st Stats) error {
+func (w *writer) run(ctx context.Context, st Stats, rules []blockStats) error {
+	type rulePairs struct {
+		Rule          string `json:"rule"`
+		Pairs         int64  `json:"pairs"`
+		SubBlockPairs int64  `json:"sub_block_pairs"`
+		DroppedPairs  int64  `json:"dropped_pairs"`
+	}
+	rp := make([]rulePairs, len(rules))
+	for i, bs := range rules {
+		rp[i] = rulePairs{Rule: w.cfg.Blocking[i], Pairs: bs.Pairs, SubBlockPairs: bs.SubPairs, DroppedPairs: bs.SkippedPairs}
+	}
+	js, err := json.Marshal(rp)
+	if err != nil {
+		return fmt.Errorf("writing link_runs: %w", err)
+	}
 	return appendRows(ctx, w.conn, "link_runs", 1, func(int) []driver.Value {
 		return []driver.Value{w.runID, time.Now().UTC(), int64(st.Records), int64(st.CandidatePairs),
 			int32(st.EMIterations), st.Lambda, w.cfg.MatchThreshold, w.cfg.ReviewThreshold,
-			int64(st.AcceptedPairs), int64(st.ReviewPairs), int64(st.Persons), int64(st.PersonsMulti), st.Seconds}
+			int64(st.AcceptedPairs), int64(st.ReviewPairs), int64(st.Persons), int64(st.PersonsMulti), st.Seconds,
+			st.SubBlockPairs, st.SkippedBlocks, st.SkippedPairs, string(js)}
 	})
 }
 
