@@ -65,12 +65,13 @@ type Config struct {
 	// Default: DefaultBlocking.
 	Blocking []string `yaml:"blocking"`
 	// MaxBlockRecords bounds blocking: a block (the records sharing the
-	// key of a rule's equalities) with more records than this is skipped and
-	// counted in the log, as Splink does, because its pairs grow
-	// quadratically with the data; a true match in it is left to the more
-	// selective rules (tax code, email, birth date). For a rule that compares
-	// different columns on each side the bound is on the product of the two
-	// sides, MaxBlockRecords². Default 40; -1 = no bound.
+	// key of a rule's equalities) with more records than this is not
+	// compared whole but cut into sub-blocks by a second key (birth year
+	// and the two name initials); a sub-block still larger is dropped (the
+	// comparisons budget) and counted in link_runs (dropped_pairs, and per
+	// rule rule_pairs). For a rule that compares different columns on each
+	// side the bound is on the product of the two sides, MaxBlockRecords².
+	// Default 40; -1 = no bound.
 	MaxBlockRecords int `yaml:"max_block_records"`
 	// Training: the blocking rules whose pairs train the model, one
 	// expectation-maximisation session each (as Splink trains); each must

@@ -10,10 +10,12 @@
 //  2. Blocking (block.go): DuckDB joins produce candidate pairs, one join per rule of
 //     [Config.Blocking] (never all pairs). A rule's equalities are its
 //     block key; a block with more than [Config.MaxBlockRecords] records
-//     (default 40) is skipped and counted in the log, as Splink does, since
-//     its pairs grow quadratically with the data (a million records with a
-//     small vocabulary of names hold same-name blocks of hundreds); its true
-//     matches are left to the selective rules (tax code, email, birth date).
+//     (default 40) is cut into sub-blocks by birth year and name initials,
+//     since its pairs grow quadratically with the data (a million records
+//     with a small vocabulary of names hold same-name blocks of hundreds);
+//     a sub-block still too large is dropped, and what was dropped is
+//     counted per rule in link_runs. Extras columns that look like
+//     identifiers (profile.go) get a rule of their own.
 //  3. Comparison (compare.go): each pair gets a comparison vector, one level per
 //     [Comparison] (exact, one edit, Jaro-Winkler bands from go-edlib, day and
 //     month swapped, omocodia, conflicting valid tax codes, …), in Go on
@@ -23,9 +25,11 @@
 //     m by expectation-maximisation over the distinct comparison vectors
 //     (not the pairs) of the training rules (each session leaves out the
 //     comparisons its rule reads); λ, the probability that two random
-//     records match, by a fixed point over the candidates. The exact level
-//     of the surname and the given name is re-weighted by the value's
-//     frequency (ROSSI is weak evidence).
+//     records match, by a fixed point over the candidates. The exact and
+//     fuzzy levels of the surname and the given name are re-weighted by the
+//     value's frequency (ROSSI is weak evidence); the comparisons of one
+//     group (organisation, role, province) add only their strongest
+//     agreement.
 //  5. Analysts' decisions (decisions.go, [ReadDecisions]): "same" unites two
 //     records first, "different" forbids them in one person; they win over
 //     the model and over the hard rule.
