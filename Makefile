@@ -40,7 +40,7 @@ demo: build
 	CORRELARE_EXPORT_KEY=$(DEMO_KEY) ./$(BIN) run --config testdata/demo.yaml; s=$$?; [ $$s -eq 0 ] || [ $$s -eq 3 ] || exit $$s
 	./$(BIN) status --config testdata/demo.yaml -n 3
 	CORRELARE_EXPORT_KEY=$(DEMO_KEY) ./$(BIN) link eval --config testdata/demo.yaml testdata/demo/truth.csv
-	@echo "warehouse: var/demo/warehouse.duckdb  exports: var/demo/exports/  reports: var/demo/reports/"
+	@echo "warehouse: var/demo/warehouse.duckdb  exports: var/demo/exports/  reports: var/demo/reports/ (open var/demo/reports/index.html)"
 
 # Every labelled set in the repository (testdata/<set>/truth.csv with testdata/<set>.yaml),
 # loaded with its config (default linkage) and scored by `link eval`; the last table is the

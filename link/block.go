@@ -24,7 +24,7 @@ func (r *run) block(ctx context.Context) error {
 	r.st.SkippedBlocks, r.st.SkippedPairs = skipped.SkippedBlocks, skipped.SkippedPairs
 	r.st.SubBlockPairs = skipped.SubPairs
 	releaseMemory()
-	r.log.Info("linkage candidate pairs", "pairs", len(pairs), "sub_block_pairs", r.st.SubBlockPairs, "dropped_sub_blocks", r.st.SkippedBlocks, "dropped_pairs", r.st.SkippedPairs, "seconds", r.elapsed())
+	r.log.Debug("linkage candidate pairs", "pairs", len(pairs), "sub_block_pairs", r.st.SubBlockPairs, "dropped_sub_blocks", r.st.SkippedBlocks, "dropped_pairs", r.st.SkippedPairs, "seconds", r.elapsed())
 	return nil
 }
 

@@ -18,7 +18,7 @@ func (r *run) fit(ctx context.Context) error {
 	scoreAll(r.recs, r.comps, md, r.tf, r.pairs)
 	r.st.Patterns = countPatterns(r.pairs)
 	releaseMemory() // the comparison caches
-	r.log.Info("linkage model fitted", "iterations", iters, "lambda", md.lambda, "patterns", r.st.Patterns, "seconds", r.elapsed())
+	r.log.Debug("linkage model fitted", "iterations", iters, "lambda", md.lambda, "patterns", r.st.Patterns, "seconds", r.elapsed())
 	return ctx.Err()
 }
 

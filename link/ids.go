@@ -61,7 +61,7 @@ func (r *run) assignIDs(ctx context.Context) error {
 		}
 	}
 	releaseMemory()
-	r.log.Info("linkage clustered", "persons", r.st.Persons, "multi", r.st.PersonsMulti, "merges", r.st.Merges, "splits", r.st.Splits, "seconds", r.elapsed())
+	r.log.Debug("linkage clustered", "persons", r.st.Persons, "multi", r.st.PersonsMulti, "merges", r.st.Merges, "splits", r.st.Splits, "seconds", r.elapsed())
 	return nil
 }
 

@@ -21,11 +21,11 @@ func (r *run) write(ctx context.Context) error {
 	if err := w.publish(ctx, r.members, r.ids, r.previous); err != nil {
 		return err
 	}
-	r.log.Info("linkage persons written", "seconds", r.elapsed())
+	r.log.Debug("linkage persons written", "seconds", r.elapsed())
 	if err := w.links(ctx, r.pairs, r.personOf, r.md, r.tf); err != nil {
 		return err
 	}
-	r.log.Info("linkage person_links written", "rows", w.linkRows, "seconds", r.elapsed())
+	r.log.Debug("linkage person_links written", "rows", w.linkRows, "seconds", r.elapsed())
 	if err := w.model(ctx, r.md); err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (r *run) write(ctx context.Context) error {
 	if err := w.run(ctx, r.st, r.rules); err != nil {
 		return err
 	}
-	r.log.Info("linkage done", "persons", r.st.Persons, "candidate_pairs", r.st.CandidatePairs, "seconds", r.st.Seconds)
+	r.log.Debug("linkage done", "persons", r.st.Persons, "candidate_pairs", r.st.CandidatePairs, "seconds", r.st.Seconds)
 	return nil
 }
 

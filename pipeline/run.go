@@ -262,7 +262,11 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 	if err := deriveIsolated(ctx, db, cfg.Paths.Warehouse, res, log, derive); err != nil {
 		return err
 	}
-	log.Info("persons linked", "stats", stats)
+	// One line for people (the counts); "stats" keeps every field for JSON logs
+	// (a terminal's text handler leaves it out: see cmd/correlare/logging.go).
+	log.Info("persons linked", "records", stats.Records, "candidate_pairs", stats.CandidatePairs,
+		"accepted_pairs", stats.AcceptedPairs, "review_pairs", stats.ReviewPairs, "persons", stats.Persons,
+		"persons_multi", stats.PersonsMulti, "seconds", stats.Seconds, "stats", stats)
 	opt.checkpoint("linked")
 	if err := markProvinces(ctx, db, res); err != nil {
 		return err
@@ -312,8 +316,8 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 	return nil
 }
 
-// writeReports writes the funder report, the provinces' feedback and the
-// linkage review workbook.
+// writeReports writes the funder report, the provinces' feedback, the
+// linkage review workbook and the run report page.
 func writeReports(ctx context.Context, db *sql.DB, cfg *Config, log *slog.Logger) error {
 	if err := sinks.WriteReport(ctx, db, filepath.Join(cfg.Paths.Reports, ReportFile), sinks.ReportOptions{}); err != nil {
 		return fmt.Errorf("writing funder report: %w", err)
@@ -326,7 +330,11 @@ func writeReports(ctx context.Context, db *sql.DB, cfg *Config, log *slog.Logger
 	if err != nil {
 		return fmt.Errorf("writing review workbook: %w", err)
 	}
-	log.Info("reports written", "dir", cfg.Paths.Reports, "feedback_files", len(fb), "review_pairs", n)
+	// The page links the feedback workbooks, so it is written after them.
+	if err := sinks.WritePage(ctx, db, filepath.Join(cfg.Paths.Reports, sinks.PageFile), sinks.PageOptions{}); err != nil {
+		return fmt.Errorf("writing report page: %w", err)
+	}
+	log.Info("reports written", "dir", cfg.Paths.Reports, "feedback_files", len(fb), "review_pairs", n, "page", sinks.PageFile)
 	return nil
 }
 

@@ -399,6 +399,9 @@ func TestReportWhileWarehouseOpen(t *testing.T) {
 	if err != nil || len(fb) == 0 {
 		t.Errorf("no feedback workbooks regenerated: %v", err)
 	}
+	if fi, err := os.Stat(filepath.Join(reports, sinks.PageFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("report page not regenerated with mode 0600: %v %v", fi, err)
+	}
 	if n := queryInt(t, w.DB, "SELECT count(*) FROM enrolments"); n != loaded {
 		t.Errorf("the open warehouse changed under the analyst: %d rows, had %d", n, loaded)
 	}

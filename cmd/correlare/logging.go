@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"golang.org/x/term"
 )
@@ -26,14 +27,40 @@ func (l *logFlags) logger() *slog.Logger {
 	var w io.Writer = os.Stderr
 	switch l.LogFormat {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts))
+		return slog.New(slog.NewTextHandler(w, textOptions(opts)))
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	if isTerminal(os.Stderr) {
-		return slog.New(slog.NewTextHandler(w, opts))
+		return slog.New(slog.NewTextHandler(w, textOptions(opts)))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// textOptions makes the text handler's lines for people: the clock time
+// only, no run id (the summary line names it), and no "stats" (the linkage's
+// full statistics, one attribute of many fields, which JSON logs keep); at
+// debug level every attribute is kept.
+func textOptions(opts *slog.HandlerOptions) *slog.HandlerOptions {
+	o := *opts
+	if o.Level.Level() <= slog.LevelDebug {
+		return &o
+	}
+	o.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
+		if len(groups) > 0 {
+			return a
+		}
+		switch a.Key {
+		case slog.TimeKey:
+			if t, ok := a.Value.Any().(time.Time); ok {
+				return slog.String(slog.TimeKey, t.Format("15:04:05"))
+			}
+		case "run_id", "stats":
+			return slog.Attr{}
+		}
+		return a
+	}
+	return &o
 }
 
 // progress returns the terminal to draw progress on, or nil under cron.
