@@ -274,7 +274,7 @@ func readPageRuns(ctx context.Context, db *sql.DB, p *Page, _ string) error {
 			fill = colWarn
 		}
 		label := ""
-		if i == 0 || i == len(p.Runs)-1 {
+		if i == 0 || (i == len(p.Runs)-1 && len(p.Runs) > 4) { // newest; oldest when apart
 			label = r.Started.UTC().Format("02/01")
 		}
 		cols = append(cols, Column{Label: label, V: r.Duration().Seconds(), Fill: fill,

@@ -87,11 +87,11 @@ func pieChart(id, title string, slices []Slice) Chart {
 	const cx, cy, r = 80.0, 80.0, 70.0
 	angle := -math.Pi / 2
 	for _, s := range slices {
-		c.Legend = append(c.Legend, LegendItem{Label: s.Label, Fill: s.Fill, Value: fmt.Sprintf("%d (%s)", s.N, percent(s.N, total))})
+		c.Legend = append(c.Legend, LegendItem{Label: s.Label, Fill: s.Fill, Value: fmt.Sprintf("%s (%s)", thousands(int64(s.N)), percent(s.N, total))})
 		if s.N == 0 || total == 0 {
 			continue
 		}
-		tip := fmt.Sprintf("%s: %d (%s)", s.Label, s.N, percent(s.N, total))
+		tip := fmt.Sprintf("%s: %s (%s)", s.Label, thousands(int64(s.N)), percent(s.N, total))
 		if s.N == total { // a full circle is two half arcs
 			d := fmt.Sprintf("M %s %s A %s %s 0 1 1 %s %s A %s %s 0 1 1 %s %s Z",
 				f1(cx), f1(cy-r), f1(r), f1(r), f1(cx), f1(cy+r), f1(r), f1(r), f1(cx), f1(cy-r))
