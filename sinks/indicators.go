@@ -72,6 +72,26 @@ func Indicators(ctx context.Context, db *sql.DB, province string) (Figures, erro
 	if what == "" {
 		what = "region"
 	}
+	f, err := scanFigures(db.QueryRowContext(ctx, queries.Query("indicators"), scope))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Figures{}, fmt.Errorf("computing indicators of %s: %w", what, ErrNoScope)
+	}
+	if err != nil {
+		return Figures{}, fmt.Errorf("computing indicators of %s: %w", what, err)
+	}
+
+	if f.ModulesBySite, err = counts(ctx, db, "indicators_sites", scope, false); err != nil {
+		return Figures{}, fmt.Errorf("computing modules by site of %s: %w", what, err)
+	}
+	if f.ModulesByAxis, err = counts(ctx, db, "indicators_axes", scope, true); err != nil {
+		return Figures{}, fmt.Errorf("computing modules by axis of %s: %w", what, err)
+	}
+	return f, nil
+}
+
+// scanFigures reads one row of the indicators query (indicators.sql's
+// columns), without the breakdowns.
+func scanFigures(row interface{ Scan(...any) error }) (Figures, error) {
 	var (
 		f                   Figures
 		level, code, stales sql.NullString
@@ -80,7 +100,7 @@ func Indicators(ctx context.Context, db *sql.DB, province string) (Figures, erro
 		att, sat            sql.NullFloat64
 		stale               sql.NullTime
 	)
-	err := db.QueryRowContext(ctx, queries.Query("indicators"), scope).Scan(
+	err := row.Scan(
 		&level, &code, &f.Name,
 		&f.Applications, &f.NotAccepted, &f.Accepted, &f.Withdrawn, &f.Participations, &f.NotIndicated,
 		&naS, &wdS, &paS,
@@ -89,11 +109,8 @@ func Indicators(ctx context.Context, db *sql.DB, province string) (Figures, erro
 		&att, &f.AttendanceRows, &sat, &f.SatisfactionRows,
 		&stale, &stales,
 	)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Figures{}, fmt.Errorf("computing indicators of %s: %w", what, ErrNoScope)
-	}
 	if err != nil {
-		return Figures{}, fmt.Errorf("computing indicators of %s: %w", what, err)
+		return Figures{}, err
 	}
 	f.Province = code.String
 	f.NotAcceptedShare, f.WithdrawnShare, f.ParticipationsShare = naS.Float64, wdS.Float64, paS.Float64
@@ -109,13 +126,6 @@ func Indicators(ctx context.Context, db *sql.DB, province string) (Figures, erro
 	}
 	if stales.String != "" {
 		f.StaleProvinces = strings.Split(stales.String, ",")
-	}
-
-	if f.ModulesBySite, err = counts(ctx, db, "indicators_sites", scope, false); err != nil {
-		return Figures{}, fmt.Errorf("computing modules by site of %s: %w", what, err)
-	}
-	if f.ModulesByAxis, err = counts(ctx, db, "indicators_axes", scope, true); err != nil {
-		return Figures{}, fmt.Errorf("computing modules by axis of %s: %w", what, err)
 	}
 	return f, nil
 }

@@ -333,22 +333,14 @@ func readPageStale(ctx context.Context, db *sql.DB, p *Page, _ string) error {
 }
 
 func readPageScopes(ctx context.Context, db *sql.DB, p *Page, _ string) error {
-	provs, err := reportProvinces(ctx, db)
+	// Every scope at once (three queries), not [Indicators] per scope: the
+	// views are computed once rather than three times per province.
+	figs, err := pageFigures(ctx, db)
 	if err != nil {
 		return err
 	}
-	scopes := []string{""}
-	for _, pr := range provs {
-		scopes = append(scopes, pr.code)
-	}
-	for _, code := range scopes {
-		fig, err := Indicators(ctx, db, code)
-		if errors.Is(err, ErrNoScope) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
+	for _, fig := range figs {
+		code := fig.Province
 		id := code
 		if id == "" {
 			id = "LOMB"
@@ -612,4 +604,66 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// pageFigures reads the funder's figures of the region and of every
+// province, with their breakdowns by site and axis.
+func pageFigures(ctx context.Context, db *sql.DB) ([]Figures, error) {
+	rows, err := db.QueryContext(ctx, queries.Query("page_indicators"))
+	if err != nil {
+		return nil, err
+	}
+	var figs []Figures
+	for rows.Next() {
+		f, err := scanFigures(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		figs = append(figs, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sites, err := pageCounts(ctx, db, "page_sites", false)
+	if err != nil {
+		return nil, fmt.Errorf("modules by site: %w", err)
+	}
+	axes, err := pageCounts(ctx, db, "page_axes", true)
+	if err != nil {
+		return nil, fmt.Errorf("modules by axis: %w", err)
+	}
+	for i := range figs {
+		figs[i].ModulesBySite = sites[figs[i].Province]
+		figs[i].ModulesByAxis = axes[figs[i].Province]
+	}
+	return figs, nil
+}
+
+// pageCounts runs a breakdown query of every scope: rows of (scope, key, n)
+// or, with titled, (scope, key, title, n, ordinal); scope "" is the region.
+func pageCounts(ctx context.Context, db *sql.DB, query string, titled bool) (map[string][]Count, error) {
+	rows, err := db.QueryContext(ctx, queries.Query(query))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string][]Count{}
+	for rows.Next() {
+		var scope string
+		var c Count
+		if titled {
+			var ord int
+			err = rows.Scan(&scope, &c.Key, &c.Label, &c.N, &ord)
+		} else {
+			err = rows.Scan(&scope, &c.Key, &c.N)
+			c.Label = c.Key
+		}
+		if err != nil {
+			return nil, err
+		}
+		m[scope] = append(m[scope], c)
+	}
+	return m, rows.Err()
 }

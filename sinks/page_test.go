@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -175,6 +176,29 @@ func TestNum(t *testing.T) {
 	for v, want := range map[float64]string{0: "0", 437: "437", 1784: "1.784", -1234567: "-1.234.567", 0.75: "0,75", 3.7: "3,70"} {
 		if got := num(v); got != want {
 			t.Errorf("num(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// TestPageFiguresMatchIndicators: the page reads every scope at once; its
+// figures and breakdowns are those of [Indicators], scope by scope.
+func TestPageFiguresMatchIndicators(t *testing.T) {
+	ctx := context.Background()
+	db, _ := newFixture(t)
+	figs, err := pageFigures(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(figs) < 3 || figs[0].Province != "" {
+		t.Fatalf("want the region then the provinces, got %d scopes", len(figs))
+	}
+	for _, got := range figs {
+		want, err := Indicators(ctx, db, got.Province)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("scope %q:\n page       %+v\n indicators %+v", got.Province, got, want)
 		}
 	}
 }
