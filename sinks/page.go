@@ -349,7 +349,7 @@ func readPageScopes(ctx context.Context, db *sql.DB, p *Page, _ string) error {
 		s.Pies = []Chart{
 			pieChart("pie-esito-"+id, "Esito delle domande – "+fig.Name, []Slice{
 				{LabelParticipations, fig.Participations, colGood}, {LabelWithdrawn, fig.Withdrawn, colWarn},
-				{LabelNotAccepted, fig.NotAccepted, colBad}, {LabelStatusUnknown, fig.StatusUnknown, "#999999"}}),
+				{LabelNotAccepted, fig.NotAccepted, colBad}, {LabelNotIndicated, fig.NotIndicated, "#999999"}}),
 			pieChart("pie-sesso-"+id, "Sesso dei partecipanti – "+fig.Name, []Slice{
 				{LabelWomen, fig.Women, palette[3]}, {LabelMen, fig.Men, palette[0]}, {LabelSexUnknown, fig.SexUnknown, "#999999"}}),
 		}

@@ -2,7 +2,7 @@
 -- at once (the columns of indicators.sql), the region first.
 SELECT
     level, province_code, name,
-    applications, not_accepted, accepted, withdrawn, participations, status_unknown,
+    applications, not_accepted, accepted, withdrawn, participations, not_indicated,
     not_accepted_share, withdrawn_share, participations_share,
     women, men, sex_unknown, women_share, men_share,
     persons, repeaters, modules, hours_delivered, sessions,
