@@ -37,7 +37,7 @@ func pageFixture(t *testing.T) (*Page, string, string) {
 	exec(`UPDATE provinces SET stale_reason_it = ?, stale_reason = 'file refused' WHERE province_code = 'LO'`, hostile)
 	exec(`INSERT INTO quarantine (run_id, province_code, source_file, source_sha256, sheet, source_row, reason_code, reason)
 	      VALUES ('r1', 'CR', 'CR.xlsx', 'abc', 'Iscrizioni', 7, ?, 'the surname is empty')`, hostile)
-	exec(`INSERT INTO link_runs VALUES ('r1', ?, 437, 500, 5, 0.01, 0.9, 0.3, 100, 1, 246, 52, 1.5)`, started)
+	exec(`INSERT INTO link_runs VALUES ('r1', ?, 437, 500, 5, 0.01, 0.9, 0.3, 100, 1, 246, 52, 1.5, 0, 0, 0, NULL)`, started)
 	exec(`INSERT INTO link_model (run_id, comparison, column_name, level, label, m, u, match_weight, tf_adjusted) VALUES
 	      ('r1', 'surname', 'surname_fold', 0, 'null', NULL, NULL, 0, false),
 	      ('r1', 'surname', 'surname_fold', 1, ?, 0.9, 0.01, 6.49, true),
