@@ -168,10 +168,24 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 			decision = "review"
 		}
 		vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6] = p.l, p.r, p.weight, p.prob, decision, source, nullable(detail)
+		// The weights as they counted in the pair's match weight: of a
+		// Group's agreements only the strongest counts (patternWeight), so
+		// the others are written as 0 and the weights add up to it.
+		best := map[string]int{}
 		for k := range w.comps {
 			lv := levelAt(p.levels, k)
-			vals[7+2*k] = lv
-			vals[8+2*k] = levelWeight(md, tf, w.comps, k, lv, l, r, p.swapped)
+			wt := levelWeight(md, tf, w.comps, k, lv, l, r, p.swapped)
+			vals[7+2*k], vals[8+2*k] = lv, wt
+			if g := w.comps[k].Group; g != "" && wt > 0 {
+				if b, ok := best[g]; !ok || wt > vals[8+2*b].(float64) {
+					best[g] = k
+				}
+			}
+		}
+		for k := range w.comps {
+			if g := w.comps[k].Group; g != "" && vals[8+2*k].(float64) > 0 && best[g] != k {
+				vals[8+2*k] = 0.0
+			}
 		}
 		return vals
 	}); err != nil {
