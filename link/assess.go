@@ -186,17 +186,6 @@ func pairScores(cl *clusterer, person []int32, missing int) Scores {
 		predSize[root]++
 		trueSize[p]++
 	}
-	pairs := func(n int64) int64 { return n * (n - 1) / 2 }
-	for _, n := range cells {
-		sc.CorrectPairs += pairs(n)
-	}
-	for _, n := range predSize {
-		sc.PredictedPairs += pairs(n)
-	}
-	for _, n := range trueSize {
-		sc.TruePairs += pairs(n)
-	}
-	sc.PersonsFound, sc.PersonsTrue = len(predSize), len(trueSize)
-	sc.finish()
+	countPairs(&sc, cells, predSize, trueSize)
 	return sc
 }

@@ -76,18 +76,7 @@ func Evaluate(ctx context.Context, db *sql.DB, truthCSV io.Reader) (Scores, erro
 		return sc, fmt.Errorf("reading person ids: %w", err)
 	}
 	sc.Missing = len(truth)
-	pairs := func(n int64) int64 { return n * (n - 1) / 2 }
-	for _, n := range cells {
-		sc.CorrectPairs += pairs(n)
-	}
-	for _, n := range predSize {
-		sc.PredictedPairs += pairs(n)
-	}
-	for _, n := range trueSize {
-		sc.TruePairs += pairs(n)
-	}
-	sc.PersonsFound, sc.PersonsTrue = len(predSize), len(trueSize)
-	sc.finish()
+	countPairs(&sc, cells, predSize, trueSize)
 	return sc, nil
 }
 
@@ -147,4 +136,21 @@ func (sc *Scores) finish() {
 func slicesSortUnique(xs *[]float64) {
 	slices.Sort(*xs)
 	*xs = slices.Compact(*xs)
+}
+
+// countPairs fills sc's pair counts from the rows per (true person,
+// predicted person) cell and per person on each side, then its ratios.
+func countPairs[C, P comparable](sc *Scores, cells map[C]int64, predSize, trueSize map[P]int64) {
+	pairs := func(n int64) int64 { return n * (n - 1) / 2 }
+	for _, n := range cells {
+		sc.CorrectPairs += pairs(n)
+	}
+	for _, n := range predSize {
+		sc.PredictedPairs += pairs(n)
+	}
+	for _, n := range trueSize {
+		sc.TruePairs += pairs(n)
+	}
+	sc.PersonsFound, sc.PersonsTrue = len(predSize), len(trueSize)
+	sc.finish()
 }
