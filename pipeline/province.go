@@ -455,48 +455,50 @@ func otherProvince(ctx context.Context, db *sql.DB, province, sha string) (strin
 // slot and name it was fetched under now, in one transaction. displaced is
 // the file the new slot held before (zero if none): its source_files row is
 // released (its rows stay until it is claimed elsewhere or removed).
-func reattribute(ctx context.Context, db *sql.DB, province string, from loadedFile, to fetchedFile, displaced loadedFile) (err error) {
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return fmt.Errorf("beginning transaction: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-	}()
-	if displaced.Slot != "" {
-		if _, err := conn.ExecContext(ctx, queries.Query("source_file_release"), province, displaced.Slot, displaced.SHA256); err != nil {
-			return fmt.Errorf("releasing slot of %s: %w", displaced.Name, err)
-		}
-	}
-	if _, err := conn.ExecContext(ctx, queries.Query("source_file_release"), province, from.Slot, from.SHA256); err != nil {
-		return fmt.Errorf("releasing slot of %s: %w", from.Name, err)
-	}
-	if _, err := conn.ExecContext(ctx, queries.Query("source_file_put"), province, to.Slot, to.Name, from.SHA256,
-		from.LandedPath, from.RunID, from.LoadedAt, from.Version); err != nil {
-		return fmt.Errorf("recording %s under its new name: %w", to.Name, err)
-	}
-	if to.Name != from.Name {
-		for _, t := range []string{"enrolments", "quarantine", "issues", "skipped_rows", "modules"} {
-			if _, err := conn.ExecContext(ctx, queries.Query("file_rename_"+t), to.Name, province, from.SHA256); err != nil {
-				return fmt.Errorf("renaming %s to %s in %s: %w", from.Name, to.Name, t, err)
+func reattribute(ctx context.Context, db *sql.DB, province string, from loadedFile, to fetchedFile, displaced loadedFile) error {
+	return inTx(ctx, db, "the new name of "+from.Name, func(conn *sql.Conn) error {
+		if displaced.Slot != "" {
+			if _, err := conn.ExecContext(ctx, queries.Query("source_file_release"), province, displaced.Slot, displaced.SHA256); err != nil {
+				return fmt.Errorf("releasing slot of %s: %w", displaced.Name, err)
 			}
 		}
-	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return fmt.Errorf("committing the new name of %s: %w", from.Name, err)
-	}
-	return nil
+		if _, err := conn.ExecContext(ctx, queries.Query("source_file_release"), province, from.Slot, from.SHA256); err != nil {
+			return fmt.Errorf("releasing slot of %s: %w", from.Name, err)
+		}
+		if _, err := conn.ExecContext(ctx, queries.Query("source_file_put"), province, to.Slot, to.Name, from.SHA256,
+			from.LandedPath, from.RunID, from.LoadedAt, from.Version); err != nil {
+			return fmt.Errorf("recording %s under its new name: %w", to.Name, err)
+		}
+		if to.Name != from.Name {
+			for _, t := range []string{"enrolments", "quarantine", "issues", "skipped_rows", "modules"} {
+				if _, err := conn.ExecContext(ctx, queries.Query("file_rename_"+t), to.Name, province, from.SHA256); err != nil {
+					return fmt.Errorf("renaming %s to %s in %s: %w", from.Name, to.Name, t, err)
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // removeFile drops the rows of a loaded file and its source_files row, in
 // one transaction.
-func removeFile(ctx context.Context, db *sql.DB, province string, l loadedFile) (err error) {
+func removeFile(ctx context.Context, db *sql.DB, province string, l loadedFile) error {
+	return inTx(ctx, db, "the removal of "+l.Name, func(conn *sql.Conn) error {
+		for _, q := range slotDeletes {
+			if _, err := conn.ExecContext(ctx, queries.Query(q), province, l.SHA256); err != nil {
+				return fmt.Errorf("removing rows of %s: %w", l.Name, err)
+			}
+		}
+		if _, err := conn.ExecContext(ctx, queries.Query("source_file_release"), province, l.Slot, l.SHA256); err != nil {
+			return fmt.Errorf("removing %s from source_files: %w", l.Name, err)
+		}
+		return nil
+	})
+}
+
+// inTx runs fn in one transaction on a connection of db: committed when fn
+// succeeds, rolled back otherwise. what names the change in the commit error.
+func inTx(ctx context.Context, db *sql.DB, what string, fn func(conn *sql.Conn) error) (err error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
@@ -510,16 +512,11 @@ func removeFile(ctx context.Context, db *sql.DB, province string, l loadedFile) 
 			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	for _, q := range slotDeletes {
-		if _, err := conn.ExecContext(ctx, queries.Query(q), province, l.SHA256); err != nil {
-			return fmt.Errorf("removing rows of %s: %w", l.Name, err)
-		}
-	}
-	if _, err := conn.ExecContext(ctx, queries.Query("source_file_release"), province, l.Slot, l.SHA256); err != nil {
-		return fmt.Errorf("removing %s from source_files: %w", l.Name, err)
+	if err := fn(conn); err != nil {
+		return err
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return fmt.Errorf("committing the removal of %s: %w", l.Name, err)
+		return fmt.Errorf("committing %s: %w", what, err)
 	}
 	return nil
 }
