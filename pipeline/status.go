@@ -33,8 +33,9 @@ type FileInfo struct {
 
 // StaleProvince is a province showing its last good data.
 type StaleProvince struct {
-	Code  string
-	Since time.Time
+	Code   string
+	Since  time.Time
+	Reason string // why the last run could not refresh it ("" when not recorded)
 }
 
 // Status is the run history: newest run first.
@@ -127,7 +128,7 @@ func readRuns(ctx context.Context, db *sql.DB, st *Status, n int) error {
 	defer srows.Close()
 	for srows.Next() {
 		var p StaleProvince
-		if err := srows.Scan(&p.Code, &p.Since); err != nil {
+		if err := srows.Scan(&p.Code, &p.Since, &p.Reason); err != nil {
 			return err
 		}
 		st.Stale = append(st.Stale, p)

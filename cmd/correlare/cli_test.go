@@ -164,6 +164,10 @@ func TestRunSuccessThenPartial(t *testing.T) {
 				t.Errorf("status lacks %q:\n%s", want, r.stdout)
 			}
 		}
+		// The stale line says why, naming the file that could not be read.
+		if !regexp.MustCompile(`province LO stale since \S+ \S+: .*LO_iscrizioni_2013\.xlsx`).MatchString(r.stdout) {
+			t.Errorf("status does not say why LO is stale:\n%s", r.stdout)
+		}
 	})
 }
 

@@ -164,7 +164,11 @@ func (c *statusCmd) Run(ctx context.Context) error {
 		tw.Flush()
 	}
 	for _, p := range st.Stale {
-		fmt.Printf("province %s stale since %s\n", p.Code, p.Since.Local().Format("2006-01-02 15:04"))
+		fmt.Printf("province %s stale since %s", p.Code, p.Since.Local().Format("2006-01-02 15:04"))
+		if p.Reason != "" {
+			fmt.Printf(": %s", truncate(p.Reason, 160))
+		}
+		fmt.Println()
 	}
 	return nil
 }
