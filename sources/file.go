@@ -1,15 +1,12 @@
 package sources
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/lombardia-orim/correlare/canon"
 )
@@ -76,10 +73,9 @@ type File struct {
 	opt  Options
 	m    matcher
 
-	// Workbook (xf != nil), .ods or .xls (book != nil) or CSV (csvText).
-	xf        *excelize.File
+	// .xlsx workbook (xb != nil), .ods or .xls (book != nil) or CSV (csvText).
+	xb        *xlsxBook
 	book      book
-	zr        *zip.Reader // the workbook's zip directory, for the fast worksheet reader
 	sheets    []string
 	nextSheet int
 	date1904  bool
@@ -141,8 +137,8 @@ func Open(ctx context.Context, name string, r io.ReaderAt, size int64, opt Optio
 		err = f.openCSV(ctx, r, size)
 	}
 	if err != nil {
-		if f.xf != nil {
-			_ = f.xf.Close()
+		if f.xb != nil {
+			_ = f.xb.close()
 		}
 		if f.book != nil {
 			_ = f.book.close()
@@ -236,7 +232,7 @@ func (f *File) nextSource(ctx context.Context) (src rowSource, sheet string, ok 
 		}
 		return src, sheet, ok, nil
 	}
-	if f.xf == nil {
+	if f.xb == nil {
 		if f.csvDone {
 			return nil, "", false, nil
 		}
@@ -266,9 +262,9 @@ func (f *File) Close() error {
 		errs = append(errs, f.cur.close())
 		f.cur = nil
 	}
-	if f.xf != nil {
-		errs = append(errs, f.xf.Close())
-		f.xf = nil
+	if f.xb != nil {
+		errs = append(errs, f.xb.close())
+		f.xb = nil
 	}
 	if f.book != nil {
 		errs = append(errs, f.book.close())

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -35,15 +34,12 @@ func (s *xmlScanner) unsupported(why string) error {
 	return fmt.Errorf("%w: %s at byte %d", errUnsupported, why, s.off+int64(s.pos))
 }
 
-// excelize's limits and relationship type.
+// excelize's limits; the scanner's buffer and nesting limit.
 const (
-	sheetMaxRows        = excelize.TotalRows
-	sheetMaxCols        = excelize.MaxColumns
-	relTypeOfficeDoc    = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-	relNamespace        = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-	scanBufSize         = 64 << 10
-	maxSheetDepth       = 64
-	sharedStringsFolded = "xl/sharedstrings.xml"
+	sheetMaxRows  = excelize.TotalRows
+	sheetMaxCols  = excelize.MaxColumns
+	scanBufSize   = 64 << 10
+	maxSheetDepth = 64
 )
 
 // zipPart returns the last zip entry named name, with backslashes read as
@@ -79,156 +75,27 @@ func readSmallPart(zr *zip.Reader, name string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-type xmlRels struct {
-	Rels []struct {
-		ID     string `xml:"Id,attr"`
-		Type   string `xml:"Type,attr"`
-		Target string `xml:"Target,attr"`
-	} `xml:"Relationship"`
-}
-
-type xmlWorkbookSheets struct {
-	Sheets struct {
-		Sheet []struct {
-			Name string `xml:"name,attr"`
-			ID   string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
-		} `xml:"sheet"`
-	} `xml:"sheets"`
-}
-
-// sheetPartPath finds the zip entry of a worksheet the way excelize does:
-// the workbook part from _rels/.rels, the sheet's r:id in the workbook, its
-// target in the workbook's rels. Anything ambiguous is errUnsupported.
-func sheetPartPath(zr *zip.Reader, sheet string, limit int64) (string, error) {
-	var root xmlRels
-	b, err := readSmallPart(zr, "_rels/.rels", limit)
-	if err != nil {
-		return "", err
-	}
-	if err := xml.Unmarshal(b, &root); err != nil {
-		return "", fmt.Errorf("%w: parsing _rels/.rels: %w", errUnsupported, err)
-	}
-	wbPath := ""
-	for _, r := range root.Rels {
-		if r.Type == relTypeOfficeDoc {
-			wbPath = strings.TrimPrefix(r.Target, "/")
-			break
-		}
-	}
-	if wbPath == "" {
-		return "", fmt.Errorf("%w: no officeDocument relationship", errUnsupported)
-	}
-	relsPath := "_rels/" + filepath.Base(wbPath) + ".rels"
-	if dir := filepath.Dir(wbPath); dir != "." {
-		relsPath = strings.TrimPrefix(dir+"/_rels/"+filepath.Base(wbPath)+".rels", "/")
-	}
-	var wb xmlWorkbookSheets
-	if b, err = readSmallPart(zr, wbPath, limit); err != nil {
-		return "", err
-	}
-	if err := xml.Unmarshal(b, &wb); err != nil {
-		return "", fmt.Errorf("%w: parsing %s: %w", errUnsupported, wbPath, err)
-	}
-	var rels xmlRels
-	if b, err = readSmallPart(zr, relsPath, limit); err != nil {
-		return "", err
-	}
-	if err := xml.Unmarshal(b, &rels); err != nil {
-		return "", fmt.Errorf("%w: parsing %s: %w", errUnsupported, relsPath, err)
-	}
-	id, found := "", 0
-	for _, s := range wb.Sheets.Sheet {
-		if strings.EqualFold(s.Name, sheet) {
-			id = s.ID
-			found++
-		}
-	}
-	if found != 1 || id == "" {
-		return "", fmt.Errorf("%w: sheet not found once in the workbook", errUnsupported)
-	}
-	target, found := "", 0
-	for _, r := range rels.Rels {
-		if r.ID == id {
-			target = r.Target
-			found++
-		}
-	}
-	if found != 1 {
-		return "", fmt.Errorf("%w: sheet relationship not found once", errUnsupported)
-	}
-	// excelize's getWorksheetPath.
-	p := filepath.ToSlash(strings.TrimPrefix(strings.ReplaceAll(filepath.Clean(filepath.Dir(wbPath)+"/"+target), "\\", "/"), "/"))
-	if strings.HasPrefix(target, "/") {
-		p = filepath.ToSlash(strings.TrimPrefix(strings.ReplaceAll(filepath.Clean(target), "\\", "/"), "/"))
-	}
-	return p, nil
-}
-
-// sharedStrings gives the workbook's shared strings as excelize decoded
-// them (excelize.File.SharedStrings), converted to Go strings once each.
-type sharedStrings struct {
-	si    func(i int) string
-	n     int
-	cache []string
-	done  []bool
-}
+// sharedStrings are the workbook's shared strings as excelize gives them
+// (xlsxSI.String), all cut from one string.
+type sharedStrings struct{ strs []string }
 
 func (ss *sharedStrings) get(i int) (string, bool) {
-	if i < 0 || i >= ss.n {
+	if ss == nil || i < 0 || i >= len(ss.strs) {
 		return "", false
 	}
-	if !ss.done[i] {
-		ss.cache[i], ss.done[i] = ss.si(i), true
-	}
-	return ss.cache[i], true
+	return ss.strs[i], true
 }
 
-// loadSharedStrings makes excelize read xl/sharedStrings.xml (as its own
-// Rows.Columns does on first use) and wraps the result. A table excelize
-// would keep in a temporary file (over xmlLimit) is errUnsupported: excelize
-// reads those items differently.
-func loadSharedStrings(xf *excelize.File, zr *zip.Reader, sheet string, xmlLimit int64) (*sharedStrings, error) {
-	for _, zf := range zr.File {
-		if strings.ToLower(strings.ReplaceAll(zf.Name, "\\", "/")) == sharedStringsFolded && int64(zf.UncompressedSize64) > xmlLimit {
-			return nil, fmt.Errorf("%w: shared strings over the in-memory limit", errUnsupported)
-		}
-	}
-	if xf.SharedStrings == nil {
-		rows, err := xf.Rows(sheet)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", errUnsupported, err)
-		}
-		_, _ = rows.Columns() // loads the shared strings first; a row error is not ours
-		_ = rows.Close()
-		if xf.SharedStrings == nil {
-			return nil, fmt.Errorf("%w: shared strings not loaded", errUnsupported)
-		}
-	}
-	sst := xf.SharedStrings
-	n := len(sst.SI)
-	return &sharedStrings{
-		si:    func(i int) string { return sst.SI[i].String() },
-		n:     n,
-		cache: make([]string, n),
-		done:  make([]bool, n),
-	}, nil
-}
-
-// inlineDecoder decodes a rich <is> element with excelize's own string-item
-// type (found by reflection on File.SharedStrings), so that runs, phonetic
-// runs and escapes come out exactly as excelize gives them.
+// inlineDecoder decodes a rich <is> or <si> element with excelize's own
+// string-item type, so that runs, phonetic runs and escapes come out
+// exactly as excelize gives them.
 type inlineDecoder struct{ typ reflect.Type }
 
-func newInlineDecoder(xf *excelize.File) (inlineDecoder, error) {
-	t := reflect.TypeOf(xf.SharedStrings)
-	if t == nil {
+func newInlineDecoder() (inlineDecoder, error) {
+	typ := excelizeTypes().si
+	if typ == nil {
 		return inlineDecoder{}, fmt.Errorf("%w: no shared string type", errUnsupported)
 	}
-	f, ok := t.Elem().FieldByName("SI")
-	if !ok || f.Type.Kind() != reflect.Slice {
-		return inlineDecoder{}, fmt.Errorf("%w: unexpected shared string type", errUnsupported)
-	}
-	typ := f.Type.Elem()
 	if _, ok := reflect.New(typ).Interface().(fmt.Stringer); !ok {
 		return inlineDecoder{}, fmt.Errorf("%w: string item without String", errUnsupported)
 	}
@@ -671,7 +538,12 @@ type sheetXML struct {
 	cellR, cellT []byte
 	cellV        []byte
 	cellF, hasIS bool
-	isVal        string
+	isBuf        []byte // the inline string's text
+
+	// merged ranges, collected when merges is non-nil (xlsxBook.merges).
+	merges   *[]string
+	rootOK   bool // the root is <worksheet> in the SpreadsheetML namespace
+	mergesAt int  // mergeCells elements seen
 
 	// row output: values built in vbuf, then cut from one string.
 	vbuf []byte
@@ -694,23 +566,24 @@ type cellVal struct {
 }
 
 // openSheetXML opens the worksheet part of sheet for fast reading.
-func openSheetXML(xf *excelize.File, zr *zip.Reader, sheet string, xmlLimit int64) (*sheetXML, error) {
-	p, err := sheetPartPath(zr, sheet, xmlLimit)
+func openSheetXML(b *xlsxBook, sheet string) (*sheetXML, error) {
+	zf, err := b.sheetPart(sheet)
 	if err != nil {
 		return nil, err
 	}
-	zf := zipPart(zr, p)
-	if zf == nil || zf.UncompressedSize64 == 0 {
-		return nil, fmt.Errorf("%w: worksheet part missing or empty", errUnsupported)
-	}
-	sst, err := loadSharedStrings(xf, zr, sheet, xmlLimit)
+	sst, err := b.sharedStrings()
 	if err != nil {
 		return nil, err
 	}
-	inl, err := newInlineDecoder(xf)
+	inl, err := newInlineDecoder()
 	if err != nil {
 		return nil, err
 	}
+	return newSheetXML(zf, sst, inl)
+}
+
+// newSheetXML starts reading a worksheet part.
+func newSheetXML(zf *zip.File, sst *sharedStrings, inl inlineDecoder) (*sheetXML, error) {
 	rc, err := zf.Open()
 	if err != nil {
 		return nil, fmt.Errorf("%w: opening worksheet: %w", errUnsupported, err)
@@ -758,6 +631,11 @@ func (x *sheetXML) walk(tail bool) error {
 			}
 			x.outer = x.outer[:len(x.outer)-1]
 		case mkStart:
+			if x.merges != nil {
+				if err := x.mergeElement(local); err != nil {
+					return err
+				}
+			}
 			switch string(s.tag[local:]) {
 			case "row":
 				return s.unsupported("row outside sheetData")
@@ -882,7 +760,7 @@ func (x *sheetXML) event() (int, error) {
 func (x *sheetXML) cell(selfClose bool) error {
 	s := &x.s
 	x.cellR, x.cellT, x.cellV = x.cellR[:0], x.cellT[:0], x.cellV[:0]
-	x.cellF, x.hasIS, x.isVal = false, false, ""
+	x.cellF, x.hasIS, x.isBuf = false, false, x.isBuf[:0]
 	for _, a := range s.attrs {
 		switch string(s.local(a)) {
 		case "r":
@@ -938,7 +816,7 @@ func (x *sheetXML) cell(selfClose bool) error {
 			}
 			x.hasIS = true
 			if !sc {
-				if x.isVal, err = x.inlineString(); err != nil {
+				if x.isBuf, err = x.inlineText(x.isBuf[:0]); err != nil {
 					return err
 				}
 			}
@@ -963,17 +841,17 @@ func (x *sheetXML) textOnly(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// inlineString reads an <is> element's content. The common <is><t>…</t></is>
-// is decoded here; anything richer (runs, phonetic runs, _xHHHH_ escapes) is
-// captured and decoded with excelize's own type.
-func (x *sheetXML) inlineString() (string, error) {
+// inlineText appends an <is> (or <si>) element's text to dst. The common
+// <is><t>…</t></is> is decoded here; anything richer (runs, phonetic runs,
+// _xHHHH_ escapes) is captured and decoded with excelize's own type.
+func (x *sheetXML) inlineText(dst []byte) ([]byte, error) {
 	s := &x.s
 	isName := append([]byte(nil), s.tag...)
+	base := len(dst)
 	s.capOn, s.capStart, s.capBuf = true, s.pos, s.capBuf[:0]
 	defer func() { s.capOn = false }()
 	var (
 		stack       [][]byte
-		txt         []byte
 		tCount      int
 		other, inT  bool
 		tHasChild   bool
@@ -984,16 +862,16 @@ func (x *sheetXML) inlineString() (string, error) {
 	)
 	for {
 		if chunk, kind, local, sc, err = s.content(x.tmp[:0]); err != nil {
-			return "", err
+			return dst, err
 		}
 		x.tmp = chunk
 		if inT && len(stack) == 1 {
-			txt = append(txt, chunk...)
+			dst = append(dst, chunk...)
 		}
 		if kind == mkEnd {
 			if len(stack) > 0 {
 				if !bytes.Equal(s.tag, stack[len(stack)-1]) {
-					return "", s.unsupported("mismatched end tag")
+					return dst, s.unsupported("mismatched end tag")
 				}
 				stack = stack[:len(stack)-1]
 				if len(stack) == 0 {
@@ -1002,18 +880,20 @@ func (x *sheetXML) inlineString() (string, error) {
 				continue
 			}
 			if !bytes.Equal(s.tag, isName) {
-				return "", s.unsupported("mismatched end tag")
+				return dst, s.unsupported("mismatched end tag")
 			}
-			if tCount == 1 && !other && !tHasChild && !bytes.Contains(txt, []byte("_x")) {
-				return string(txt), nil
+			if tCount == 1 && !other && !tHasChild && !bytes.Contains(dst[base:], []byte("_x")) {
+				return dst, nil
 			}
+			dst = dst[:base]
 			// The content ends at the '<' of "</is>".
 			s.capBuf = append(s.capBuf, s.buf[s.capStart:s.pos]...)
 			s.capStart = s.pos
 			raw := s.capBuf[:bytes.LastIndexByte(s.capBuf, '<')]
 			doc := make([]byte, 0, len(raw)+9)
 			doc = append(append(append(doc, "<is>"...), raw...), "</is>"...)
-			return x.inline.decode(doc)
+			v, err := x.inline.decode(doc)
+			return append(dst, v...), err
 		}
 		switch {
 		case len(stack) == 0 && string(s.tag[local:]) == "t":
@@ -1026,7 +906,7 @@ func (x *sheetXML) inlineString() (string, error) {
 		}
 		if !sc {
 			if len(stack) == maxSheetDepth {
-				return "", s.unsupported("deep nesting")
+				return dst, s.unsupported("deep nesting")
 			}
 			stack = append(stack, append([]byte(nil), s.tag...))
 		}
@@ -1190,7 +1070,12 @@ func (x *sheetXML) cellValue() (cellVal, bool) {
 		return cellVal{s: v}, v != ""
 	case "inlineStr":
 		if x.hasIS {
-			return cellVal{s: x.isVal}, x.isVal != ""
+			if len(x.isBuf) == 0 {
+				return cellVal{}, false
+			}
+			lo := len(x.vbuf)
+			x.vbuf = append(x.vbuf, x.isBuf...)
+			return cellVal{lo: lo, hi: len(x.vbuf), inBuf: true}, true
 		}
 	}
 	if len(x.cellV) == 0 {

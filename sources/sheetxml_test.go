@@ -22,20 +22,31 @@ type readRow struct {
 	Cells []string
 }
 
-// openTestWorkbook opens a workbook as sources does.
-func openTestWorkbook(t testing.TB, data []byte) (*excelize.File, *zip.Reader) {
+// openTestWorkbook opens a workbook with excelize, as sources did before
+// it opened packages itself.
+func openTestWorkbook(t testing.TB, data []byte) *excelize.File {
 	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatalf("unzipping: %v", err)
-	}
 	xf, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		UnzipSizeLimit: DefaultMaxUnzipBytes, UnzipXMLSizeLimit: xlsxXMLInMemory,
 	})
 	if err != nil {
 		t.Skipf("excelize cannot open the workbook: %v", err) // only reached for fuzzed input
 	}
-	return xf, zr
+	return xf
+}
+
+// openTestBook opens a workbook as sources does.
+func openTestBook(t testing.TB, data []byte) *xlsxBook {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("unzipping: %v", err)
+	}
+	b, err := openXLSXBook(bytes.NewReader(data), int64(len(data)), zr, Options{}.withDefaults())
+	if err != nil {
+		t.Fatalf("opening a workbook excelize opens: %v", err)
+	}
+	return b
 }
 
 // excelizeRead reads a sheet with excelize's Rows/Columns(RawCellValue), as
@@ -60,8 +71,8 @@ func excelizeRead(xf *excelize.File, sheet string) (out []readRow, err error) {
 }
 
 // fastRead reads a sheet with the fast reader alone.
-func fastRead(xf *excelize.File, zr *zip.Reader, sheet string) (out []readRow, err error) {
-	x, err := openSheetXML(xf, zr, sheet, xlsxXMLInMemory)
+func fastRead(b *xlsxBook, sheet string) (out []readRow, err error) {
+	x, err := openSheetXML(b, sheet)
 	if err != nil {
 		return nil, err
 	}
@@ -80,8 +91,9 @@ func fastRead(xf *excelize.File, zr *zip.Reader, sheet string) (out []readRow, e
 
 // wrappedRead reads a sheet through sources' rowSource (fast reader with
 // fallback to excelize).
-func wrappedRead(xf *excelize.File, zr *zip.Reader, sheet string) (out []readRow, err error) {
-	f := &File{xf: xf, zr: zr, opt: Options{}.withDefaults()}
+func wrappedRead(b *xlsxBook, sheet string) (out []readRow, err error) {
+	defer b.close()
+	f := &File{xb: b, opt: Options{}.withDefaults()}
 	src, err := f.sheetRows(sheet)
 	if err != nil {
 		return nil, err
@@ -103,11 +115,19 @@ func wrappedRead(xf *excelize.File, zr *zip.Reader, sheet string) (out []readRow
 // it without falling back (when strict) and agree with excelize.
 func compareSheets(t *testing.T, data []byte, strict bool) {
 	t.Helper()
-	xf, zr := openTestWorkbook(t, data)
+	xf := openTestWorkbook(t, data)
 	defer xf.Close()
+	b := openTestBook(t, data)
+	defer b.close()
+	if got, want := b.sheetNames(), xf.GetSheetList(); !reflect.DeepEqual(got, want) {
+		t.Errorf("sheets %q, excelize %q", got, want)
+	}
+	if props, err := xf.GetWorkbookProps(); err != nil || b.date1904 != (props.Date1904 != nil && *props.Date1904) {
+		t.Errorf("date1904 %v, excelize %+v (%v)", b.date1904, props, err)
+	}
 	for _, sheet := range xf.GetSheetList() {
 		want, werr := excelizeRead(xf, sheet)
-		got, gerr := fastRead(xf, zr, sheet)
+		got, gerr := fastRead(b, sheet)
 		switch {
 		case errors.Is(gerr, errUnsupported):
 			if strict {
@@ -121,9 +141,7 @@ func compareSheets(t *testing.T, data []byte, strict bool) {
 			t.Errorf("sheet %q: fast reader differs from excelize (errors %v, %v)\n got: %+v\nwant: %+v", sheet, gerr, werr, got, want)
 		}
 		// The wrapper must always agree (it falls back when needed).
-		xf2, zr2 := openTestWorkbook(t, data)
-		wrapped, err := wrappedRead(xf2, zr2, sheet)
-		xf2.Close()
+		wrapped, err := wrappedRead(openTestBook(t, data), sheet)
 		if werr == nil {
 			if err != nil {
 				t.Errorf("sheet %q: wrapped reader: %v", sheet, err)
@@ -336,9 +354,9 @@ func TestSheetXMLCases(t *testing.T) {
 			}
 			compareSheets(t, data, tc.fast)
 			if !tc.fast {
-				xf, zr := openTestWorkbook(t, data)
-				defer xf.Close()
-				if _, err := fastRead(xf, zr, "Sheet1"); !errors.Is(err, errUnsupported) {
+				b := openTestBook(t, data)
+				defer b.close()
+				if _, err := fastRead(b, "Sheet1"); !errors.Is(err, errUnsupported) {
 					t.Errorf("fast reader: %v, want errUnsupported", err)
 				}
 			}
@@ -360,10 +378,12 @@ func FuzzSheetXML(f *testing.F) {
 // checkSheetXML is FuzzSheetXML's comparison for one worksheet body.
 func checkSheetXML(t *testing.T, base []byte, body string) {
 	data := withSheetXML(t, base, sheetHead+body+`</worksheet>`)
-	xf, zr := openTestWorkbook(t, data)
+	xf := openTestWorkbook(t, data)
 	defer xf.Close()
+	b := openTestBook(t, data)
+	defer b.close()
 	want, werr := excelizeRead(xf, "Sheet1")
-	got, gerr := fastRead(xf, zr, "Sheet1")
+	got, gerr := fastRead(b, "Sheet1")
 	if gerr == nil && werr == nil && !reflect.DeepEqual(got, want) {
 		t.Fatalf("fast reader differs\n got: %+v\nwant: %+v", got, want)
 	}
@@ -376,21 +396,22 @@ func checkSheetXML(t *testing.T, base []byte, body string) {
 	if werr != nil {
 		return
 	}
-	xf2, zr2 := openTestWorkbook(t, data)
-	defer xf2.Close()
-	wrapped, err := wrappedRead(xf2, zr2, "Sheet1")
+	wrapped, err := wrappedRead(openTestBook(t, data), "Sheet1")
 	if err != nil || !reflect.DeepEqual(wrapped, want) {
 		t.Fatalf("wrapped reader: %v\n got: %+v\nwant: %+v", err, wrapped, want)
 	}
 }
 
 // BenchmarkSheetXML200k compares excelize's raw row stream with the fast
-// reader on the pipeline benchmark's workbook (cached by
-// pipeline.BenchmarkIngest200k under $TMPDIR/correlare-bench), or on
-// writeBigXLSX's when that is absent. Both include opening the workbook as
+// reader on the workbook named by $CORRELARE_BENCH_XLSX, else the pipeline
+// benchmark's (cached by pipeline.BenchmarkIngest200k under
+// $TMPDIR/correlare-bench), else writeBigXLSX's. Both include opening the workbook as
 // sources does.
 func BenchmarkSheetXML200k(b *testing.B) {
-	path := filepath.Join(os.TempDir(), "correlare-bench", "large-200000-seed1.xlsx")
+	path := os.Getenv("CORRELARE_BENCH_XLSX")
+	if path == "" {
+		path = filepath.Join(os.TempDir(), "correlare-bench", "large-200000-seed1.xlsx")
+	}
 	if _, err := os.Stat(path); err != nil {
 		path = filepath.Join(b.TempDir(), "big.xlsx")
 		writeBigXLSX(b, path)
@@ -399,22 +420,26 @@ func BenchmarkSheetXML200k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	xf, _ := openTestWorkbook(b, data)
-	sheet := xf.GetSheetList()[0]
-	xf.Close()
+	sheet := openTestBook(b, data).sheetNames()[0]
 	for _, r := range []struct {
 		name string
-		read func(*excelize.File, *zip.Reader, string) ([]readRow, error)
+		read func([]byte, string) ([]readRow, error)
 	}{
-		{"excelize-raw", func(xf *excelize.File, _ *zip.Reader, s string) ([]readRow, error) { return excelizeRead(xf, s) }},
-		{"fast-raw", fastRead},
+		{"excelize-raw", func(data []byte, s string) ([]readRow, error) {
+			xf := openTestWorkbook(b, data)
+			defer xf.Close()
+			return excelizeRead(xf, s)
+		}},
+		{"fast-raw", func(data []byte, s string) ([]readRow, error) {
+			bk := openTestBook(b, data)
+			defer bk.close()
+			return fastRead(bk, s)
+		}},
 	} {
 		b.Run(r.name, func(b *testing.B) {
 			n := 0
 			for b.Loop() {
-				xf, zr := openTestWorkbook(b, data)
-				rows, err := r.read(xf, zr, sheet)
-				xf.Close()
+				rows, err := r.read(data, sheet)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -240,9 +240,7 @@ func (f *File) scan(ctx context.Context, src rowSource, sheet string) (*Table, e
 			"expected column titles such as Cognome, Nome, Codice fiscale, Modulo", ErrNoHeader, f.opt.HeaderScanRows)}
 	}
 	var merges func() ([]cellRange, error)
-	if f.xf != nil {
-		merges = func() ([]cellRange, error) { return f.sheetMerges(sheet) }
-	} else if ms, ok := src.(mergeSource); ok {
+	if ms, ok := src.(mergeSource); ok {
 		merges = ms.merges
 	}
 	cols, err := buildColumns(rows, hit, f.m, merges)

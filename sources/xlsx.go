@@ -60,25 +60,13 @@ func (f *File) openWorkbook(ctx context.Context, r io.ReaderAt, size int64) (err
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	defer recoverCorrupt(&err)
-	xf, err := excelize.OpenReader(io.NewSectionReader(r, 0, size), excelize.Options{
-		UnzipSizeLimit:    f.opt.MaxUnzipBytes,
-		UnzipXMLSizeLimit: min(f.opt.MaxUnzipBytes, xlsxXMLInMemory),
-	})
+	b, err := openXLSXBook(r, size, zr, f.opt)
 	if err != nil {
-		if xf != nil {
-			_ = xf.Close()
-		}
-		return fmt.Errorf("%w: opening workbook: %w", ErrCorrupt, err)
+		return err
 	}
-	f.xf = xf
-	f.zr = zr
-	props, err := xf.GetWorkbookProps()
-	if err != nil {
-		return fmt.Errorf("%w: reading workbook properties: %w", ErrCorrupt, err)
-	}
-	f.date1904 = props.Date1904 != nil && *props.Date1904
-	f.sheets = xf.GetSheetList()
+	f.xb = b
+	f.date1904 = b.date1904
+	f.sheets = b.sheetNames()
 	return nil
 }
 
@@ -105,12 +93,10 @@ func recoverCorrupt(err *error) {
 // sheetRows starts streaming one worksheet: with the fast reader
 // (sheetxml.go) when it can read the sheet, otherwise with excelize.
 func (f *File) sheetRows(sheet string) (src rowSource, err error) {
-	x := &xlsxRows{f: f, sheet: sheet, raw: excelize.Options{RawCellValue: true}}
-	if zr := f.zr; zr != nil {
-		if fast, err := openSheetXML(f.xf, zr, sheet, min(f.opt.MaxUnzipBytes, xlsxXMLInMemory)); err == nil {
-			x.fast = fast
-			return x, nil
-		}
+	x := &xlsxRows{b: f.xb, sheet: sheet, raw: excelize.Options{RawCellValue: true}}
+	if fast, err := openSheetXML(f.xb, sheet); err == nil {
+		x.fast = fast
+		return x, nil
 	}
 	if err := x.openExcelize(); err != nil {
 		return nil, err
@@ -123,7 +109,7 @@ func (f *File) sheetRows(sheet string) (src rowSource, err error) {
 // hands over to excelize's Rows, at the same row, when the fast reader meets
 // a construct it leaves to excelize.
 type xlsxRows struct {
-	f     *File
+	b     *xlsxBook
 	sheet string
 	fast  *sheetXML
 	rows  *excelize.Rows
@@ -132,14 +118,22 @@ type xlsxRows struct {
 }
 
 func (x *xlsxRows) openExcelize() (err error) {
+	xf, err := x.b.excelize()
+	if err != nil {
+		return err
+	}
 	defer recoverCorrupt(&err)
-	rows, err := x.f.xf.Rows(x.sheet)
+	rows, err := xf.Rows(x.sheet)
 	if err != nil {
 		return fmt.Errorf("%w: opening sheet: %w", ErrCorrupt, err)
 	}
 	x.rows = rows
 	return nil
 }
+
+// merges returns the sheet's merged ranges (mergeSource). It reads the
+// whole sheet, so it is called only when a header needs it.
+func (x *xlsxRows) merges() ([]cellRange, error) { return x.b.merges(x.sheet) }
 
 func (x *xlsxRows) next() (n int, cells []string, err error) {
 	if x.fast != nil {
@@ -200,29 +194,13 @@ func (x *xlsxRows) close() error {
 	if x.fast != nil {
 		return x.fast.close()
 	}
+	if x.rows == nil {
+		return nil
+	}
 	if err := x.rows.Close(); err != nil && err != x.rows.Error() {
 		return err
 	}
 	return nil
-}
-
-// sheetMerges returns a sheet's merged ranges. It parses the whole sheet,
-// so it is called only when a header needs it.
-func (f *File) sheetMerges(sheet string) (out []cellRange, err error) {
-	defer recoverCorrupt(&err)
-	mcs, err := f.xf.GetMergeCells(sheet, true)
-	if err != nil {
-		return nil, fmt.Errorf("reading merged cells: %w", err)
-	}
-	for _, mc := range mcs {
-		c0, r0, err0 := excelize.CellNameToCoordinates(mc.GetStartAxis())
-		c1, r1, err1 := excelize.CellNameToCoordinates(mc.GetEndAxis())
-		if err0 != nil || err1 != nil {
-			continue
-		}
-		out = append(out, cellRange{c0: min(c0, c1) - 1, c1: max(c0, c1) - 1, r0: min(r0, r1), r1: max(r0, r1)})
-	}
-	return out, nil
 }
 
 // cellRange is a merged range: columns 0-based, rows 1-based, inclusive.
