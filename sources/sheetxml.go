@@ -726,6 +726,15 @@ func (x *sheetXML) event() (int, error) {
 		return evEnd, nil
 	}
 	for {
+		switch q := x.quick(); q {
+		case quickRowEnd:
+			continue
+		case quickEnd:
+			x.phase = phaseTail
+			return evEnd, nil
+		case evRow, evCell:
+			return q, nil
+		}
 		var err error
 		var kind, local int
 		var selfClose bool
@@ -1127,4 +1136,263 @@ func cellColumn(r []byte) (int, error) {
 		return 0, err
 	}
 	return col, nil
+}
+
+// Results of quick besides evRow and evCell.
+const (
+	quickNone   = -1 // not read: the general path reads the next item
+	quickRowEnd = -2 // a </row> was read
+	quickEnd    = -3 // </sheetData> was read
+)
+
+// quickWindow is how much of the stream quick looks at: an item that does
+// not fit is read by the general path.
+const quickWindow = 4 << 10
+
+// quick reads the next item of sheetData when it has one of the shapes
+// spreadsheet writers emit (openpyxl, Excel, LibreOffice): </row>, a row
+// start tag, </sheetData>, or a cell of the forms <c …/>, <c …></c>,
+// <c …><v>text</v></c> and <c …><is><t>text</t></is></c> (also with
+// xml:space="preserve" on <t>), with plain names, attribute values without
+// references or control characters and text without references, "]",
+// control characters or excelize's _x escapes. It leaves the scanner and
+// the cell exactly as the general path (content, markup, cell) would, and
+// reads nothing when the item has any other shape.
+func (x *sheetXML) quick() int {
+	s := &x.s
+	if s.end-s.pos < quickWindow && s.rerr == nil {
+		s.more(quickWindow)
+	}
+	b := s.buf[s.pos:s.end]
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+		i++
+	}
+	if i+3 >= len(b) || b[i] != '<' {
+		return quickNone
+	}
+	rest := b[i+1:]
+	switch {
+	case rest[0] == '/':
+		switch {
+		case x.inRow && bytes.HasPrefix(rest, []byte("/row>")) && string(x.rowName) == "row":
+			s.pos += i + 6
+			x.inRow = false
+			return quickRowEnd
+		case !x.inRow && bytes.HasPrefix(rest, []byte("/sheetData>")) && string(x.sheetData) == "sheetData":
+			s.pos += i + 12
+			return quickEnd
+		}
+		return quickNone
+	case !x.inRow && rest[0] == 'r' && rest[1] == 'o' && rest[2] == 'w':
+		j, selfClose, ok := x.quickAttrs(b, i+4)
+		if !ok {
+			return quickNone
+		}
+		s.tag = append(s.tag[:0], "row"...)
+		s.pos += j
+		if !selfClose {
+			x.inRow = true
+			x.rowName = append(x.rowName[:0], "row"...)
+		}
+		return evRow
+	case x.inRow && rest[0] == 'c':
+		if j, ok := x.quickCell(b, i+2); ok {
+			s.tag = append(s.tag[:0], 'c')
+			s.pos += j
+			return evCell
+		}
+	}
+	return quickNone
+}
+
+// Results of quickAttr.
+const (
+	attrBad       = iota // not a plain attribute: left to the general path
+	attrOne              // an attribute was read
+	attrEnd              // '>' was read
+	attrSelfClose        // "/>" was read
+)
+
+// quickAttr reads, from b[j:], the next attribute of a start tag (local
+// name in b[ls:le], value in b[vs:ve]) or the tag's end. It takes names of
+// ASCII letters, digits, '_', '-' and '.' with at most one inner colon, as
+// readName, and values without references, '<', control characters or
+// non-ASCII bytes, which readAttrs would copy as they are.
+func quickAttr(b []byte, j int) (next, ls, le, vs, ve, st int) {
+	for j < len(b) && (b[j] == ' ' || b[j] == '\n' || b[j] == '\t' || b[j] == '\r') {
+		j++
+	}
+	if j+1 >= len(b) {
+		return 0, 0, 0, 0, 0, attrBad
+	}
+	switch b[j] {
+	case '>':
+		return j + 1, 0, 0, 0, 0, attrEnd
+	case '/':
+		if b[j+1] != '>' {
+			return 0, 0, 0, 0, 0, attrBad
+		}
+		return j + 2, 0, 0, 0, 0, attrSelfClose
+	}
+	start, colon := j, -1
+	for ; j < len(b); j++ {
+		c := b[j]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' {
+			continue
+		}
+		if j > start && (c >= '0' && c <= '9' || c == '-' || c == '.') {
+			continue
+		}
+		if c == ':' && colon < 0 && j > start {
+			colon = j
+			continue
+		}
+		break
+	}
+	if j == start || colon == j-1 || j+2 >= len(b) || b[j] != '=' {
+		return 0, 0, 0, 0, 0, attrBad
+	}
+	ls, le = max(start, colon+1), j
+	q := b[j+1]
+	if q != '"' && q != '\'' {
+		return 0, 0, 0, 0, 0, attrBad
+	}
+	j += 2
+	vs = j
+	for ; j < len(b) && b[j] != q; j++ {
+		if c := b[j]; c < 0x20 || c >= 0x80 || c == '&' || c == '<' {
+			return 0, 0, 0, 0, 0, attrBad
+		}
+	}
+	if j == len(b) {
+		return 0, 0, 0, 0, 0, attrBad
+	}
+	return j + 1, ls, le, vs, j, attrOne
+}
+
+// tagNameEnds reports whether b[j] may follow a tag's name.
+func tagNameEnds(b []byte, j int) bool {
+	return j < len(b) && (b[j] == ' ' || b[j] == '>' || b[j] == '/' || b[j] == '\n' || b[j] == '\t' || b[j] == '\r')
+}
+
+// quickAttrs reads a start tag's attributes from b[j:], just after its
+// name, into s.attrs as readAttrs does; it returns the offset after the
+// tag.
+func (x *sheetXML) quickAttrs(b []byte, j int) (next int, selfClose, ok bool) {
+	s := &x.s
+	if !tagNameEnds(b, j) {
+		return 0, false, false
+	}
+	s.abuf, s.attrs = s.abuf[:0], s.attrs[:0]
+	for {
+		next, ls, le, vs, ve, st := quickAttr(b, j)
+		switch st {
+		case attrBad:
+			return 0, false, false
+		case attrEnd, attrSelfClose:
+			return next, st == attrSelfClose, true
+		}
+		var a xmlAttr
+		a.ls = len(s.abuf)
+		s.abuf = append(s.abuf, b[ls:le]...)
+		a.le = len(s.abuf)
+		a.vs = len(s.abuf)
+		s.abuf = append(s.abuf, b[vs:ve]...)
+		a.ve = len(s.abuf)
+		s.attrs = append(s.attrs, a)
+		j = next
+	}
+}
+
+// quickText returns the length of plain text at the start of b, up to the
+// next '<', and whether it is plain: no references, "]", control
+// characters (but tab and line feed), invalid UTF-8 or non-characters.
+func quickText(b []byte) (int, bool) {
+	for j := 0; j < len(b); {
+		c := b[j]
+		switch {
+		case c == '<':
+			return j, true
+		case c >= 0x20 && c < 0x80 && c != '&' && c != ']' || c == '\n' || c == '\t':
+			j++
+		case c >= 0x80:
+			r, size := utf8.DecodeRune(b[j:])
+			if r == utf8.RuneError && size <= 1 || !xmlChar(r) {
+				return 0, false
+			}
+			j += size
+		default:
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
+// quickCell reads a cell from b[j:], just after "<c".
+func (x *sheetXML) quickCell(b []byte, j int) (int, bool) {
+	if !tagNameEnds(b, j) {
+		return 0, false
+	}
+	x.cellR, x.cellT, x.cellV = x.cellR[:0], x.cellT[:0], x.cellV[:0]
+	x.cellF, x.hasIS, x.isBuf = false, false, x.isBuf[:0]
+	selfClose := false
+attrs:
+	for {
+		next, ls, le, vs, ve, st := quickAttr(b, j)
+		j = next
+		switch st {
+		case attrBad:
+			return 0, false
+		case attrEnd, attrSelfClose:
+			selfClose = st == attrSelfClose
+			break attrs
+		}
+		if le-ls != 1 {
+			continue
+		}
+		switch b[ls] {
+		case 'r':
+			x.cellR = append(x.cellR[:0], b[vs:ve]...)
+		case 's':
+			if !sheetInt(b[vs:ve]) {
+				return 0, false
+			}
+		case 't':
+			x.cellT = append(x.cellT[:0], b[vs:ve]...)
+		}
+	}
+	if selfClose {
+		return j, true
+	}
+	rest := b[j:]
+	switch {
+	case bytes.HasPrefix(rest, []byte("</c>")):
+		return j + 4, true
+	case bytes.HasPrefix(rest, []byte("<v>")):
+		n, ok := quickText(rest[3:])
+		if !ok || !bytes.HasPrefix(rest[3+n:], []byte("</v></c>")) {
+			return 0, false
+		}
+		x.cellV = append(x.cellV, rest[3:3+n]...)
+		return j + 3 + n + 8, true
+	case bytes.HasPrefix(rest, []byte("<is><t")):
+		k := 6
+		switch {
+		case bytes.HasPrefix(rest[k:], []byte(">")):
+			k++
+		case bytes.HasPrefix(rest[k:], []byte(` xml:space="preserve">`)):
+			k += 22
+		default:
+			return 0, false
+		}
+		n, ok := quickText(rest[k:])
+		if !ok || !bytes.HasPrefix(rest[k+n:], []byte("</t></is></c>")) || bytes.Contains(rest[k:k+n], []byte("_x")) {
+			return 0, false
+		}
+		x.hasIS = true
+		x.isBuf = append(x.isBuf, rest[k:k+n]...)
+		return j + k + n + 13, true
+	}
+	return 0, false
 }

@@ -173,7 +173,6 @@ func isWorksheetPart(name string) bool {
 // checks (format, sizes) are done by the caller.
 func openXLSXBook(r io.ReaderAt, size int64, zr *zip.Reader, opt Options) (b *xlsxBook, err error) {
 	defer recoverCorrupt(&err)
-	zr.RegisterDecompressor(zip.Deflate, newFlateReader)
 	b = &xlsxBook{r: r, size: size, zr: zr, opt: opt, parts: map[string]*zip.File{}, small: map[string][]byte{}}
 	for _, zf := range zr.File {
 		name := strings.ReplaceAll(zf.Name, "\\", "/")
@@ -203,21 +202,23 @@ func openXLSXBook(r io.ReaderAt, size int64, zr *zip.Reader, opt Options) (b *xl
 		return nil, fmt.Errorf("%w: opening workbook: %w", ErrCorrupt, err)
 	}
 	b.small = map[string][]byte{partSharedStrings: b.small[partSharedStrings]} // the only one read later
+	// The small parts were inflated as excelize does, with compress/flate;
+	// worksheets stream through the faster inflater.
+	zr.RegisterDecompressor(zip.Deflate, newFlateReader)
 	return b, nil
 }
 
-// readPart inflates a whole part, checking its checksum.
+// readPart inflates a whole part as excelize's readFile does: a
+// decompression error fails (when the inflater is closed), a checksum
+// mismatch alone does not.
 func readPart(zf *zip.File) ([]byte, error) {
 	rc, err := zf.Open()
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
 	buf := bytes.NewBuffer(make([]byte, 0, min(zf.UncompressedSize64, 64<<20)))
-	if _, err := io.Copy(buf, rc); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	_, _ = io.Copy(buf, rc)
+	return buf.Bytes(), rc.Close()
 }
 
 // decodeOnOpen decodes what excelize's open decodes, in its order: the
@@ -296,9 +297,9 @@ func (b *xlsxBook) relsPath() string {
 
 // sheetNames lists the sheets in workbook order.
 func (b *xlsxBook) sheetNames() []string {
-	out := make([]string, len(b.sheets))
-	for i, s := range b.sheets {
-		out[i] = s.name
+	var out []string
+	for _, s := range b.sheets {
+		out = append(out, s.name)
 	}
 	return out
 }
@@ -595,7 +596,7 @@ func (b *xlsxBook) streamMerges(sheet string) (_ []cellRange, ok bool) {
 		if err0 != nil || err1 != nil {
 			return nil, false
 		}
-		rects = append(rects, [4]int{min(c0, c1), min(r0, r1), max(c0, c1), max(r0, r1)})
+		rects = append(rects, [4]int{c0, r0, c1, r1}) // not sorted, as excelize's Rect
 	}
 	for merged := true; merged; {
 		merged = false
@@ -618,7 +619,7 @@ func (b *xlsxBook) streamMerges(sheet string) (_ []cellRange, ok bool) {
 	}
 	out := make([]cellRange, len(rects))
 	for i, r := range rects {
-		out[i] = cellRange{c0: r[0] - 1, r0: r[1], c1: r[2] - 1, r1: r[3]}
+		out[i] = cellRange{c0: min(r[0], r[2]) - 1, c1: max(r[0], r[2]) - 1, r0: min(r[1], r[3]), r1: max(r[1], r[3])}
 	}
 	return out, true
 }
