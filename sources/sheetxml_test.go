@@ -336,6 +336,11 @@ var sheetXMLCases = []struct {
 	{"bad cell reference", `<sheetData><row r="1"><c r="1A"><v>1</v></c></row></sheetData>`, true},
 	{"bad row number", `<sheetData><row r="x"><c r="A1"><v>1</v></c></row></sheetData>`, true},
 	{"row over the limit", `<sheetData><row r="1048577"><c><v>1</v></c></row></sheetData>`, true},
+	{"writers' shapes", `<sheetData><row r="1" spans="1:4" x14ac:dyDescent="0.25"><c r="A1" s="2" t="s"><v>2</v></c><c r="B1" t="inlineStr"><is><t xml:space="preserve"> à € 中 </t></is></c><c r="C1" s="0" t="n"><v>41234.5</v></c><c r="D1" t='inlineStr'><is><t>a	b
+c</t></is></c></row><row r="2" customFormat="false" ht="15" hidden="false"><c r="A2" s="1"/><c r="B2"></c><c r="C2"><v></v></c></row><row r="3"/></sheetData>`, true},
+	{"near the writers' shapes", `<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t xml:space="default">x</t></is></c><c r="B1" t="inlineStr"><is><t>a_x0041_]b</t></is></c><c r="C1"><v>1]2</v></c><c r="D1" t="inlineStr"><is><t>&amp;</t></is></c><c r="E1" t = "str"><v>e</v></c><c r="F1" t="str"><v>tab	lf
+cr` + "\r" + `</v></c></row ><row r="2"  ><c r="A2" t="str" ><v>x</v></c ></row></sheetData >`, true},
+	{"bad style on a plain cell", `<sheetData><row r="1"><c r="A1" s="x"><v>1</v></c></row></sheetData>`, false},
 	{"comment", `<sheetData><row r="1"><!-- c --><c r="A1"><v>1</v></c></row></sheetData>`, false},
 	{"unknown element in cell", `<sheetData><row r="1"><c r="A1"><extLst/><v>1</v></c></row><row r="2"><c><v>2</v></c></row></sheetData>`, false},
 	{"row after sheetData", `<sheetData><row r="1"><c><v>1</v></c></row></sheetData><row r="4"><c><v>4</v></c></row>`, false},
