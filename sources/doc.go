@@ -1,10 +1,11 @@
 // Package sources reads the enrolment lists the provinces send (package
 // landing fetches and archives them).
 //
-// The readers take a workbook (.xlsx/.xlsm, opened with excelize; each
-// worksheet streamed by a fast scanner (sheetxml.go) that yields exactly
-// excelize's raw rows, handing over to excelize's own row reader on any
-// construct it does not handle), an OpenDocument spreadsheet (.ods, its
+// The readers take a workbook (.xlsx/.xlsm: the package read from the zip
+// directory with small parsers (xlsxpkg.go), each worksheet streamed by a
+// fast scanner (sheetxml.go) that yields exactly excelize's raw rows,
+// handing over to excelize, opened only then, on any construct it does not
+// handle), an OpenDocument spreadsheet (.ods, its
 // content.xml streamed; ods.go), an Excel 97-2003 workbook (.xls, BIFF8
 // records read from the container; xls.go) or a CSV file (delimiter and
 // encoding detected) and find the tables in it:

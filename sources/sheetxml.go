@@ -1387,7 +1387,7 @@ attrs:
 			return 0, false
 		}
 		n, ok := quickText(rest[k:])
-		if !ok || !bytes.HasPrefix(rest[k+n:], []byte("</t></is></c>")) || bytes.Contains(rest[k:k+n], []byte("_x")) {
+		if !ok || !bytes.HasPrefix(rest[k+n:], []byte("</t></is></c>")) || bytes.IndexByte(rest[k:k+n], '_') >= 0 && bytes.Contains(rest[k:k+n], []byte("_x")) {
 			return 0, false
 		}
 		x.hasIS = true
