@@ -155,13 +155,19 @@ func strictToTransitional(b []byte) []byte {
 // decodeAs decodes a part into a new value of excelize's type typ, as
 // excelize's readers do (an empty part is the zero value).
 func decodeAs(typ reflect.Type, data []byte) (reflect.Value, error) {
+	v, err := decodeAsEOF(typ, data)
+	if err == io.EOF {
+		err = nil
+	}
+	return v, err
+}
+
+// decodeAsEOF is decodeAs with Decode's io.EOF (no element) kept.
+func decodeAsEOF(typ reflect.Type, data []byte) (reflect.Value, error) {
 	v := reflect.New(typ)
 	d := xml.NewDecoder(bytes.NewReader(strictToTransitional(data)))
 	d.CharsetReader = excelizeTypes().charset
-	if err := d.Decode(v.Interface()); err != nil && err != io.EOF {
-		return v, err
-	}
-	return v, nil
+	return v, d.Decode(v.Interface())
 }
 
 // isWorksheetPart is excelize's test for a worksheet part.
@@ -229,20 +235,20 @@ func (b *xlsxBook) decodeOnOpen() error {
 	if _, err := decodeAs(t.calcChain, b.small[partCalcChain]); err != nil {
 		return err
 	}
-	rootRels, err := b.decodeRels(partRels)
-	if err != nil {
-		return err
-	}
+	rootRels, _ := b.decodeRels(partRels) // excelize's getWorkbookPath ignores the error: no workbook
 	for _, r := range rootRels {
 		if r.typ == excelize.SourceRelationshipOfficeDocument {
 			b.wbPath = strings.TrimPrefix(r.target, "/")
 			break
 		}
 	}
-	wb, err := decodeAs(t.workbook, b.small[b.wbPath])
+	// excelize's workbookReader passes on Decode's io.EOF: a missing or
+	// empty workbook part fails the open.
+	wb, err := decodeAsEOF(t.workbook, b.small[b.wbPath])
 	if err != nil {
 		return err
 	}
+
 	wbv := wb.Elem()
 	if pr := wbv.FieldByName("WorkbookPr"); !pr.IsNil() {
 		b.date1904 = pr.Elem().FieldByName("Date1904").Bool()

@@ -116,6 +116,14 @@ func TestWorkbookPart(t *testing.T) {
 	for _, body := range workbookCases {
 		t.Run(body, func(t *testing.T) { checkWorkbookPart(t, base, body) })
 	}
+	// Whole parts without a workbook element: excelize refuses them (io.EOF).
+	for _, doc := range []string{"", "  \n", `<?xml version="1.0"?><!-- nulla -->`} {
+		t.Run(fmt.Sprintf("part %q", doc), func(t *testing.T) {
+			if checkOpen(t, withPart(t, base, "xl/workbook.xml", doc)) != nil {
+				t.Error("opened")
+			}
+		})
+	}
 }
 
 func FuzzWorkbookPart(f *testing.F) {
@@ -166,6 +174,26 @@ func checkWorkbookRels(t *testing.T, base []byte, body string) {
 	if b := checkOpen(t, data); b != nil {
 		b.close()
 		compareSheets(t, data, false)
+	}
+}
+
+// TestRootRels changes _rels/.rels, where the workbook part is named.
+func TestRootRels(t *testing.T) {
+	base := baseWorkbook(t)
+	for _, body := range []string{
+		`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="/xl/workbook.xml"/>`,
+		`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/nowhere.xml"/>`,
+		`<Relationship Id="rId1" Type="x" Target="xl/workbook.xml"/>`,
+		`<Relationship Id="rId1" Target="xl/workbook.xml">`,
+	} {
+		t.Run(body, func(t *testing.T) {
+			data := withPart(t, base, "_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?>`+
+				`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">`+body+`</Relationships>`)
+			if b := checkOpen(t, data); b != nil {
+				b.close()
+				compareSheets(t, data, false)
+			}
+		})
 	}
 }
 
