@@ -181,28 +181,43 @@ func openXLSXBook(r io.ReaderAt, size int64, zr *zip.Reader, opt Options) (b *xl
 	defer recoverCorrupt(&err)
 	b = &xlsxBook{r: r, size: size, zr: zr, opt: opt, parts: map[string]*zip.File{}, small: map[string][]byte{}}
 	for _, zf := range zr.File {
-		name := strings.ReplaceAll(zf.Name, "\\", "/")
-		switch strings.ToLower(name) {
-		case "[content_types].xml":
-			name = partContentTypes
-		case "xl/sharedstrings.xml":
-			name = partSharedStrings
+		b.parts[partName(zf)] = zf // the last of duplicates, as excelize
+	}
+	// The workbook part is named in _rels/.rels (excelize's getWorkbookPath,
+	// which ignores a malformed one: no workbook).
+	if zf := b.parts[partRels]; zf != nil {
+		if data, err := readPart(zf); err == nil {
+			if rels, err := decodeRels(data); err == nil {
+				for _, r := range rels {
+					if r.typ == excelize.SourceRelationshipOfficeDocument {
+						b.wbPath = strings.TrimPrefix(r.target, "/")
+						break
+					}
+				}
+			}
 		}
-		b.parts[name] = zf
+	}
+	keep := map[string]bool{partCalcChain: true, partStyles: true, partTheme: true, partSharedStrings: true,
+		b.wbPath: true, b.relsPath(): true}
+	// Every part is inflated, as excelize's open does; large worksheets are
+	// checked as they stream instead.
+	for _, zf := range zr.File {
+		name := partName(zf)
 		if isWorksheetPart(name) && zf.UncompressedSize64 > deferCheckBytes && !zf.FileInfo().IsDir() {
 			rc, err := zf.Open()
 			if err != nil {
 				return nil, fmt.Errorf("%w: opening workbook: %w", ErrCorrupt, err)
 			}
 			_ = rc.Close()
-			delete(b.small, name)
 			continue
 		}
 		data, err := readPart(zf)
 		if err != nil {
 			return nil, fmt.Errorf("%w: opening workbook: %w", ErrCorrupt, err)
 		}
-		b.small[name] = data
+		if keep[name] && b.parts[name] == zf {
+			b.small[name] = data
+		}
 	}
 	if err := b.decodeOnOpen(); err != nil {
 		return nil, fmt.Errorf("%w: opening workbook: %w", ErrCorrupt, err)
@@ -212,6 +227,18 @@ func openXLSXBook(r io.ReaderAt, size int64, zr *zip.Reader, opt Options) (b *xl
 	// worksheets stream through the faster inflater.
 	zr.RegisterDecompressor(zip.Deflate, newFlateReader)
 	return b, nil
+}
+
+// partName is the name excelize keeps a zip entry under.
+func partName(zf *zip.File) string {
+	name := strings.ReplaceAll(zf.Name, "\\", "/")
+	switch strings.ToLower(name) {
+	case "[content_types].xml":
+		return partContentTypes
+	case "xl/sharedstrings.xml":
+		return partSharedStrings
+	}
+	return name
 }
 
 // readPart inflates a whole part as excelize's readFile does: a
@@ -234,13 +261,6 @@ func (b *xlsxBook) decodeOnOpen() error {
 	t := excelizeTypes()
 	if _, err := decodeAs(t.calcChain, b.small[partCalcChain]); err != nil {
 		return err
-	}
-	rootRels, _ := b.decodeRels(partRels) // excelize's getWorkbookPath ignores the error: no workbook
-	for _, r := range rootRels {
-		if r.typ == excelize.SourceRelationshipOfficeDocument {
-			b.wbPath = strings.TrimPrefix(r.target, "/")
-			break
-		}
 	}
 	// excelize's workbookReader passes on Decode's io.EOF: a missing or
 	// empty workbook part fails the open.
@@ -279,7 +299,12 @@ func (b *xlsxBook) decodeRels(name string) ([]bookRel, error) {
 	if _, ok := b.parts[name]; !ok {
 		return nil, nil
 	}
-	v, err := decodeAs(excelizeTypes().rels, b.small[name])
+	return decodeRels(b.small[name])
+}
+
+// decodeRels decodes a relationships part with excelize's type.
+func decodeRels(data []byte) ([]bookRel, error) {
+	v, err := decodeAs(excelizeTypes().rels, data)
 	if err != nil {
 		return nil, err
 	}
