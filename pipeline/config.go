@@ -38,6 +38,11 @@ type Config struct {
 	Linkage link.Config `yaml:"linkage"`
 	// Guard holds back a run that would remove most of a province's rows.
 	Guard Guard `yaml:"guard"`
+	// Workers is how many provinces a run fetches and loads at once, each
+	// province's files one after the other, each file on its own connection
+	// and transaction. Default 0: GOMAXPROCS (the cores Go uses); 1 takes
+	// the provinces one after the other. `correlare run --workers N` wins.
+	Workers int `yaml:"workers"`
 	// Lock: how long a run waits for another run to finish. Default 10m; 0 = don't wait.
 	LockWait *Duration `yaml:"lock_wait"`
 	// Values maps values as typed to canonical ones, for every province:
@@ -355,6 +360,9 @@ func (c *Config) validate(src []byte) []string {
 		if _, ok := seen[code]; !ok {
 			at(fmt.Sprintf("$.guard.accept_shrink[%d]", i), "guard: accept_shrink names %q, which is not a configured province", code)
 		}
+	}
+	if c.Workers < 0 {
+		at("$.workers", "workers must be 0 (as many as cores) or more, got %d", c.Workers)
 	}
 	if c.HTTP.MaxMiB < 0 {
 		at("$.http.max_mib", "http: max_mib must be positive")

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duckdb/duckdb-go/v2"
+
 	"github.com/lombardia-orim/correlare/landing"
 	queries "github.com/lombardia-orim/correlare/sql"
 )
@@ -46,13 +48,79 @@ type fetchedFile struct {
 	Source string // glob or redacted URL
 }
 
-// ingestProvince fetches and loads one province's sources. It reports
-// whether the province is stale (a source or file failed: its previous
-// data is kept).
+// provinceFetch is what fetching one province's sources gave: the files
+// loaded for it before this run, the files fetched now, and the sources
+// that failed (with their run_files rows and reasons).
+type provinceFetch struct {
+	cur         []loadedFile
+	fetched     []fetchedFile
+	failures    []FileResult
+	reasons     []Reason
+	fetchFailed bool
+}
+
+// digests are the bytes the province holds (loaded before this run) or
+// fetched now: the only bytes whose source_files rows applying the
+// province can add, move or remove.
+func (pf *provinceFetch) digests() map[string]bool {
+	m := make(map[string]bool, len(pf.cur)+len(pf.fetched))
+	for _, l := range pf.cur {
+		m[l.SHA256] = true
+	}
+	for _, f := range pf.fetched {
+		m[f.SHA256] = true
+	}
+	return m
+}
+
+// fetchProvince lists the files loaded for a province and fetches every one
+// of its sources into the landing archive. It writes nothing to the
+// warehouse.
+func fetchProvince(ctx context.Context, db *sql.DB, land *landing.Archive, p Province, fopt landing.Options, popt provinceOptions, log *slog.Logger) (pf provinceFetch, err error) {
+	pf.cur, err = loadedFiles(ctx, db, p.Code)
+	if err != nil {
+		return pf, err
+	}
+	for _, src := range p.Sources {
+		label := src.Path
+		if label == "" {
+			label = redactURL(src.URL)
+		}
+		fs, errs := landing.Fetch(ctx, land, p.Code, landing.Source{Glob: src.Path, URL: src.URL, Headers: src.Headers}, fopt)
+		for _, err := range errs {
+			if errors.Is(err, landing.ErrNoFiles) && popt.AcceptShrink && len(pf.cur) > 0 {
+				// Emptied on purpose: accepted; its files are removed below.
+				log.Warn("source holds no file; accepted (--accept-shrink)", "source", label)
+				continue
+			}
+			pf.fetchFailed = true
+			log.Error("fetching source failed", "source", label, "err", err)
+			pf.failures = append(pf.failures, FileResult{Province: p.Code, Source: label, Status: FileFetchFail, Err: err})
+			if errors.Is(err, landing.ErrNoFiles) && len(pf.cur) > 0 {
+				pf.reasons = append(pf.reasons, Reason{
+					EN: fmt.Sprintf("no file found at %s: the last good data is kept; if the files were removed on purpose, accept with: %s", label, acceptHint(p.Code)),
+					IT: fmt.Sprintf("nessun file trovato in %s: mantenuti gli ultimi dati validi; se i file sono stati tolti di proposito, accettare con: %s", label, acceptHint(p.Code)),
+				})
+			} else {
+				pf.reasons = append(pf.reasons, Reason{
+					EN: fmt.Sprintf("source %s could not be fetched: the last good data is kept", label),
+					IT: fmt.Sprintf("impossibile leggere la fonte %s: mantenuti gli ultimi dati validi", label),
+				})
+			}
+		}
+		for _, f := range fs {
+			pf.fetched = append(pf.fetched, fetchedFile{Fetched: f, Source: label})
+		}
+	}
+	return pf, nil
+}
+
+// applyProvince loads what fetchProvince fetched for one province. It
+// reports whether the province is stale (a source or file failed: its
+// previous data is kept).
 //
-// A file is its bytes, within its province. Every source is fetched first;
-// then each fetched file is matched against the files loaded now
-// (source_files):
+// A file is its bytes, within its province. Each fetched file is matched
+// against the files loaded now (source_files):
 //   - the same bytes in the same slot: unchanged (re-read only on --reload
 //     or after an IngestVersion bump);
 //   - bytes loaded from a slot that still holds them: a duplicate (a copy
@@ -65,52 +133,21 @@ type fetchedFile struct {
 //   - new bytes: loaded, replacing the rows of the slot's previous file.
 //
 // Files loaded before and no longer held by any slot are removed last.
-func ingestProvince(ctx context.Context, db *sql.DB, land *landing.Archive, runID string, p Province, fopt landing.Options, popt provinceOptions, log *slog.Logger) (po provinceOutcome, err error) {
+//
+// The plan reads other provinces' source_files only to refuse bytes they
+// hold: ingestProvinces applies two provinces that hold or fetched the same
+// bytes one after the other, in config order, so the answer is the one a
+// run that takes the provinces one by one gives.
+func applyProvince(ctx context.Context, db *sql.DB, runID string, p Province, pf provinceFetch, popt provinceOptions, log *slog.Logger) (po provinceOutcome, err error) {
 	reload := popt.Reload
-	var out []FileResult
-	stale := false
-	fetchFailed := false
-	var reasons []Reason
+	cur, fetched, fetchFailed := pf.cur, pf.fetched, pf.fetchFailed
+	out := append([]FileResult(nil), pf.failures...)
+	stale := fetchFailed
+	reasons := append([]Reason(nil), pf.reasons...)
 	defer func() {
 		po.Files, po.Stale = out, stale || po.Held
 		po.Reason = joinReasons(reasons)
 	}()
-	cur, err := loadedFiles(ctx, db, p.Code)
-	if err != nil {
-		return po, err
-	}
-	var fetched []fetchedFile
-	for _, src := range p.Sources {
-		label := src.Path
-		if label == "" {
-			label = redactURL(src.URL)
-		}
-		fs, errs := landing.Fetch(ctx, land, p.Code, landing.Source{Glob: src.Path, URL: src.URL, Headers: src.Headers}, fopt)
-		for _, err := range errs {
-			if errors.Is(err, landing.ErrNoFiles) && popt.AcceptShrink && len(cur) > 0 {
-				// Emptied on purpose: accepted; its files are removed below.
-				log.Warn("source holds no file; accepted (--accept-shrink)", "source", label)
-				continue
-			}
-			fetchFailed, stale = true, true
-			log.Error("fetching source failed", "source", label, "err", err)
-			out = append(out, FileResult{Province: p.Code, Source: label, Status: FileFetchFail, Err: err})
-			if errors.Is(err, landing.ErrNoFiles) && len(cur) > 0 {
-				reasons = append(reasons, Reason{
-					EN: fmt.Sprintf("no file found at %s: the last good data is kept; if the files were removed on purpose, accept with: %s", label, acceptHint(p.Code)),
-					IT: fmt.Sprintf("nessun file trovato in %s: mantenuti gli ultimi dati validi; se i file sono stati tolti di proposito, accettare con: %s", label, acceptHint(p.Code)),
-				})
-			} else {
-				reasons = append(reasons, Reason{
-					EN: fmt.Sprintf("source %s could not be fetched: the last good data is kept", label),
-					IT: fmt.Sprintf("impossibile leggere la fonte %s: mantenuti gli ultimi dati validi", label),
-				})
-			}
-		}
-		for _, f := range fs {
-			fetched = append(fetched, fetchedFile{Fetched: f, Source: label})
-		}
-	}
 
 	// The shrink guard: count the province's rows before, keep a snapshot
 	// to go back to, compare after.
@@ -180,7 +217,7 @@ func ingestProvince(ctx context.Context, db *sql.DB, land *landing.Archive, runI
 			flog.Info("same bytes as a file already loaded; not loaded twice", "other", r.Other)
 		case len(released[f.SHA256]) > 0:
 			from := released[f.SHA256][0]
-			if err := reattribute(ctx, db, p.Code, from, f, bySlot[f.Slot]); err != nil {
+			if err := popt.retry(ctx, flog, func() error { return reattribute(ctx, db, p.Code, from, f, bySlot[f.Slot]) }); err != nil {
 				r.Status, r.Err = FileFailed, err
 				stale = true
 				reasons = append(reasons, fileReason(f.Name, err))
@@ -236,7 +273,14 @@ func ingestProvince(ctx context.Context, db *sql.DB, land *landing.Archive, runI
 				prev[i] = l.SHA256
 			}
 		}
-		r := loadFile(ctx, db, runID, f.Fetched, p, prev[i], flog)
+		var r FileResult
+		popt.retry(ctx, flog, func() error {
+			r = loadFile(ctx, db, runID, f.Fetched, p, prev[i], flog)
+			if r.Status == FileFailed {
+				return r.Err
+			}
+			return nil
+		})
 		r.Source = f.Source
 		if results[i].Status != "" { // renamed or moved, then re-read
 			r.Other = results[i].Other
@@ -260,7 +304,7 @@ func ingestProvince(ctx context.Context, db *sql.DB, land *landing.Archive, runI
 		if !hasReleased(released, l) {
 			continue
 		}
-		if err := removeFile(ctx, db, p.Code, l); err != nil {
+		if err := popt.retry(ctx, log.With("file", l.Name), func() error { return removeFile(ctx, db, p.Code, l) }); err != nil {
 			log.Error("removing the rows of a vanished file", "file", l.Name, "err", err)
 			out = append(out, FileResult{Province: p.Code, Slot: l.Slot, Name: l.Name, SHA256: l.SHA256, Status: FileFailed, Err: err})
 			stale = true
@@ -308,6 +352,43 @@ type provinceOptions struct {
 	Reload       bool
 	MaxShrink    float64 // guard.max_shrink
 	AcceptShrink bool    // --accept-shrink or guard.accept_shrink names the province
+	// retried, when set, is called instead of waiting before a change is
+	// tried again after a transaction conflict (tests release the
+	// conflicting transaction there).
+	retried func(attempt int)
+}
+
+// conflictAttempts bounds how many times a file's change is tried when
+// DuckDB reports a transaction conflict.
+const conflictAttempts = 5
+
+// retry runs change (one transaction, rolled back on error) and runs it
+// again, up to conflictAttempts times in all, while DuckDB reports a
+// transaction conflict (another transaction changed the same rows, or
+// committed the same key first): the change waits and is tried again
+// rather than failing the file. Any other error is returned at once.
+func (o provinceOptions) retry(ctx context.Context, log *slog.Logger, change func() error) error {
+	err := change()
+	for attempt := 1; attempt < conflictAttempts && isConflict(err); attempt++ {
+		log.Warn("transaction conflict; trying again", "attempt", attempt+1, "err", err)
+		if o.retried != nil {
+			o.retried(attempt)
+		} else {
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(time.Duration(25<<attempt) * time.Millisecond):
+			}
+		}
+		err = change()
+	}
+	return err
+}
+
+// isConflict reports whether err is DuckDB's transaction conflict.
+func isConflict(err error) bool {
+	var de *duckdb.Error
+	return errors.As(err, &de) && de.Type == duckdb.ErrorTypeTransaction
 }
 
 // provinceOutcome is what happened to one province in a run.

@@ -45,6 +45,10 @@ type Options struct {
 	// accepts (`correlare run --accept-shrink CR,MI`), on top of the
 	// config's guard.accept_shrink.
 	AcceptShrink []string
+	// Workers is how many provinces are fetched and loaded at once
+	// (`correlare run --workers N`); 0 takes the config's workers. 1 takes
+	// them one after the other.
+	Workers int
 	// Checkpoint, when set, is called at named points of the run: "loaded
 	// CR" after each province, "linked", "reported" (exports and reports
 	// written) and "publish" (just before the rename). Tests kill a run
@@ -56,6 +60,11 @@ type Options struct {
 	// afterDerive, when set, runs as the last stage after linkage, on the
 	// building warehouse (tests use it to fail on chosen data).
 	afterDerive func(ctx context.Context, db *sql.DB) error
+	// hooks, when set, are called at points of each province's loading
+	// (tests hold provinces there to force interleavings).
+	hooks hooks
+	// retried is provinceOptions.retried, for every province.
+	retried func(attempt int)
 }
 
 func (o Options) checkpoint(point string) {
@@ -201,42 +210,8 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 		bar = progressbar.NewOptions(len(cfg.Provinces), progressbar.OptionSetWriter(opt.Progress),
 			progressbar.OptionSetDescription("provinces"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 	}
-	fopt := landing.Options{
-		Timeout: cfg.HTTP.Timeout.Duration, MaxBytes: cfg.HTTP.MaxMiB << 20,
-		Retries: *cfg.HTTP.Retries, Backoff: cfg.HTTP.Backoff.Duration, Logger: log,
-	}
-	accepted := map[string]bool{}
-	for _, c := range append(append([]string(nil), cfg.Guard.AcceptShrink...), opt.AcceptShrink...) {
-		accepted[strings.ToUpper(strings.TrimSpace(c))] = true
-	}
-	for _, p := range cfg.Provinces {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if bar != nil {
-			bar.Describe(p.Code)
-		}
-		po, err := ingestProvince(ctx, db, land, res.RunID, p, fopt, provinceOptions{
-			Reload: opt.Reload, MaxShrink: *cfg.Guard.MaxShrink, AcceptShrink: accepted[p.Code],
-		}, log.With("province", p.Code))
-		res.Files = append(res.Files, po.Files...)
-		if err != nil {
-			return fmt.Errorf("loading province %s: %w", p.Code, err)
-		}
-		if po.Stale {
-			res.Stale = append(res.Stale, p.Code)
-			if res.Reasons == nil {
-				res.Reasons = map[string]Reason{}
-			}
-			res.Reasons[p.Code] = po.Reason
-		}
-		if po.Held {
-			res.Held = append(res.Held, p.Code)
-		}
-		opt.checkpoint("loaded " + p.Code)
-		if bar != nil {
-			bar.Add(1)
-		}
+	if err := loadProvinces(ctx, db, land, cfg, opt, res, log, bar); err != nil {
+		return err
 	}
 	if bar != nil {
 		bar.Finish()
@@ -314,6 +289,57 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 		log.Info("old exports removed", "removed", removed, "keep_runs", cfg.Exports.KeepRuns)
 	}
 	return nil
+}
+
+// loadProvinces fetches every province's files and loads them into the
+// building warehouse db, up to workers provinces at a time, and records
+// their outcomes in res, in config order.
+func loadProvinces(ctx context.Context, db *sql.DB, land *landing.Archive, cfg *Config, opt Options, res *Result, log *slog.Logger, bar *progressbar.ProgressBar) error {
+	fopt := landing.Options{
+		Timeout: cfg.HTTP.Timeout.Duration, MaxBytes: cfg.HTTP.MaxMiB << 20,
+		Retries: *cfg.HTTP.Retries, Backoff: cfg.HTTP.Backoff.Duration,
+	}
+	accepted := map[string]bool{}
+	for _, c := range append(append([]string(nil), cfg.Guard.AcceptShrink...), opt.AcceptShrink...) {
+		accepted[strings.ToUpper(strings.TrimSpace(c))] = true
+	}
+	// Provinces are fetched and loaded up to workers at a time; their
+	// outcomes come back here in config order (see ingestProvinces).
+	jobs := make([]*provinceJob, len(cfg.Provinces))
+	for i, p := range cfg.Provinces {
+		held := &heldLog{live: i == 0}
+		base := slog.New(held.handler(log.Handler()))
+		jctx, cancel := context.WithCancel(ctx)
+		fo := fopt
+		fo.Logger = base
+		jobs[i] = &provinceJob{p: p, fopt: fo, held: held, log: base.With("province", p.Code), ctx: jctx, cancel: cancel,
+			popt: provinceOptions{Reload: opt.Reload, MaxShrink: *cfg.Guard.MaxShrink, AcceptShrink: accepted[p.Code], retried: opt.retried}}
+	}
+	n := workers(cfg, opt)
+	log.Debug("loading provinces", "provinces", len(jobs), "workers", n)
+	return ingestProvinces(ctx, db, land, res.RunID, jobs, n, opt.hooks, func(j *provinceJob) error {
+		p, po := j.p, j.out
+		res.Files = append(res.Files, po.Files...)
+		if j.err != nil {
+			return fmt.Errorf("loading province %s: %w", p.Code, j.err)
+		}
+		if po.Stale {
+			res.Stale = append(res.Stale, p.Code)
+			if res.Reasons == nil {
+				res.Reasons = map[string]Reason{}
+			}
+			res.Reasons[p.Code] = po.Reason
+		}
+		if po.Held {
+			res.Held = append(res.Held, p.Code)
+		}
+		opt.checkpoint("loaded " + p.Code)
+		if bar != nil {
+			bar.Describe(p.Code)
+			bar.Add(1)
+		}
+		return nil
+	})
 }
 
 // writeReports writes the funder report, the provinces' feedback, the

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,11 @@ import (
 )
 
 const testKey = "pipeline-test-key-not-a-secret-0123456789"
+
+// testWorkers is the workers: of the configs the tests write (writeConfig):
+// `go test ./pipeline/ -workers=1` runs every test with the provinces taken
+// one after the other; the default, 4, runs them concurrently.
+var testWorkers = flag.Int("workers", 4, "workers: of the configs the tests write")
 
 // The test binary doubles as a helper process (see helperMain): the crash and
 // concurrency tests need a second process.
@@ -102,8 +108,8 @@ var demoProvinces = []struct{ code, istat, name string }{
 func writeConfig(t testing.TB, dir string, sources map[string]string, extra string) string {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "paths:\n  warehouse: %s\n  landing: %s\n  exports: %s\n  reports: %s\nlock_wait: 0s\n",
-		filepath.Join(dir, "warehouse.duckdb"), filepath.Join(dir, "landing"), filepath.Join(dir, "exports"), filepath.Join(dir, "reports"))
+	fmt.Fprintf(&b, "paths:\n  warehouse: %s\n  landing: %s\n  exports: %s\n  reports: %s\nlock_wait: 0s\nworkers: %d\n",
+		filepath.Join(dir, "warehouse.duckdb"), filepath.Join(dir, "landing"), filepath.Join(dir, "exports"), filepath.Join(dir, "reports"), *testWorkers)
 	fmt.Fprintf(&b, "http: {timeout: 5s, retries: 3, backoff: 10ms}\n%s\nprovinces:\n", extra)
 	for _, p := range demoProvinces {
 		src, ok := sources[p.code]

@@ -46,6 +46,7 @@ type runCmd struct {
 	configFlag
 	Reload       bool     `help:"Re-read every current file even if its bytes were already loaded (after changing column mappings)."`
 	AcceptShrink []string `name:"accept-shrink" sep:"," placeholder:"CR[,MI]" help:"Accept this run removing most or all rows of these provinces (the shrink guard otherwise keeps their last good data)."`
+	Workers      int      `placeholder:"N" help:"Provinces fetched and loaded at once (default: the config's workers, else the number of cores; 1 = one after the other)."`
 }
 
 func (c *runCmd) Run(ctx context.Context, lf *logFlags) error {
@@ -53,13 +54,16 @@ func (c *runCmd) Run(ctx context.Context, lf *logFlags) error {
 	if err != nil {
 		return err
 	}
+	if c.Workers < 0 {
+		return usageErr("--workers %d: give 1 or more", c.Workers)
+	}
 	for _, code := range c.AcceptShrink {
 		if _, ok := cfg.Province(strings.ToUpper(strings.TrimSpace(code))); !ok {
 			return usageErr("--accept-shrink %s: not a configured province", code)
 		}
 	}
 	res := pipeline.Run(ctx, cfg, pipeline.Options{Logger: lf.logger(), Progress: lf.progress(), Version: version,
-		Reload: c.Reload, AcceptShrink: c.AcceptShrink})
+		Reload: c.Reload, AcceptShrink: c.AcceptShrink, Workers: c.Workers})
 	fmt.Println(res.Summary())
 	return runExit(res)
 }
