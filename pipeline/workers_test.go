@@ -13,9 +13,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/lombardia-orim/correlare/landing"
 	"github.com/lombardia-orim/correlare/sinks"
+	queries "github.com/lombardia-orim/correlare/sql"
 )
 
 // The provinces of these tests, in config order (writeConfig keeps the
@@ -253,6 +255,7 @@ func TestProvincesSharingBytes(t *testing.T) {
 				var got []string
 				for _, l := range strings.Split(outs[0], "\n") {
 					if strings.HasPrefix(l, "MN ") || strings.HasPrefix(l, "LO ") {
+						l, _, _ = strings.Cut(l, " err=")
 						got = append(got, l)
 					}
 				}
@@ -467,5 +470,76 @@ func TestWorkersSetting(t *testing.T) {
 	_, err = ParseConfig(path, b)
 	if err == nil || !strings.Contains(err.Error(), "line 7: workers must be 0 (as many as cores) or more, got -1") {
 		t.Errorf("workers: -1 gave %v", err)
+	}
+}
+
+// TestConcurrentProvinceTransactions: the writes of provinces loaded at the
+// same time, each in its own transaction on its own connection, interleaved
+// statement by statement, do not conflict in DuckDB: MN's file replaced
+// (its rows deleted, a catalogue module and its source_files row written),
+// LO's file renamed (its rows updated) and its modules replaced, while LC's
+// shrink guard puts its snapshot back (deletes and inserts of the same
+// keys, outside those transactions).
+func TestConcurrentProvinceTransactions(t *testing.T) {
+	dir := t.TempDir()
+	cfg := mustLoad(t, writeConfig(t, dir, dropFolders(t, dir, workerProvinces...), ""))
+	if _, _, err := loadOnly(t, dir, cfg, Options{Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	w, err := sinks.OpenWarehouse(ctx, cfg.Paths.Warehouse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close(ctx)
+	sha := func(p string) string {
+		var s string
+		if err := w.DB.QueryRow("SELECT source_sha256 FROM source_files WHERE province_code = ?", p).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	mn, lo, lc := mustConn(t, w.DB), mustConn(t, w.DB), mustConn(t, w.DB)
+	defer mn.Close()
+	defer lo.Close()
+	defer lc.Close()
+	rows := func(p string) int {
+		return queryInt(t, w.DB, "SELECT count(*) FROM enrolments WHERE province_code = ?", p)
+	}
+	lcRows, loRows := rows("LC"), rows("LO")
+	mustExec(t, lc, queries.Query("guard_scope"), "LC")
+	mustExec(t, lc, queries.Query("guard_save"))
+	mustExec(t, mn, "BEGIN TRANSACTION")
+	mustExec(t, lo, "BEGIN TRANSACTION")
+	for _, q := range slotDeletes {
+		mustExec(t, mn, queries.Query(q), "MN", sha("MN"))
+		mustExec(t, lo, queries.Query("slot_delete_modules"), "LO", sha("LO"))
+	}
+	mustExec(t, lc, queries.Query("guard_restore"))
+	for _, tbl := range []string{"enrolments", "quarantine", "issues", "skipped_rows", "modules"} {
+		mustExec(t, lo, queries.Query("file_rename_"+tbl), "lodi.xlsx", "LO", sha("LO"))
+	}
+	for _, c := range []struct {
+		conn *sql.Conn
+		p    string
+	}{{mn, "MN"}, {lo, "LO"}} {
+		mustExec(t, c.conn, queries.Query("module_catalogue_put"), c.p+":1", c.p, "1", "Corso", "corso", nil, nil, nil,
+			4.0, 2, nil, nil, "f.xlsx", "sha", "Corsi", 2, stringMap(nil))
+		mustExec(t, c.conn, queries.Query("source_file_put"), c.p, "slot", "f.xlsx", "sha"+c.p, "landed", "run", time.Now(), IngestVersion)
+	}
+	mustExec(t, lc, queries.Query("guard_restore"))
+	mustExec(t, mn, "COMMIT")
+	mustExec(t, lo, "COMMIT")
+	if n := rows("MN"); n != 0 {
+		t.Errorf("MN: %d rows after its file's rows were deleted", n)
+	}
+	if n := queryInt(t, w.DB, "SELECT count(*) FROM enrolments WHERE province_code = 'LO' AND source_file = 'lodi.xlsx'"); n != loRows || n == 0 {
+		t.Errorf("LO: %d rows renamed, want %d", n, loRows)
+	}
+	if n := rows("LC"); n != lcRows || n == 0 {
+		t.Errorf("LC: %d rows after its snapshot was put back twice, want %d", n, lcRows)
+	}
+	if n := queryInt(t, w.DB, "SELECT count(*) FROM modules WHERE module_id IN ('MN:1', 'LO:1')"); n != 2 {
+		t.Errorf("%d catalogue modules of the two transactions, want 2", n)
 	}
 }
