@@ -210,9 +210,12 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 		bar = progressbar.NewOptions(len(cfg.Provinces), progressbar.OptionSetWriter(opt.Progress),
 			progressbar.OptionSetDescription("provinces"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 	}
+	loadStart := time.Now()
 	if err := loadProvinces(ctx, db, land, cfg, opt, res, log, bar); err != nil {
 		return err
 	}
+	log.Debug("provinces loaded", "provinces", len(cfg.Provinces), "workers", workers(cfg, opt),
+		"seconds", time.Since(loadStart).Seconds())
 	if bar != nil {
 		bar.Finish()
 	}
@@ -315,9 +318,7 @@ func loadProvinces(ctx context.Context, db *sql.DB, land *landing.Archive, cfg *
 		jobs[i] = &provinceJob{p: p, fopt: fo, held: held, log: base.With("province", p.Code), ctx: jctx, cancel: cancel,
 			popt: provinceOptions{Reload: opt.Reload, MaxShrink: *cfg.Guard.MaxShrink, AcceptShrink: accepted[p.Code], retried: opt.retried}}
 	}
-	n := workers(cfg, opt)
-	log.Debug("loading provinces", "provinces", len(jobs), "workers", n)
-	return ingestProvinces(ctx, db, land, res.RunID, jobs, n, opt.hooks, func(j *provinceJob) error {
+	return ingestProvinces(ctx, db, land, res.RunID, jobs, workers(cfg, opt), opt.hooks, func(j *provinceJob) error {
 		p, po := j.p, j.out
 		res.Files = append(res.Files, po.Files...)
 		if j.err != nil {

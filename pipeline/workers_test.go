@@ -58,7 +58,7 @@ func demoFile(t *testing.T, code string) string {
 // province, as Run does) on the warehouse file of cfg, without linkage and
 // outputs, and returns the result and the log (Info and above, without
 // times, with dir written DIR).
-func loadOnly(t *testing.T, dir string, cfg *Config, opt Options) (*Result, string, error) {
+func loadOnly(t testing.TB, dir string, cfg *Config, opt Options) (*Result, string, error) {
 	t.Helper()
 	ctx := context.Background()
 	w, err := sinks.OpenWarehouse(ctx, cfg.Paths.Warehouse)
