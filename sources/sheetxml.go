@@ -1260,12 +1260,10 @@ func quickAttr(b []byte, j int) (next, ls, le, vs, ve, st int) {
 	}
 	j += 2
 	vs = j
-	for ; j < len(b) && b[j] != q; j++ {
-		if c := b[j]; c < 0x20 || c >= 0x80 || c == '&' || c == '<' {
-			return 0, 0, 0, 0, 0, attrBad
-		}
+	for j < len(b) && plainValue[b[j]] && b[j] != q {
+		j++
 	}
-	if j == len(b) {
+	if j == len(b) || b[j] != q {
 		return 0, 0, 0, 0, 0, attrBad
 	}
 	return j + 1, ls, le, vs, j, attrOne
@@ -1305,17 +1303,33 @@ func (x *sheetXML) quickAttrs(b []byte, j int) (next int, selfClose, ok bool) {
 	}
 }
 
+// plainText and plainValue are the bytes quickText and quickAttr take as
+// they are: printable ASCII but for the markup characters, and in text tab
+// and line feed.
+var plainText, plainValue = func() (t, v [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '<' && c != '&' && c != ']'
+		v[c] = c != '<' && c != '&'
+	}
+	t['\t'], t['\n'] = true, true
+	return t, v
+}()
+
 // quickText returns the length of plain text at the start of b, up to the
 // next '<', and whether it is plain: no references, "]", control
 // characters (but tab and line feed), invalid UTF-8 or non-characters.
 func quickText(b []byte) (int, bool) {
 	for j := 0; j < len(b); {
+		for j < len(b) && plainText[b[j]] {
+			j++
+		}
+		if j == len(b) {
+			break
+		}
 		c := b[j]
 		switch {
 		case c == '<':
 			return j, true
-		case c >= 0x20 && c < 0x80 && c != '&' && c != ']' || c == '\n' || c == '\t':
-			j++
 		case c >= 0x80:
 			r, size := utf8.DecodeRune(b[j:])
 			if r == utf8.RuneError && size <= 1 || !xmlChar(r) {
