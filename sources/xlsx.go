@@ -11,8 +11,9 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// xlsxXMLInMemory is the largest worksheet kept in memory once unzipped;
-// larger ones are unzipped to a temporary file and streamed from there.
+// xlsxXMLInMemory is, when excelize opens a workbook (a sheet left to it),
+// the largest worksheet it keeps in memory once unzipped; larger ones go to
+// a temporary file.
 const xlsxXMLInMemory = 16 << 20
 
 // openWorkbook checks a zip container and opens it as an .xlsx/.xlsm
