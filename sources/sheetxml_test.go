@@ -140,6 +140,19 @@ func compareSheets(t *testing.T, data []byte, strict bool) {
 		case !reflect.DeepEqual(got, want):
 			t.Errorf("sheet %q: fast reader differs from excelize (errors %v, %v)\n got: %+v\nwant: %+v", sheet, gerr, werr, got, want)
 		}
+		// Merged ranges: streamed when the stream can, as excelize gives them.
+		mb := openTestBook(t, data)
+		gotM, ok := mb.streamMerges(sheet)
+		mb.close()
+		wantM, merr := excelizeMerges(xf, sheet)
+		switch {
+		case !ok && strict && gerr == nil:
+			t.Errorf("sheet %q: merged cells left to excelize", sheet)
+		case ok && merr != nil:
+			t.Errorf("sheet %q: excelize fails on merged cells (%v), the stream does not", sheet, merr)
+		case ok && !reflect.DeepEqual(gotM, wantM) && len(gotM)+len(wantM) > 0:
+			t.Errorf("sheet %q: merged cells %+v, excelize %+v", sheet, gotM, wantM)
+		}
 		// The wrapper must always agree (it falls back when needed).
 		wrapped, err := wrappedRead(openTestBook(t, data), sheet)
 		if werr == nil {
@@ -154,7 +167,9 @@ func compareSheets(t *testing.T, data []byte, strict bool) {
 
 func TestSheetXMLFiles(t *testing.T) {
 	var paths []string
-	for _, pat := range []string{"../testdata/samples/*.xlsx", "../testdata/demo/*/*.xlsx", "../testdata/demo-heavy/*/*.xlsx"} {
+	for _, pat := range []string{"../testdata/samples/*.xlsx", "../testdata/demo/*/*.xlsx", "../testdata/demo-heavy/*/*.xlsx",
+		"../testdata/demo-indep/*/*.xlsx", "../testdata/layouts/*.xlsx", "../testdata/febrl4/*.xlsx",
+		"../testdata/nulls/*/*.xlsx", "../testdata/ops/*.xlsx"} {
 		m, err := filepath.Glob(pat)
 		if err != nil {
 			t.Fatal(err)
