@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/csv"
 	"fmt"
@@ -98,10 +99,34 @@ func buildFixture(dir string, n int) error {
 	return os.WriteFile(filepath.Join(dir, "truth.csv"), truth.Bytes(), 0o644)
 }
 
+// fixtureVersion changes when demo.Synthetic or appendEnrolments changes
+// what the fixture holds; the migrations' text versions the rest.
+const fixtureVersion = "2"
+
+// fixtureKey names the fixture of n enrolments after fixtureVersion and a
+// hash of the migrations it was built with, so that a fixture cached before
+// a migration (an older link_runs, say) is never reused.
+func fixtureKey(n int) (string, error) {
+	ms, err := queries.Migrations()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, m := range ms {
+		fmt.Fprintf(h, "%s\x00%s\x00", m.Name, m.SQL)
+	}
+	return fmt.Sprintf("correlare-link-bench-%d-v%s-%x", n, fixtureVersion, h.Sum(nil)[:6]), nil
+}
+
 // benchFixture returns the directory of the fixture of n enrolments, built
-// once by a child process and kept in the temporary directory.
+// once by a child process and kept in the temporary directory under
+// fixtureKey.
 func benchFixture(b *testing.B, n int) string {
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("correlare-link-bench-%d-v1", n))
+	key, err := fixtureKey(n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := filepath.Join(os.TempDir(), key)
 	if _, err := os.Stat(filepath.Join(dir, "truth.csv")); err == nil {
 		return dir
 	}
@@ -160,7 +185,7 @@ func benchLink(b *testing.B, n int) {
 		runtime.GC()
 		log := slog.New(slog.DiscardHandler)
 		if testing.Verbose() {
-			log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+			log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
 		b.StartTimer()
 		start := time.Now()
@@ -206,7 +231,7 @@ func benchLink(b *testing.B, n int) {
 
 // BenchmarkLink1M links 1,000,000 demo.Synthetic enrolments. Run with
 // -benchtime=1x; the fixture is built once, by a child process, in
-// $TMPDIR/correlare-link-bench-1000000-v1.
+// $TMPDIR/correlare-link-bench-1000000-v<fixtureVersion>-<migrations hash>.
 func BenchmarkLink1M(b *testing.B) { benchLink(b, 1_000_000) }
 
 // BenchmarkLink100k is the same on 100,000 enrolments.
