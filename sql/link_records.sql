@@ -6,6 +6,11 @@
 -- only a surname and one with only the same given name differ.
 -- tax_key is the tax code's first 15 characters with omocodia letters mapped
 -- back to digits, for any code of the right shape (valid or with a bad check letter).
+-- surname_sound and given_name_sound are the names' consonant skeletons, a
+-- phonetic key for blocking: K and Q read as C, Z as S; vowels, H, W, J, Y
+-- and everything not a letter dropped; a doubled consonant counted once
+-- (CARUSO and CRAUSO are CRS, FERARI and FERRARI FR, SHEVCHENKO and
+-- SEVCENKO SVCNC); NULL when nothing is left.
 -- Parameter 1: the extras headers the comparisons read (VARCHAR[]).
 CREATE OR REPLACE TEMP TABLE link_rec AS
 WITH e AS (
@@ -48,6 +53,8 @@ SELECT CAST(row_number() OVER (ORDER BY e.enrolment_id) - 1 AS INTEGER) AS rid,
        e.organisation_type_fold,
        e.role_fold,
        e.module_fold,
+       nullif(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(translate(coalesce(e.surname_fold, ''), 'KQZ', 'CCS'), '[^BCDFGLMNPRSTVX]', '', 'g'), 'BB+', 'B', 'g'), 'CC+', 'C', 'g'), 'DD+', 'D', 'g'), 'FF+', 'F', 'g'), 'GG+', 'G', 'g'), 'LL+', 'L', 'g'), 'MM+', 'M', 'g'), 'NN+', 'N', 'g'), 'PP+', 'P', 'g'), 'RR+', 'R', 'g'), 'SS+', 'S', 'g'), 'TT+', 'T', 'g'), 'VV+', 'V', 'g'), 'XX+', 'X', 'g'), '') AS surname_sound,
+       nullif(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(translate(coalesce(e.given_name_fold, ''), 'KQZ', 'CCS'), '[^BCDFGLMNPRSTVX]', '', 'g'), 'BB+', 'B', 'g'), 'CC+', 'C', 'g'), 'DD+', 'D', 'g'), 'FF+', 'F', 'g'), 'GG+', 'G', 'g'), 'LL+', 'L', 'g'), 'MM+', 'M', 'g'), 'NN+', 'N', 'g'), 'PP+', 'P', 'g'), 'RR+', 'R', 'g'), 'SS+', 'S', 'g'), 'TT+', 'T', 'g'), 'VV+', 'V', 'g'), 'XX+', 'X', 'g'), '') AS given_name_sound,
        list_transform(CAST(? AS VARCHAR[]), h -> nullif(upper(trim(CAST(element_at(e.extras, h)[1] AS VARCHAR))), '')) AS extra_values
 FROM e
 LEFT JOIN pm USING (record_key);
