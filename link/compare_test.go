@@ -151,7 +151,7 @@ func TestValidate(t *testing.T) {
 		{"date kind on text", func(c *Config) { c.Comparisons[1].Kind = KindDate }, ErrKindColumn},
 		{"duplicate", func(c *Config) { c.Comparisons[2].Name = c.Comparisons[1].Name }, ErrDuplicateComparison},
 		{"thresholds ascend", func(c *Config) { c.Comparisons[1].Thresholds = []float64{0.8, 0.9} }, ErrBadThreshold},
-		{"review above match", func(c *Config) { c.ReviewThreshold = 0.99 }, ErrBadThreshold},
+		{"review above match", func(c *Config) { c.MatchThreshold, c.ReviewThreshold = 0.9, 0.95 }, ErrBadThreshold},
 		{"training not blocking", func(c *Config) { c.Training = []string{"l.email = r.phone"} }, ErrTrainingRule},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

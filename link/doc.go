@@ -25,7 +25,10 @@
 //     m by expectation-maximisation over the distinct comparison vectors
 //     (not the pairs) of the training rules (each session leaves out the
 //     comparisons its rule reads); λ, the probability that two random
-//     records match, by a fixed point over the candidates. The exact and
+//     records match, by a fixed point over the candidates. The hard rule
+//     holds in EM too: a pair with two different valid tax codes is a
+//     non-match there, so that namesakes cannot teach the match class that a
+//     different birth date is typical of one person. The exact and
 //     fuzzy levels of the surname and the given name are re-weighted by the
 //     value's frequency (ROSSI is weak evidence); the comparisons of one
 //     group (organisation, role, province) add only their strongest

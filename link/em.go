@@ -16,6 +16,11 @@ type pattern struct {
 type model struct {
 	lambda float64
 	m, u   [][]float64 // [comparison][level]
+	// never is, per comparison, the level that the hard rule forbids to a
+	// match (the tax code's conflict: two different valid codes), 0 none:
+	// a pair at it is a non-match in expectation-maximisation too, so that
+	// namesakes with different tax codes do not teach the match class.
+	never []uint8
 }
 
 // probFloor keeps every probability away from 0 so weights stay finite.
@@ -58,6 +63,9 @@ func (md *model) expectation(levels []uint8) float64 {
 		if l == 0 {
 			continue
 		}
+		if k < len(md.never) && md.never[k] == l {
+			return 0
+		}
 		lm += math.Log(md.m[k][l])
 		lu += math.Log(md.u[k][l])
 	}
@@ -94,7 +102,7 @@ func estimate(pats []pattern, md model, fixU, fixM bool, maxIter int) (model, in
 				uAcc[k][l] += (1 - g) * p.count
 			}
 		}
-		next := model{lambda: clamp(matches / total), m: mAcc, u: uAcc}
+		next := model{lambda: clamp(matches / total), m: mAcc, u: uAcc, never: md.never}
 		for k := range n {
 			if fixM {
 				next.m[k] = append([]float64(nil), md.m[k]...)
@@ -127,7 +135,7 @@ func clamp(p float64) float64 {
 }
 
 func (md model) clone() model {
-	c := model{lambda: md.lambda, m: make([][]float64, len(md.m)), u: make([][]float64, len(md.u))}
+	c := model{lambda: md.lambda, m: make([][]float64, len(md.m)), u: make([][]float64, len(md.u)), never: md.never}
 	for k := range md.m {
 		c.m[k] = append([]float64(nil), md.m[k]...)
 		c.u[k] = append([]float64(nil), md.u[k]...)

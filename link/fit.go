@@ -25,11 +25,14 @@ func (r *run) fit(ctx context.Context) error {
 // fit estimates u from random pairs and then λ and m by EM over the
 // candidate pairs' distinct comparison vectors (u fixed, as Splink does).
 func fit(recs []record, comps []comparer, pairs []pairScore, cfg Config) (model, int) {
-	md := model{lambda: 0.3, m: make([][]float64, len(comps)), u: make([][]float64, len(comps))}
+	md := model{lambda: 0.3, m: make([][]float64, len(comps)), u: make([][]float64, len(comps)), never: make([]uint8, len(comps))}
 	counts := make([][]float64, len(comps))
 	for k, c := range comps {
 		md.m[k] = initialM(len(c.labels))
 		counts[k] = make([]float64, len(c.labels))
+		if c.Kind == KindTaxCode {
+			md.never[k] = c.idxConflict
+		}
 	}
 	n := len(recs)
 	var sample [][2]int32
