@@ -81,14 +81,20 @@ var EnrolmentSchema = arrow.NewSchema([]arrow.Field{
 // characters of the SHA-256 of the file's hash, the sheet and the row
 // number joined with NUL bytes.
 func EnrolmentID(sha256Hex, sheet string, row int) string {
-	h := sha256.New()
-	h.Write([]byte(sha256Hex))
-	h.Write([]byte{0})
-	h.Write([]byte(sheet))
-	h.Write([]byte{0})
-	h.Write(strconv.AppendInt(nil, int64(row), 10))
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0])[:8])
+	var id [16]byte
+	return string(appendEnrolmentID(id[:0], sha256Hex, sheet, row))
+}
+
+// appendEnrolmentID appends EnrolmentID(sha256Hex, sheet, row) to dst.
+func appendEnrolmentID(dst []byte, sha256Hex, sheet string, row int) []byte {
+	var buf [160]byte
+	msg := append(buf[:0], sha256Hex...)
+	msg = append(msg, 0)
+	msg = append(msg, sheet...)
+	msg = append(msg, 0)
+	msg = strconv.AppendInt(msg, int64(row), 10)
+	sum := sha256.Sum256(msg)
+	return hex.AppendEncode(dst, sum[:8])
 }
 
 // Batch accumulates enrolments into Arrow record batches with
@@ -100,6 +106,13 @@ type Batch struct {
 	rb    *array.RecordBuilder
 	n     int
 	keys  []string // scratch for sorting extras keys
+	id    []byte   // scratch for the enrolment id
+
+	// The size of the last record: the builders are sized for as many
+	// rows and bytes when the next one starts, instead of growing row by
+	// row.
+	lastRows int
+	lastData []int // per field: DataLen of a string field, of a list's or map's values
 }
 
 // NewBatch returns an empty batch whose rows carry runID.
@@ -107,7 +120,8 @@ func NewBatch(mem memory.Allocator, runID string) *Batch {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	return &Batch{runID: runID, rb: array.NewRecordBuilder(mem, EnrolmentSchema)}
+	rb := array.NewRecordBuilder(mem, EnrolmentSchema)
+	return &Batch{runID: runID, rb: rb, lastData: make([]int, len(rb.Fields()))}
 }
 
 // Len returns the number of enrolments appended since the last NewRecord.
@@ -119,14 +133,53 @@ func (b *Batch) Release() { b.rb.Release() }
 // NewRecord returns the enrolments appended so far as a record batch and
 // empties the builder. The caller releases the record.
 func (b *Batch) NewRecord() arrow.RecordBatch {
+	b.lastRows = b.n
+	for i, f := range b.rb.Fields() {
+		b.lastData[i] = dataLen(f)
+	}
 	b.n = 0
 	return b.rb.NewRecordBatch()
 }
 
+// dataLen is the number of bytes of strings (or of list or map entries)
+// in builder f.
+func dataLen(f array.Builder) int {
+	switch f := f.(type) {
+	case *array.StringBuilder:
+		return f.DataLen()
+	case *array.ListBuilder:
+		return f.ValueBuilder().Len()
+	case *array.MapBuilder:
+		return f.KeyBuilder().Len()
+	}
+	return 0
+}
+
+// reserve sizes the empty builders for a record as large as the last one.
+func (b *Batch) reserve() {
+	n := b.lastRows
+	for i, f := range b.rb.Fields() {
+		f.Reserve(n)
+		switch f := f.(type) {
+		case *array.StringBuilder:
+			f.ReserveData(b.lastData[i])
+		case *array.ListBuilder:
+			f.ValueBuilder().Reserve(b.lastData[i])
+		case *array.MapBuilder:
+			f.KeyBuilder().Reserve(b.lastData[i])
+			f.ItemBuilder().Reserve(b.lastData[i])
+		}
+	}
+}
+
 // Append adds one enrolment.
 func (b *Batch) Append(e *Enrolment) {
-	c := columnAppender{rb: b.rb}
-	c.str(EnrolmentID(e.SourceSHA256, e.Sheet, e.SourceRow))
+	if b.n == 0 && b.lastRows > 0 {
+		b.reserve()
+	}
+	c := columnAppender{fields: b.rb.Fields()}
+	b.id = appendEnrolmentID(b.id[:0], e.SourceSHA256, e.Sheet, e.SourceRow)
+	c.bytes(b.id)
 	c.str(b.runID)
 	c.str(e.ProvinceCode)
 	c.str(e.SourceFile)
@@ -179,12 +232,12 @@ func (b *Batch) Append(e *Enrolment) {
 // columnAppender appends one row's values to the record builder's fields
 // in schema order.
 type columnAppender struct {
-	rb *array.RecordBuilder
-	i  int
+	fields []array.Builder
+	i      int
 }
 
 func (c *columnAppender) next() array.Builder {
-	f := c.rb.Field(c.i)
+	f := c.fields[c.i]
 	c.i++
 	return f
 }
@@ -192,6 +245,8 @@ func (c *columnAppender) next() array.Builder {
 func (c *columnAppender) null() { c.next().AppendNull() }
 
 func (c *columnAppender) str(s string) { c.next().(*array.StringBuilder).Append(s) }
+
+func (c *columnAppender) bytes(v []byte) { c.next().(*array.StringBuilder).BinaryBuilder.Append(v) }
 
 func (c *columnAppender) optStr(s string) {
 	if s == "" {
@@ -224,8 +279,7 @@ func (c *columnAppender) date(t *time.Time) {
 		c.null()
 		return
 	}
-	y, m, d := t.Date()
-	c.next().(*array.Date32Builder).Append(arrow.Date32FromTime(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)))
+	c.next().(*array.Date32Builder).Append(date32(*t))
 }
 
 // list appends flags as a list; none is an empty list, not NULL.
@@ -254,4 +308,19 @@ func (c *columnAppender) strMap(m map[string]string, keys []string) []string {
 		ib.Append(m[k])
 	}
 	return keys
+}
+
+// date32 is the day of t in t's location, as days since 1970-01-01.
+func date32(t time.Time) arrow.Date32 {
+	if t.Location() == time.UTC {
+		// Whole days since the epoch, rounded down: the same day.
+		s := t.Unix()
+		d := s / 86400
+		if s%86400 < 0 {
+			d--
+		}
+		return arrow.Date32(d)
+	}
+	y, m, d := t.Date()
+	return arrow.Date32FromTime(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
 }

@@ -108,11 +108,12 @@ func (m ValueMap) lookup(f Field, raw string) (string, bool) {
 	if len(vs) == 0 {
 		return "", false
 	}
-	k := Fold(raw)
-	if k == "" {
+	var buf [64]byte
+	k := appendFold(buf[:0], raw)
+	if len(k) == 0 {
 		return "", false
 	}
-	v, ok := vs[k]
+	v, ok := vs[string(k)]
 	return v, ok
 }
 

@@ -30,20 +30,67 @@ func (rc *RowContext) now() time.Time {
 	return rc.Now
 }
 
-// maxFields bounds the number of canonical fields (see fieldSlot).
-const maxFields = 40
+// slot numbers a canonical field for the per-row cell array: its index
+// in Fields.
+type slot uint8
 
-// fieldSlot numbers the canonical fields for the per-row cell array.
-var fieldSlot = func() map[Field]int {
-	if len(Fields) > maxFields {
-		panic("canon: more fields than maxFields")
+// The slots, in the order of Fields (TestSlots checks).
+const (
+	sSurname slot = iota
+	sGivenName
+	sFullName
+	sTaxCode
+	sSex
+	sBirthDate
+	sBirthPlace
+	sEmail
+	sPhone
+	sMunicipality
+	sOrganisation
+	sOrganisationType
+	sRole
+	sModuleCode
+	sModule
+	sEdition
+	sSite
+	sAxis
+	sPlannedHours
+	sSessions
+	sStartDate
+	sEndDate
+	sApplicationDate
+	sStatus
+	sHoursAttended
+	sSatisfaction
+	numSlots
+)
+
+// fieldSlot maps a canonical field to its slot.
+var fieldSlot = func() map[Field]slot {
+	if len(Fields) != int(numSlots) {
+		panic("canon: Fields and the slots differ")
 	}
-	m := make(map[Field]int, len(Fields))
+	m := make(map[Field]slot, len(Fields))
 	for i, f := range Fields {
-		m[f] = i
+		m[f] = slot(i)
 	}
 	return m
 }()
+
+// noSlot marks a column whose field has no slot (FieldNone, unknown).
+const noSlot = -1
+
+// columnSlots returns the slot of each column's field, or noSlot.
+func columnSlots(cols []Column) []int {
+	slots := make([]int, len(cols))
+	for i, col := range cols {
+		slots[i] = noSlot
+		if s, ok := fieldSlot[col.Field]; ok && col.Field != FieldNone {
+			slots[i] = int(s)
+		}
+	}
+	return slots
+}
 
 // cell is the raw value found for one field in a row.
 type cell struct {
@@ -53,23 +100,27 @@ type cell struct {
 	mapped bool
 }
 
-// rowCells holds a row's values by field, and collects its issues.
+// rowCells holds a row's values by field, and collects its issues. ar and
+// fo, when not nil, are a Normaliser's: they give out pointers and folded
+// strings without one allocation each.
 type rowCells struct {
 	row    int
-	cells  [maxFields]cell
+	cells  [numSlots]cell
 	issues []Issue
 	flags  []string
+	ar     *arena
+	fo     *folder
 }
 
-func (rw *rowCells) get(f Field) *cell { return &rw.cells[fieldSlot[f]] }
+func (rw *rowCells) get(s slot) *cell { return &rw.cells[s] }
 
-// text returns the cleaned value of f.
-func (rw *rowCells) text(f Field) string { return CleanText(rw.get(f).value) }
+// text returns the cleaned value of the field in s.
+func (rw *rowCells) text(s slot) string { return CleanText(rw.cells[s].value) }
 
-// flag records an issue on the cell of f.
-func (rw *rowCells) flag(f Field, code string) {
-	c := rw.get(f)
-	rw.issues = append(rw.issues, Issue{Row: rw.row, Column: c.letter, Field: f, Value: c.raw, Code: code})
+// flag records an issue on the cell of the field in s.
+func (rw *rowCells) flag(s slot, code string) {
+	c := &rw.cells[s]
+	rw.issues = append(rw.issues, Issue{Row: rw.row, Column: c.letter, Field: Fields[s], Value: c.raw, Code: code})
 	rw.flags = append(rw.flags, code)
 }
 
@@ -90,7 +141,9 @@ func columnLetters(i int) string {
 // gather sorts the row's cells by field. Values of unmapped columns, of
 // cells beyond the known columns, and second differing values of a field
 // mapped twice go to the returned extras (nil when there are none).
-func gather(rc *RowContext, row RawRow, cells *rowCells) map[string]string {
+//
+// slots holds the slot of each of rc.Columns (see columnSlots), or is nil.
+func gather(rc *RowContext, slots []int, row RawRow, cells *rowCells) map[string]string {
 	var extras map[string]string
 	put := func(header, letter, v string) {
 		if extras == nil {
@@ -106,19 +159,18 @@ func gather(rc *RowContext, row RawRow, cells *rowCells) map[string]string {
 		extras[key] = v
 	}
 	var covered [4]uint64 // column indexes below 256 that have a Column
-	for _, col := range rc.Columns {
+	for ci, col := range rc.Columns {
 		if col.Index >= 0 && col.Index < 256 {
 			covered[col.Index/64] |= 1 << (col.Index % 64)
 		}
 		v := row.Cell(col.Index)
-		if col.Field == FieldNone {
-			if strings.TrimSpace(v) != "" {
-				put(col.Header, col.Letter, v)
-			}
-			continue
+		s := noSlot
+		if slots != nil {
+			s = slots[ci]
+		} else if fs, ok := fieldSlot[col.Field]; ok && col.Field != FieldNone {
+			s = int(fs)
 		}
-		slot, ok := fieldSlot[col.Field]
-		if !ok {
+		if s == noSlot {
 			if strings.TrimSpace(v) != "" {
 				put(col.Header, col.Letter, v)
 			}
@@ -128,7 +180,7 @@ func gather(rc *RowContext, row RawRow, cells *rowCells) map[string]string {
 		if isPlaceholder(v) {
 			v = "" // "-", "/", "n.d.": typed to say there is nothing
 		}
-		c := &cells.cells[slot]
+		c := &cells.cells[s]
 		switch {
 		case !c.mapped || strings.TrimSpace(c.value) == "":
 			*c = cell{value: v, raw: raw, letter: col.Letter, mapped: true}
@@ -210,42 +262,42 @@ type moduleFields struct {
 
 func parseModuleFields(rc *RowContext, cells *rowCells, now time.Time) moduleFields {
 	m := moduleFields{
-		Code:    cells.text(FieldModuleCode),
-		Title:   cells.text(FieldModule),
-		Edition: cells.text(FieldEdition),
-		Site:    cells.text(FieldSite),
+		Code:    cells.text(sModuleCode),
+		Title:   cells.text(sModule),
+		Edition: cells.text(sEdition),
+		Site:    cells.text(sSite),
 	}
-	if v := cells.get(FieldAxis).value; v != "" {
+	if v := cells.get(sAxis).value; v != "" {
 		if a, ok := rc.Values.lookup(FieldAxis, v); ok {
 			m.Axis = a
 		} else if a, err := ParseAxis(v); err == nil {
 			m.Axis = a
 		} else if !errors.Is(err, ErrEmpty) {
-			cells.flag(FieldAxis, FlagAxisUnreadable)
+			cells.flag(sAxis, FlagAxisUnreadable)
 		}
 	}
-	if v := cells.get(FieldPlannedHours).value; v != "" {
+	if v := cells.get(sPlannedHours).value; v != "" {
 		if h, err := ParseHours(v); err == nil {
-			m.PlannedHours = &h
+			m.PlannedHours = cells.ar.float(h)
 		} else if !errors.Is(err, ErrEmpty) {
-			cells.flag(FieldPlannedHours, FlagNumberUnreadable)
+			cells.flag(sPlannedHours, FlagNumberUnreadable)
 		}
 	}
-	if v := cells.get(FieldSessions).value; v != "" {
+	if v := cells.get(sSessions).value; v != "" {
 		if n, err := ParseCount(v); err == nil {
-			m.Sessions = &n
+			m.Sessions = cells.ar.int32(n)
 		} else if !errors.Is(err, ErrEmpty) {
-			cells.flag(FieldSessions, FlagNumberUnreadable)
+			cells.flag(sSessions, FlagNumberUnreadable)
 		}
 	}
-	m.StartDate = cells.date(FieldStartDate, rc.Date1904, now)
-	m.EndDate = cells.date(FieldEndDate, rc.Date1904, now)
+	m.StartDate = cells.date(sStartDate, rc.Date1904, now)
+	m.EndDate = cells.date(sEndDate, rc.Date1904, now)
 	return m
 }
 
-// date parses the date in f, flagging FlagDateUnreadable.
-func (rw *rowCells) date(f Field, date1904 bool, now time.Time) *time.Time {
-	v := rw.get(f).value
+// date parses the date in s, flagging FlagDateUnreadable.
+func (rw *rowCells) date(f slot, date1904 bool, now time.Time) *time.Time {
+	v := rw.cells[f].value
 	if v == "" {
 		return nil
 	}
@@ -256,12 +308,12 @@ func (rw *rowCells) date(f Field, date1904 bool, now time.Time) *time.Time {
 		}
 		return nil
 	}
-	return &t
+	return rw.ar.time(t)
 }
 
 // reject builds the Rejection for an empty required cell.
-func (rw *rowCells) reject(code string, f Field, detail string) *Rejection {
-	return &Rejection{Code: code, Column: rw.get(f).letter, Field: f, Detail: detail}
+func (rw *rowCells) reject(code string, s slot, detail string) *Rejection {
+	return &Rejection{Code: code, Column: rw.cells[s].letter, Field: Fields[s], Detail: detail}
 }
 
 // NormaliseRow turns one raw enrolment row into an Enrolment. Every
@@ -274,7 +326,16 @@ func (rw *rowCells) reject(code string, f Field, detail string) *Rejection {
 // FlagMissingGivenName). A row without identity or without a module title
 // is not kept: the returned *Rejection says why (the Enrolment then holds
 // lineage only, and no issues are returned).
+//
+// NormaliseRow serves one row; a Normaliser serves a table's rows with
+// fewer allocations.
 func NormaliseRow(rc *RowContext, row RawRow) (Enrolment, []Issue, *Rejection) {
+	cells := &rowCells{row: row.Row}
+	return normaliseRow(rc, nil, cells, row)
+}
+
+// normaliseRow is NormaliseRow on a cleared cells (see Normaliser).
+func normaliseRow(rc *RowContext, slots []int, cells *rowCells, row RawRow) (Enrolment, []Issue, *Rejection) {
 	now := rc.now()
 	e := Enrolment{
 		ProvinceCode: rc.ProvinceCode,
@@ -283,13 +344,12 @@ func NormaliseRow(rc *RowContext, row RawRow) (Enrolment, []Issue, *Rejection) {
 		Sheet:        rc.Sheet,
 		SourceRow:    row.Row,
 	}
-	cells := &rowCells{row: row.Row}
-	extras := gather(rc, row, cells)
+	extras := gather(rc, slots, row, cells)
 
 	// Names: the separate columns win; "Cognome e nome" fills what they lack.
-	sur, giv := cells.text(FieldSurname), cells.text(FieldGivenName)
+	sur, giv := cells.text(sSurname), cells.text(sGivenName)
 	if sur == "" || giv == "" {
-		if full := cells.text(FieldFullName); full != "" {
+		if full := cells.text(sFullName); full != "" {
 			s, g, guessed, ok := SplitFullName(full)
 			switch {
 			case ok:
@@ -300,7 +360,7 @@ func NormaliseRow(rc *RowContext, row RawRow) (Enrolment, []Issue, *Rejection) {
 					giv = g
 				}
 				if guessed {
-					cells.flag(FieldFullName, FlagNameSplitGuessed)
+					cells.flag(sFullName, FlagNameSplitGuessed)
 				}
 			case sur == "" && giv == "":
 				// One word: a surname or a given name, which cannot be
@@ -311,7 +371,7 @@ func NormaliseRow(rc *RowContext, row RawRow) (Enrolment, []Issue, *Rejection) {
 					} else {
 						sur = w
 					}
-					cells.flag(FieldFullName, FlagNameUnsplittable)
+					cells.flag(sFullName, FlagNameUnsplittable)
 				}
 			}
 		}
@@ -322,39 +382,39 @@ func NormaliseRow(rc *RowContext, row RawRow) (Enrolment, []Issue, *Rejection) {
 	}
 	normalisePerson(rc, cells, &e, now)
 	if sur == "" && giv == "" && e.TaxCode == "" && e.Email == "" && e.Phone == "" {
-		f := FieldSurname
-		if !cells.get(f).mapped && cells.get(FieldFullName).mapped {
-			f = FieldFullName
+		f := sSurname
+		if !cells.get(f).mapped && cells.get(sFullName).mapped {
+			f = sFullName
 		}
 		return blank(e), nil, cells.reject(ReasonMissingIdentity, f,
 			"no surname, given name, tax code, e-mail or phone: the row names nobody")
 	}
 	if mod.Title == "" {
-		return blank(e), nil, cells.reject(ReasonMissingModule, FieldModule, "the module title is empty")
+		return blank(e), nil, cells.reject(ReasonMissingModule, sModule, "the module title is empty")
 	}
 	if sur == "" {
-		cells.flag(nameField(cells, FieldSurname), FlagMissingSurname)
+		cells.flag(nameField(cells, sSurname), FlagMissingSurname)
 	}
 	if giv == "" {
-		cells.flag(nameField(cells, FieldGivenName), FlagMissingGivenName)
+		cells.flag(nameField(cells, sGivenName), FlagMissingGivenName)
 	}
 	e.Surname, e.GivenName = sur, giv
 	e.DisplayName = DisplayName(sur, giv)
-	e.SurnameFold, e.GivenNameFold = Fold(sur), Fold(giv)
+	e.SurnameFold, e.GivenNameFold = cells.fo.fold(sur), cells.fo.fold(giv)
 
-	e.ModuleCode, e.ModuleTitle, e.ModuleFold = mod.Code, mod.Title, Fold(mod.Title)
+	e.ModuleCode, e.ModuleTitle, e.ModuleFold = mod.Code, mod.Title, cells.fo.fold(mod.Title)
 	e.Edition, e.Site, e.Axis = mod.Edition, mod.Site, mod.Axis
 	e.PlannedHours, e.Sessions, e.StartDate, e.EndDate = mod.PlannedHours, mod.Sessions, mod.StartDate, mod.EndDate
 
-	e.Organisation = cells.text(FieldOrganisation)
-	e.OrganisationFold = Fold(e.Organisation)
-	e.OrganisationType = cells.text(FieldOrganisationType)
+	e.Organisation = cells.text(sOrganisation)
+	e.OrganisationFold = cells.fo.fold(e.Organisation)
+	e.OrganisationType = cells.text(sOrganisationType)
 	if t, ok := rc.Values.lookup(FieldOrganisationType, e.OrganisationType); ok {
 		e.OrganisationType = t
 	}
-	e.OrganisationTypeFold = Fold(e.OrganisationType)
-	e.Role = cells.text(FieldRole)
-	e.RoleFold = Fold(e.Role)
+	e.OrganisationTypeFold = cells.fo.fold(e.OrganisationType)
+	e.Role = cells.text(sRole)
+	e.RoleFold = cells.fo.fold(e.Role)
 
 	normaliseOutcome(rc, cells, &e, now)
 
@@ -362,9 +422,9 @@ func NormaliseRow(rc *RowContext, row RawRow) (Enrolment, []Issue, *Rejection) {
 	slices.SortStableFunc(cells.issues, columnOrder)
 	if len(cells.flags) > 0 {
 		slices.Sort(cells.flags)
-		e.Flags = slices.Compact(cells.flags)
+		e.Flags = cells.ar.strings(slices.Compact(cells.flags))
 	}
-	return e, cells.issues, nil
+	return e, cells.ar.issues(cells.issues), nil
 }
 
 // blank keeps only an enrolment's lineage (for a rejected row).
@@ -375,9 +435,9 @@ func blank(e Enrolment) Enrolment {
 
 // nameField is the column to blame for a missing name: its own column when
 // the sheet has one, else "Cognome e nome".
-func nameField(cells *rowCells, f Field) Field {
-	if !cells.get(f).mapped && cells.get(FieldFullName).mapped {
-		return FieldFullName
+func nameField(cells *rowCells, f slot) slot {
+	if !cells.get(f).mapped && cells.get(sFullName).mapped {
+		return sFullName
 	}
 	return f
 }
@@ -391,7 +451,8 @@ func singleName(full string) (string, bool) {
 		given = CleanText(full[:i]) == ""
 		full = CleanText(strings.ReplaceAll(full, ",", " "))
 	}
-	if Fold(full) == "" {
+	var buf [64]byte
+	if len(appendFold(buf[:0], full)) == 0 {
 		return "", false
 	}
 	return full, given
@@ -403,33 +464,33 @@ var earliestBirth = date(1900, 1, 1)
 // normalisePerson fills tax code, sex, birth date and place, contacts.
 func normalisePerson(rc *RowContext, cells *rowCells, e *Enrolment, now time.Time) {
 	date1904 := rc.Date1904
-	tc := ParseTaxCodeAt(cells.get(FieldTaxCode).value, now)
+	tc := ParseTaxCodeAt(cells.get(sTaxCode).value, now)
 	e.TaxCode, e.TaxCodeStatus = tc.Code, tc.Status
 	switch tc.Status {
 	case TaxCodeInvalid:
-		cells.flag(FieldTaxCode, FlagTaxCodeInvalid)
+		cells.flag(sTaxCode, FlagTaxCodeInvalid)
 	case TaxCodeBadCheck:
-		cells.flag(FieldTaxCode, FlagTaxCodeBadCheck)
+		cells.flag(sTaxCode, FlagTaxCodeBadCheck)
 	}
 
-	if v := cells.get(FieldSex).value; v != "" {
+	if v := cells.get(sSex).value; v != "" {
 		if s, ok := rc.Values.lookup(FieldSex, v); ok {
 			e.Sex = s
 		} else if s, err := ParseSex(v); err == nil {
 			e.Sex = s
 		} else if !errors.Is(err, ErrEmpty) {
-			cells.flag(FieldSex, FlagSexUnreadable)
+			cells.flag(sSex, FlagSexUnreadable)
 		}
 	}
-	if v := cells.get(FieldBirthDate).value; v != "" {
+	if v := cells.get(sBirthDate).value; v != "" {
 		t, err := ParseBirthDate(v, date1904, now)
 		switch {
 		case err == nil && (t.Before(earliestBirth) || t.After(now)):
-			cells.flag(FieldBirthDate, FlagBirthDateImplausible)
+			cells.flag(sBirthDate, FlagBirthDateImplausible)
 		case err == nil:
-			e.BirthDate = &t
+			e.BirthDate = cells.ar.time(t)
 		case !errors.Is(err, ErrEmpty):
-			cells.flag(FieldBirthDate, FlagBirthDateUnreadable)
+			cells.flag(sBirthDate, FlagBirthDateUnreadable)
 		}
 	}
 	if tc.Status == TaxCodeValid {
@@ -437,34 +498,33 @@ func normalisePerson(rc *RowContext, cells *rowCells, e *Enrolment, now time.Tim
 		case e.Sex == "":
 			e.Sex = tc.Sex
 		case e.Sex != tc.Sex:
-			cells.flag(FieldSex, FlagTaxCodeSexConflict)
+			cells.flag(sSex, FlagTaxCodeSexConflict)
 		}
 		switch {
 		case e.BirthDate == nil:
-			b := tc.BirthDate
-			e.BirthDate = &b
+			e.BirthDate = cells.ar.time(tc.BirthDate)
 		case !e.BirthDate.Equal(tc.BirthDate):
-			cells.flag(FieldBirthDate, FlagTaxCodeBirthConflict)
+			cells.flag(sBirthDate, FlagTaxCodeBirthConflict)
 		}
 	}
 
-	e.BirthPlace = cells.text(FieldBirthPlace)
-	e.BirthPlaceFold = Fold(e.BirthPlace)
-	e.Municipality = cells.text(FieldMunicipality)
-	e.MunicipalityFold = Fold(e.Municipality)
+	e.BirthPlace = cells.text(sBirthPlace)
+	e.BirthPlaceFold = cells.fo.fold(e.BirthPlace)
+	e.Municipality = cells.text(sMunicipality)
+	e.MunicipalityFold = cells.fo.fold(e.Municipality)
 
-	if v := cells.get(FieldEmail).value; v != "" {
+	if v := cells.get(sEmail).value; v != "" {
 		if m, err := ParseEmail(v); err == nil {
 			e.Email = m
 		} else if !errors.Is(err, ErrEmpty) {
-			cells.flag(FieldEmail, FlagEmailInvalid)
+			cells.flag(sEmail, FlagEmailInvalid)
 		}
 	}
-	if v := cells.get(FieldPhone).value; v != "" {
+	if v := cells.get(sPhone).value; v != "" {
 		if p, err := ParsePhone(v, "+39"); err == nil {
 			e.Phone = p
 		} else if !errors.Is(err, ErrEmpty) {
-			cells.flag(FieldPhone, FlagPhoneInvalid)
+			cells.flag(sPhone, FlagPhoneInvalid)
 		}
 	}
 }
@@ -472,9 +532,9 @@ func normalisePerson(rc *RowContext, cells *rowCells, e *Enrolment, now time.Tim
 // normaliseOutcome fills application date, status, hours and satisfaction.
 // An empty or unreadable status is StatusNotIndicated, flagged.
 func normaliseOutcome(rc *RowContext, cells *rowCells, e *Enrolment, now time.Time) {
-	e.ApplicationDate = cells.date(FieldApplicationDate, rc.Date1904, now)
+	e.ApplicationDate = cells.date(sApplicationDate, rc.Date1904, now)
 
-	raw := cells.get(FieldStatus).value
+	raw := cells.get(sStatus).value
 	e.StatusRaw = CleanText(raw)
 	if st, ok := rc.Values.lookup(FieldStatus, raw); ok {
 		e.Status = st // the config's choice, not_indicated included: not flagged
@@ -483,36 +543,36 @@ func normaliseOutcome(rc *RowContext, cells *rowCells, e *Enrolment, now time.Ti
 	} else {
 		e.Status = StatusNotIndicated
 		if errors.Is(err, ErrEmpty) {
-			cells.flag(FieldStatus, FlagStatusMissing)
+			cells.flag(sStatus, FlagStatusMissing)
 		} else {
-			cells.flag(FieldStatus, FlagStatusUnreadable)
+			cells.flag(sStatus, FlagStatusUnreadable)
 		}
 	}
 
-	if v := cells.get(FieldHoursAttended).value; v != "" {
+	if v := cells.get(sHoursAttended).value; v != "" {
 		h, err := ParseHours(v)
 		switch {
 		case errors.Is(err, ErrOutOfRange):
-			cells.flag(FieldHoursAttended, FlagHoursOutOfRange)
+			cells.flag(sHoursAttended, FlagHoursOutOfRange)
 		case errors.Is(err, ErrEmpty):
 		case err != nil:
-			cells.flag(FieldHoursAttended, FlagHoursUnreadable)
+			cells.flag(sHoursAttended, FlagHoursUnreadable)
 		case e.PlannedHours != nil && h > *e.PlannedHours+1e-9:
-			cells.flag(FieldHoursAttended, FlagHoursOutOfRange)
+			cells.flag(sHoursAttended, FlagHoursOutOfRange)
 		default:
-			e.HoursAttended = &h
+			e.HoursAttended = cells.ar.float(h)
 		}
 	}
-	if v := cells.get(FieldSatisfaction).value; v != "" {
+	if v := cells.get(sSatisfaction).value; v != "" {
 		s, err := ParseSatisfaction(v)
 		switch {
 		case errors.Is(err, ErrOutOfRange):
-			cells.flag(FieldSatisfaction, FlagSatisfactionOutOfRange)
+			cells.flag(sSatisfaction, FlagSatisfactionOutOfRange)
 		case errors.Is(err, ErrEmpty):
 		case err != nil:
-			cells.flag(FieldSatisfaction, FlagSatisfactionUnreadable)
+			cells.flag(sSatisfaction, FlagSatisfactionUnreadable)
 		default:
-			e.Satisfaction = &s
+			e.Satisfaction = cells.ar.float(s)
 		}
 	}
 }
@@ -529,12 +589,12 @@ func NormaliseModule(rc *RowContext, row RawRow) (Module, []Issue, *Rejection) {
 		SourceRow:    row.Row,
 	}
 	cells := &rowCells{row: row.Row}
-	extras := gather(rc, row, cells)
+	extras := gather(rc, nil, row, cells)
 	mf := parseModuleFields(rc, cells, now)
 	if mf.Title == "" {
-		return m, nil, cells.reject(ReasonMissingModule, FieldModule, "the module title is empty")
+		return m, nil, cells.reject(ReasonMissingModule, sModule, "the module title is empty")
 	}
-	m.ModuleCode, m.Title, m.TitleFold = mf.Code, mf.Title, Fold(mf.Title)
+	m.ModuleCode, m.Title, m.TitleFold = mf.Code, mf.Title, cells.fo.fold(mf.Title)
 	m.Edition, m.Site, m.Axis = mf.Edition, mf.Site, mf.Axis
 	m.PlannedHours, m.Sessions, m.StartDate, m.EndDate = mf.PlannedHours, mf.Sessions, mf.StartDate, mf.EndDate
 	m.Extras = extras

@@ -255,7 +255,8 @@ func ParseSatisfaction(raw string) (float64, error) {
 	if s == "" {
 		return 0, fmt.Errorf("parsing satisfaction: %w", ErrEmpty)
 	}
-	if v, ok := satisfactionWords[Fold(s)]; ok {
+	var buf [64]byte
+	if v, ok := satisfactionWords[string(appendFold(buf[:0], s))]; ok {
 		return v, nil
 	}
 	num := s

@@ -84,6 +84,16 @@ func CheckLetter(first15 string) (byte, bool) {
 // cleanTaxCode upper-cases raw and removes white space, dots, dashes,
 // underscores and slashes.
 func cleanTaxCode(raw string) string {
+	clean := true
+	for i := 0; i < len(raw); i++ {
+		if c := raw[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return raw // as the loop below would return it
+	}
 	var b strings.Builder
 	b.Grow(16)
 	for _, r := range raw {
@@ -206,8 +216,12 @@ func ParseTaxCodeAt(raw string, now time.Time) TaxCode {
 	tc.Status = TaxCodeValid
 	tc.Sex = sex
 	tc.BirthDate = birth
-	tc.PlaceCode = string(code[11]) + string(rune('0'+deomocodeDigit(code[12]))) +
-		string(rune('0'+deomocodeDigit(code[13]))) + string(rune('0'+deomocodeDigit(code[14])))
+	if tc.Omocodia {
+		tc.PlaceCode = string([]byte{code[11], byte('0' + deomocodeDigit(code[12])),
+			byte('0' + deomocodeDigit(code[13])), byte('0' + deomocodeDigit(code[14]))})
+	} else {
+		tc.PlaceCode = code[11:15]
+	}
 	return tc
 }
 

@@ -67,18 +67,26 @@ func init() {
 // apostrophes, punctuation) removed. "D'Angelo" → "DANGELO",
 // "Nicolò" → "NICOLO". Letters of non-Latin scripts are kept, upper-cased.
 func Fold(s string) string {
-	folded := true
+	if isFolded(s) {
+		return s
+	}
+	var buf [64]byte
+	return string(appendFold(buf[:0], s))
+}
+
+// isFolded reports s made only of A–Z and 0–9, which Fold returns as is.
+func isFolded(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			folded = false
-			break
+			return false
 		}
 	}
-	if folded {
-		return s
-	}
-	b := make([]byte, 0, len(s))
+	return true
+}
+
+// appendFold appends Fold(s) to b.
+func appendFold(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -104,7 +112,7 @@ func Fold(s string) string {
 			}
 		}
 	}
-	return string(b)
+	return b
 }
 
 // isSpaceRune reports white space, including the no-break spaces that
@@ -181,42 +189,79 @@ func isApostrophe(r rune) bool {
 // "D'ANGELO" → "D'Angelo" and "ROSSI-BIANCHI" → "Rossi-Bianchi". Typographic
 // apostrophes become ASCII ones.
 func titleCase(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+	return string(appendTitleCase(make([]byte, 0, len(s)), s))
+}
+
+// appendTitleCase appends titleCase(s) to b.
+func appendTitleCase(b []byte, s string) []byte {
 	start := true
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			// ASCII: the cases below, without decoding.
+			switch {
+			case c == '\'' || c == '`':
+				b = append(b, '\'')
+				start = true
+			case c >= 'a' && c <= 'z':
+				if start {
+					c -= 'a' - 'A'
+				}
+				b = append(b, c)
+				start = false
+			case c >= 'A' && c <= 'Z':
+				if !start {
+					c += 'a' - 'A'
+				}
+				b = append(b, c)
+				start = false
+			default:
+				b = append(b, c)
+				start = true
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		switch {
 		case isApostrophe(r):
-			b.WriteByte('\'')
+			b = append(b, '\'')
 			start = true
 		case unicode.IsLetter(r):
 			if start {
-				b.WriteRune(unicode.ToUpper(r))
+				b = utf8.AppendRune(b, unicode.ToUpper(r))
 			} else {
-				b.WriteRune(unicode.ToLower(r))
+				b = utf8.AppendRune(b, unicode.ToLower(r))
 			}
 			start = false
 		case unicode.Is(unicode.Mn, r):
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 		default:
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 			start = true
 		}
 	}
-	return b.String()
+	return b
 }
 
 // DisplayName returns "Surname Given" in title case for display, keeping
 // apostrophes: DisplayName("D'ANGELO", "NICOLÒ") = "D'Angelo Nicolò".
 func DisplayName(surname, given string) string {
-	s, g := titleCase(CleanText(surname)), titleCase(CleanText(given))
-	switch {
-	case s == "":
-		return g
-	case g == "":
-		return s
+	var buf [64]byte
+	return string(appendDisplayName(buf[:0], surname, given))
+}
+
+// appendDisplayName appends DisplayName(surname, given) to b.
+func appendDisplayName(b []byte, surname, given string) []byte {
+	n := len(b)
+	b = appendTitleCase(b, CleanText(surname))
+	if given = CleanText(given); given != "" {
+		if len(b) > n {
+			b = append(b, ' ')
+		}
+		b = appendTitleCase(b, given)
 	}
-	return s + " " + g
+	return b
 }
 
 // nameParticles are the words that belong to the surname that follows

@@ -20,7 +20,8 @@ func ParseSex(raw string) (string, error) {
 	if CleanText(raw) == "" {
 		return "", fmt.Errorf("parsing sex: %w", ErrEmpty)
 	}
-	if s, ok := sexWords[Fold(raw)]; ok {
+	var buf [64]byte
+	if s, ok := sexWords[string(appendFold(buf[:0], raw))]; ok {
 		return s, nil
 	}
 	return "", fmt.Errorf("parsing sex: %w", ErrBadSex)
@@ -73,6 +74,29 @@ func foldedWords(s string) []string {
 	return ws
 }
 
+// appendFoldedWords is foldedWords without a string per word: it appends
+// the folded words to buf one after another, and the end of each in buf
+// to ends.
+func appendFoldedWords(buf []byte, ends []int, s string) ([]byte, []int) {
+	start := -1 // the start of the current word in s, -1 between words
+	for i, r := range s {
+		sep := !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		switch {
+		case sep && start >= 0:
+			buf = appendFold(buf, s[start:i])
+			ends = append(ends, len(buf))
+			start = -1
+		case !sep && start < 0:
+			start = i
+		}
+	}
+	if start >= 0 {
+		buf = appendFold(buf, s[start:])
+		ends = append(ends, len(buf))
+	}
+	return buf, ends
+}
+
 // ParseStatus reads an application outcome, accents, case and dots
 // ignored: ammesso/a, amm., accettato/a, acc., sì/si/s/ok/x/✓/1/vero,
 // iscritto/a, frequentante → accepted; non ammesso/a, non amm., non
@@ -94,22 +118,31 @@ func ParseStatus(raw string) (string, error) {
 	case "✗", "✘", "❌", "☒":
 		return StatusNotAccepted, nil
 	}
-	ws := foldedWords(s)
-	if len(ws) == 0 {
+	// The words, folded, one after another in buf; words[i] ends at ends[i].
+	var bufA [64]byte
+	var endsA [8]int
+	buf, ends := appendFoldedWords(bufA[:0], endsA[:0], s)
+	if len(ends) == 0 {
 		return "", fmt.Errorf("parsing status: %w", ErrBadStatus)
 	}
-	for i, w := range ws {
-		if wordStatus(w) == StatusWithdrawn && (i == 0 || ws[i-1] != "NON") {
+	word := func(i int) []byte {
+		if i == 0 {
+			return buf[:ends[0]]
+		}
+		return buf[ends[i-1]:ends[i]]
+	}
+	for i := range ends {
+		if wordStatus(string(word(i))) == StatusWithdrawn && (i == 0 || string(word(i-1)) != "NON") {
 			return StatusWithdrawn, nil
 		}
 	}
-	if ws[0] == "NON" {
-		if len(ws) > 1 && wordStatus(ws[1]) == StatusAccepted && isStatusWord(ws[1]) {
+	if string(word(0)) == "NON" {
+		if len(ends) > 1 && wordStatus(string(word(1))) == StatusAccepted && isStatusWord(string(word(1))) {
 			return StatusNotAccepted, nil
 		}
 		return "", fmt.Errorf("parsing status: %w", ErrBadStatus)
 	}
-	if st := wordStatus(ws[0]); st != "" {
+	if st := wordStatus(string(word(0))); st != "" {
 		return st, nil
 	}
 	return "", fmt.Errorf("parsing status: %w", ErrBadStatus)

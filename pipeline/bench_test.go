@@ -133,8 +133,9 @@ func BenchmarkIngest200k(b *testing.B) {
 		defer batch.Release()
 		m := startBenchMeasure(b)
 		for b.Loop() {
+			norm := canon.NewNormaliser(rc) // one per table, as readFile does
 			for _, row := range rows {
-				e, _, rej := canon.NormaliseRow(rc, row)
+				e, _, rej := norm.Row(row)
 				if rej != nil {
 					continue
 				}
@@ -390,8 +391,9 @@ func buildRecords(ctx context.Context, path string, size int64, sum string) ([]a
 	batch := canon.NewBatch(memory.DefaultAllocator, "bench-run")
 	defer batch.Release()
 	var recs []arrow.RecordBatch
+	norm := canon.NewNormaliser(rc)
 	for _, row := range rows {
-		e, _, rej := canon.NormaliseRow(rc, row)
+		e, _, rej := norm.Row(row)
 		if rej != nil {
 			continue
 		}

@@ -25,7 +25,8 @@ type Rejected struct {
 	Raw       map[string]string // header → raw value, non-empty cells only
 }
 
-// rowSink receives what reading one file produces.
+// rowSink receives what reading one file produces. enrolment must not keep
+// e after it returns: readFile reuses it for the next row.
 type rowSink interface {
 	table(t *sources.Table) error
 	enrolment(ctx context.Context, e *canon.Enrolment) error
@@ -68,6 +69,8 @@ func readFile(ctx context.Context, f *sources.File, meta fileMeta, sink rowSink)
 			ProvinceCode: meta.Province, SourceFile: meta.Name, SourceSHA256: meta.SHA256,
 			Sheet: t.Sheet, Date1904: t.Date1904, Columns: t.Columns, Values: meta.Values,
 		}
+		norm := canon.NewNormaliser(rc)
+		var e canon.Enrolment // one for every row: the sink does not keep it
 		for {
 			row, err := t.Next(ctx)
 			if errors.Is(err, io.EOF) {
@@ -78,7 +81,7 @@ func readFile(ctx context.Context, f *sources.File, meta fileMeta, sink rowSink)
 			}
 			c.Read++
 			if t.Kind == sources.Modules {
-				m, issues, rej := canon.NormaliseModule(rc, row)
+				m, issues, rej := norm.Module(row)
 				if rej != nil {
 					c.Quarantined++
 					if err := sink.reject(Rejected{Sheet: t.Sheet, Row: row.Row, Rejection: *rej, Raw: rawMap(t.Columns, row)}); err != nil {
@@ -99,7 +102,9 @@ func readFile(ctx context.Context, f *sources.File, meta fileMeta, sink rowSink)
 				}
 				continue
 			}
-			e, issues, rej := canon.NormaliseRow(rc, row)
+			var issues []canon.Issue
+			var rej *canon.Rejection
+			e, issues, rej = norm.Row(row)
 			if rej != nil {
 				c.Quarantined++
 				if err := sink.reject(Rejected{Sheet: t.Sheet, Row: row.Row, Rejection: *rej, Raw: rawMap(t.Columns, row)}); err != nil {

@@ -1,0 +1,8 @@
+package canon
+
+// For the tests of package canon_test.
+var (
+	RefNormaliseRow    = refNormaliseRow
+	RefNormaliseModule = refNormaliseModule
+	RefNewBatch        = refNewBatch
+)
