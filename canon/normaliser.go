@@ -56,7 +56,9 @@ type arena struct {
 
 func (a *arena) time(t time.Time) *time.Time {
 	if a == nil {
-		return &t
+		p := new(time.Time) // not &t: t would then be moved to the heap on every call
+		*p = t
+		return p
 	}
 	if len(a.times) == cap(a.times) {
 		a.times = make([]time.Time, 0, arenaBlock)
@@ -67,7 +69,9 @@ func (a *arena) time(t time.Time) *time.Time {
 
 func (a *arena) float(f float64) *float64 {
 	if a == nil {
-		return &f
+		p := new(float64) // not &f: f would then be moved to the heap on every call
+		*p = f
+		return p
 	}
 	if len(a.floats) == cap(a.floats) {
 		a.floats = make([]float64, 0, arenaBlock)
@@ -78,7 +82,9 @@ func (a *arena) float(f float64) *float64 {
 
 func (a *arena) int32(v int32) *int32 {
 	if a == nil {
-		return &v
+		p := new(int32) // not &v: v would then be moved to the heap on every call
+		*p = v
+		return p
 	}
 	if len(a.int32s) == cap(a.int32s) {
 		a.int32s = make([]int32, 0, arenaBlock)
