@@ -60,12 +60,14 @@ linkage-eval: build
 # side by side in one run (testdata/bench/run.sh): a 200,000-row workbook written by openpyxl
 # at bench time under var/bench/, our ingest on one core (taskset pins DuckDB's threads too)
 # and on two, excelize's raw read and pandas.read_excel of the same file, with the ratios.
-# Then the reader alone, the normalisers, and the linkage on both cores.
+# Then the reader alone, the normalisers, and the linkage on both cores. Last, the whole
+# `correlare run` over 1,000,000 generated enrolments in ten workbooks (testdata/bench/run_1m.sh).
 bench:
 	GO=$(GO) bash testdata/bench/run.sh
 	cd sources && taskset -c 0 env GOMAXPROCS=1 $(GO) test $(GOFLAGS) -run '^$$' -bench 'SheetXML200k|XLSX200k' -benchtime 1x .
 	$(GO) test $(GOFLAGS) -run '^$$' -bench 'NormaliseRow' ./canon/
 	$(GO) test $(GOFLAGS) -run '^$$' -bench 'Link1M$$' -benchtime 1x -timeout 30m ./link/
+	GO=$(GO) bash testdata/bench/run_1m.sh
 
 # Fuzz every target for FUZZTIME each (default 30s).
 FUZZTIME ?= 30s
