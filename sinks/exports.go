@@ -344,11 +344,21 @@ func fillPersonKeys(ctx context.Context, conn *sql.Conn, key []byte) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("listing persons: %w", err)
 	}
+	if err := putPersonKeys(ctx, conn, ids, keys); err != nil {
+		return fmt.Errorf("storing person keys: %w", err)
+	}
+	return nil
+}
+
+// putPersonKeysList stores the person keys with list parameters, 10,000 at a
+// time; putPersonKeys hands DuckDB Arrow batches instead when built with the
+// duckdb_arrow tag (exports_arrow.go).
+func putPersonKeysList(ctx context.Context, conn *sql.Conn, ids, keys []string) error {
 	const chunk = 10000
 	for i := 0; i < len(ids); i += chunk {
 		j := min(i+chunk, len(ids))
 		if _, err := conn.ExecContext(ctx, queries.Query("export_keys_put"), ids[i:j], keys[i:j]); err != nil {
-			return fmt.Errorf("storing person keys: %w", err)
+			return err
 		}
 	}
 	return nil
@@ -360,9 +370,11 @@ type exportColumn struct {
 	Name, Type string
 }
 
-// writeRowsCSV writes the scratch table export_rows to path and returns the
-// number of rows and the columns.
-func writeRowsCSV(ctx context.Context, conn *sql.Conn, path string) (int64, []exportColumn, error) {
+// writeRowsCSVScan writes the scratch table export_rows to path through
+// database/sql, a Go value per cell, and returns the number of rows and the
+// columns. writeRowsCSV reads Arrow batches instead when built with the
+// duckdb_arrow tag (exports_arrow.go), with the same bytes.
+func writeRowsCSVScan(ctx context.Context, conn *sql.Conn, path string) (int64, []exportColumn, error) {
 	rows, err := conn.QueryContext(ctx, queries.Query("export_rows"))
 	if err != nil {
 		return 0, nil, err

@@ -1,16 +1,20 @@
 package sinks
 
 import (
+	"archive/zip"
+	"compress/flate"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
-	"unicode/utf8"
+	"unicode"
 
 	"github.com/xuri/excelize/v2"
 
@@ -374,7 +378,20 @@ func writeFeedbackWorkbook(path string, fb *Feedback) error {
 		return fmt.Errorf("writing sheet %s: %w", feedbackSheet, err)
 	}
 	f.SetActiveSheet(0)
+	f.SetZipWriter(fastZip)
 	return saveWorkbook(f, path, 0o640)
+}
+
+// fastZip is the zip writer of the feedback workbooks: Deflate at its
+// fastest level. A province's problems sheet repeats the same texts on
+// every line, so it compresses well even so, and the default level took a
+// third of the time of writing 200,000 lines.
+func fastZip(w io.Writer) excelize.ZipWriter {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	return zw
 }
 
 // printSetup makes sheet print landscape on A4, fitted to one page wide (as
@@ -408,7 +425,7 @@ type rowWriter struct {
 
 func (w *rowWriter) write(cells ...any) error {
 	w.row++
-	cell, _ := excelize.CoordinatesToCellName(1, w.row)
+	cell := "A" + strconv.Itoa(w.row)
 	lines := 1
 	for i, c := range cells {
 		ec, ok := c.(excelize.Cell)
@@ -427,25 +444,38 @@ func (w *rowWriter) write(cells ...any) error {
 
 // wrappedLines estimates how many lines text takes wrapped in a column
 // width characters wide (words are not split; a little slack for
-// proportional fonts).
+// proportional fonts). It runs on every cell of a feedback workbook, so it
+// walks the text once without allocating.
 func wrappedLines(text string, width float64) int {
 	limit := max(int(width*0.95)-1, 4)
-	lines := 0
-	for _, para := range strings.Split(text, "\n") {
-		lines++
-		n := 0
-		for _, word := range strings.Fields(para) {
-			l := utf8.RuneCountInString(word)
-			if n > 0 && n+1+l > limit {
-				lines++
-				n = 0
-			}
-			if n > 0 {
-				n++
-			}
-			n += l
+	lines, n, word := 1, 0, 0 // n: runes on the current line; word: runes of the current word
+	endWord := func() {
+		if word == 0 {
+			return
+		}
+		if n > 0 && n+1+word > limit {
+			lines++
+			n = 0
+		}
+		if n > 0 {
+			n++
+		}
+		n += word
+		word = 0
+	}
+	for _, r := range text {
+		switch {
+		case r == '\n':
+			endWord()
+			lines++
+			n = 0
+		case unicode.IsSpace(r):
+			endWord()
+		default:
+			word++
 		}
 	}
+	endWord()
 	return lines
 }
 

@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
-
-	queries "github.com/lombardia-orim/correlare/sql"
 )
 
 // Project header of the funder's report.
@@ -61,9 +60,32 @@ func WriteReport(ctx context.Context, db *sql.DB, path string, opt ReportOptions
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
-	provs, err := reportProvinces(ctx, db)
+	// Every scope's figures at once (one pass over the data per kind, not one
+	// per province); a scope the breakdown queries leave without axes is read
+	// alone, as Indicators lists every axis.
+	figs, err := pageFigures(ctx, db)
 	if err != nil {
-		return fmt.Errorf("writing report %s: %w", path, err)
+		return fmt.Errorf("writing report %s: computing indicators: %w", path, err)
+	}
+	byScope := map[string]Figures{}
+	var provs []reportProvince
+	for _, f := range figs {
+		byScope[f.Province] = f
+		if f.Province != "" {
+			provs = append(provs, reportProvince{code: f.Province, name: f.Name})
+		}
+	}
+	sort.Slice(provs, func(i, j int) bool {
+		if provs[i].name != provs[j].name {
+			return provs[i].name < provs[j].name
+		}
+		return provs[i].code < provs[j].code
+	})
+	scope := func(code string) (Figures, error) {
+		if f, ok := byScope[code]; ok && f.ModulesByAxis != nil {
+			return f, nil
+		}
+		return Indicators(ctx, db, code)
 	}
 	names := map[string]string{}
 	for _, p := range provs {
@@ -79,7 +101,7 @@ func WriteReport(ctx context.Context, db *sql.DB, path string, opt ReportOptions
 	if err := f.SetSheetName(f.GetSheetName(0), regionSheet); err != nil {
 		return fmt.Errorf("writing report %s: %w", path, err)
 	}
-	fig, err := Indicators(ctx, db, "")
+	fig, err := scope("")
 	if err != nil {
 		return fmt.Errorf("writing report %s: %w", path, err)
 	}
@@ -91,7 +113,7 @@ func WriteReport(ctx context.Context, db *sql.DB, path string, opt ReportOptions
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("writing report %s: %w", path, err)
 		}
-		fig, err := Indicators(ctx, db, p.code)
+		fig, err := scope(p.code)
 		if err != nil {
 			return fmt.Errorf("writing report %s: %w", path, err)
 		}
@@ -118,23 +140,6 @@ func WriteReport(ctx context.Context, db *sql.DB, path string, opt ReportOptions
 }
 
 type reportProvince struct{ code, name string }
-
-func reportProvinces(ctx context.Context, db *sql.DB) ([]reportProvince, error) {
-	rows, err := db.QueryContext(ctx, queries.Query("report_provinces"))
-	if err != nil {
-		return nil, fmt.Errorf("listing provinces: %w", err)
-	}
-	defer rows.Close()
-	var ps []reportProvince
-	for rows.Next() {
-		var p reportProvince
-		if err := rows.Scan(&p.code, &p.name); err != nil {
-			return nil, fmt.Errorf("listing provinces: %w", err)
-		}
-		ps = append(ps, p)
-	}
-	return ps, rows.Err()
-}
 
 // sheetName makes a valid, unique sheet name (at most 31 characters, none of
 // : \ / ? * [ ]) from a province's name.

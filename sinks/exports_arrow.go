@@ -1,0 +1,245 @@
+//go:build duckdb_arrow
+
+package sinks
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/duckdb/duckdb-go/v2"
+
+	queries "github.com/lombardia-orim/correlare/sql"
+)
+
+// errArrowType is returned by csvColumn for a column type the Arrow CSV
+// writer does not format; writeRowsCSV then writes through database/sql.
+var errArrowType = errors.New("column type not formatted from Arrow")
+
+// writeRowsCSV writes the scratch table export_rows to path and returns the
+// number of rows and the columns. It reads the rows as Arrow record batches
+// and formats each column by its type, as csvCell formats the value
+// database/sql would give (the same bytes, without a Go value per cell); a
+// table with a column of another type than those of csvArrowType is written
+// by writeRowsCSVScan.
+func writeRowsCSV(ctx context.Context, conn *sql.Conn, path string) (int64, []exportColumn, error) {
+	n, cols, err := writeRowsCSVArrow(ctx, conn, path)
+	if errors.Is(err, errArrowType) {
+		return writeRowsCSVScan(ctx, conn, path)
+	}
+	return n, cols, err
+}
+
+// writeRowsCSVArrow is writeRowsCSV without the fallback: errArrowType (and
+// no file) for a column type it does not format.
+func writeRowsCSVArrow(ctx context.Context, conn *sql.Conn, path string) (int64, []exportColumn, error) {
+	cols, err := exportColumns(ctx, conn)
+	if err != nil {
+		return 0, nil, err
+	}
+	header := make([]string, len(cols))
+	for i, c := range cols {
+		header[i] = c.Name
+	}
+	var w *csvFile
+	defer func() {
+		if w != nil {
+			w.abort()
+		}
+	}()
+	var n int64
+	err = conn.Raw(func(dc any) error {
+		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		rdr, err := ar.QueryContext(ctx, queries.Query("export_rows"))
+		if err != nil {
+			return err
+		}
+		defer rdr.Release()
+		fields := rdr.Schema().Fields()
+		if len(fields) != len(cols) {
+			return fmt.Errorf("export_rows: %d Arrow columns, %d SQL columns", len(fields), len(cols))
+		}
+		for _, f := range fields {
+			if !csvArrowType(f.Type) {
+				return fmt.Errorf("column %s (%s): %w", f.Name, f.Type, errArrowType)
+			}
+		}
+		if w, err = newCSVFile(path, header); err != nil {
+			return err
+		}
+		rec := make([]string, len(cols))
+		fmts := make([]func(int) string, len(cols))
+		for rdr.Next() {
+			b := rdr.RecordBatch()
+			for j := range fmts {
+				if fmts[j], err = csvColumn(b.Column(j)); err != nil {
+					return fmt.Errorf("column %s: %w", fields[j].Name, err)
+				}
+			}
+			for i := 0; i < int(b.NumRows()); i++ {
+				for j, f := range fmts {
+					rec[j] = f(i)
+				}
+				if err := w.csv.Write(rec); err != nil {
+					return err
+				}
+			}
+			n += b.NumRows()
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return rdr.Err()
+	})
+	if err != nil {
+		if w != nil && errors.Is(err, errArrowType) {
+			w.abort()
+			w = nil
+			os.Remove(path)
+		}
+		return 0, nil, err
+	}
+	err = w.close()
+	w = nil
+	return n, cols, err
+}
+
+// exportColumns returns the names and DuckDB types of export_rows' columns,
+// as database/sql reports them (the data dictionary's types).
+func exportColumns(ctx context.Context, conn *sql.Conn) ([]exportColumn, error) {
+	rows, err := conn.QueryContext(ctx, queries.Query("export_columns"))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]exportColumn, len(types))
+	for i, t := range types {
+		cols[i] = exportColumn{Name: t.Name(), Type: t.DatabaseTypeName()}
+	}
+	return cols, rows.Err()
+}
+
+// csvArrowType says whether csvColumn formats columns of type t.
+func csvArrowType(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.STRING, arrow.LARGE_STRING, arrow.STRING_VIEW, arrow.BOOL,
+		arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
+		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
+		arrow.FLOAT32, arrow.FLOAT64, arrow.DATE32:
+		return true
+	}
+	return false
+}
+
+// csvColumn returns the formatter of column a's i-th value: "" for NULL,
+// else what csvCell gives for the value database/sql would scan.
+func csvColumn(a arrow.Array) (func(int) string, error) {
+	null := func(f func(int) string) func(int) string {
+		if a.NullN() == 0 {
+			return f
+		}
+		return func(i int) string {
+			if a.IsNull(i) {
+				return ""
+			}
+			return f(i)
+		}
+	}
+	switch c := a.(type) {
+	case *array.String:
+		return null(func(i int) string { return neutralise(c.Value(i)) }), nil
+	case *array.LargeString:
+		return null(func(i int) string { return neutralise(c.Value(i)) }), nil
+	case *array.StringView:
+		return null(func(i int) string { return neutralise(c.Value(i)) }), nil
+	case *array.Boolean:
+		return null(func(i int) string { return strconv.FormatBool(c.Value(i)) }), nil
+	case *array.Int8:
+		return null(func(i int) string { return strconv.FormatInt(int64(c.Value(i)), 10) }), nil
+	case *array.Int16:
+		return null(func(i int) string { return strconv.FormatInt(int64(c.Value(i)), 10) }), nil
+	case *array.Int32:
+		return null(func(i int) string { return strconv.FormatInt(int64(c.Value(i)), 10) }), nil
+	case *array.Int64:
+		return null(func(i int) string { return strconv.FormatInt(c.Value(i), 10) }), nil
+	case *array.Uint8:
+		return null(func(i int) string { return strconv.FormatUint(uint64(c.Value(i)), 10) }), nil
+	case *array.Uint16:
+		return null(func(i int) string { return strconv.FormatUint(uint64(c.Value(i)), 10) }), nil
+	case *array.Uint32:
+		return null(func(i int) string { return strconv.FormatUint(uint64(c.Value(i)), 10) }), nil
+	case *array.Uint64:
+		return null(func(i int) string { return strconv.FormatUint(c.Value(i), 10) }), nil
+	case *array.Float32:
+		return null(func(i int) string { return decimalComma(float64(c.Value(i))) }), nil
+	case *array.Float64:
+		return null(func(i int) string { return decimalComma(c.Value(i)) }), nil
+	case *array.Date32:
+		// A date is a midnight: csvCell writes it yyyy-mm-dd.
+		return null(func(i int) string { return c.Value(i).ToTime().Format(time.DateOnly) }), nil
+	}
+	return nil, fmt.Errorf("%s: %w", a.DataType(), errArrowType)
+}
+
+// putPersonKeys stores the person keys into export_person_keys as Arrow
+// batches of 65,536 rows, each registered as a view and inserted with one
+// INSERT … SELECT (list parameters cost a DuckDB value per element).
+func putPersonKeys(ctx context.Context, conn *sql.Conn, ids, keys []string) error {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "person_id", Type: arrow.BinaryTypes.String},
+		{Name: "person_key", Type: arrow.BinaryTypes.String},
+	}, nil)
+	const chunk = 1 << 16
+	for i := 0; i < len(ids); i += chunk {
+		j := min(i+chunk, len(ids))
+		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		b.Field(0).(*array.StringBuilder).AppendValues(ids[i:j], nil)
+		b.Field(1).(*array.StringBuilder).AppendValues(keys[i:j], nil)
+		rec := b.NewRecordBatch()
+		b.Release()
+		err := insertKeys(ctx, conn, rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertKeys(ctx context.Context, conn *sql.Conn, rec arrow.RecordBatch) error {
+	var release func()
+	err := conn.Raw(func(dc any) error {
+		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		rdr, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
+		if err != nil {
+			return err
+		}
+		defer rdr.Release()
+		release, err = a.RegisterView(rdr, "export_person_keys_batch")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, err = conn.ExecContext(ctx, queries.Query("export_keys_put_arrow"))
+	return err
+}

@@ -1,0 +1,105 @@
+//go:build duckdb_arrow
+
+package sinks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestWriteRowsCSVArrowMatchesScan writes the same export_rows through Arrow
+// batches and through database/sql: the files must be byte for byte the same,
+// on every type the exports use, NULLs, text a spreadsheet would take for a
+// formula, awkward floats, and more rows than one Arrow batch.
+func TestWriteRowsCSVArrowMatchesScan(t *testing.T) {
+	ctx := context.Background()
+	w, err := OpenWarehouse(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close(ctx)
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tests := []struct {
+		name, fill string
+		fallback   bool // a type the Arrow writer leaves to database/sql
+	}{
+		{"edge values", `CREATE OR REPLACE TEMP TABLE export_rows AS
+			SELECT * FROM (VALUES
+				('=1+1', 'CR', 2013, CAST(16 AS DOUBLE), CAST(4 AS INTEGER), DATE '2013-01-14', CAST(0.75 AS DOUBLE), CAST(3 AS BIGINT), true, CAST(1.5 AS FLOAT)),
+				(' -x', NULL, NULL, 1.0/3, NULL, NULL, CAST('NaN' AS DOUBLE), CAST(-9007199254740993 AS BIGINT), false, NULL),
+				('a;b "c"', '@x', -1, 1e21, CAST(-7 AS INTEGER), DATE '1899-12-30', 1e-7, NULL, NULL, CAST(0.1 AS FLOAT)),
+				(E'riga\nnuova', '', 0, -0.0, 0, DATE '2099-12-31', CAST('Infinity' AS DOUBLE), 0, NULL, CAST(-2.5 AS FLOAT)),
+				(NULL, E'\ttab', 2147483647, 12.5, 2147483647, NULL, 123456789.123, 9223372036854775807, true, NULL)
+			) t(person_key, province, year, planned_hours, sessions, start_date, attendance, applications, flag, score)`, false},
+		{"many rows", `CREATE OR REPLACE TEMP TABLE export_rows AS
+			SELECT CASE WHEN i % 7 = 0 THEN NULL ELSE 'k' || i END AS person_key,
+			       CASE WHEN i % 11 = 0 THEN '+' || i ELSE 'MI' END AS province,
+			       CAST(2000 + i % 20 AS INTEGER) AS year,
+			       CASE WHEN i % 5 = 0 THEN NULL ELSE i / 9.0 END AS attendance,
+			       DATE '2013-01-01' + CAST(i % 400 AS INTEGER) AS start_date,
+			       CAST(i AS BIGINT) AS n
+			FROM range(20000) r(i)`, false},
+		{"decimal falls back", `CREATE OR REPLACE TEMP TABLE export_rows AS
+			SELECT 'x' AS person_key, 16.5 AS planned_hours`, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := conn.ExecContext(ctx, tc.fill); err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			_, _, err := writeRowsCSVArrow(ctx, conn, filepath.Join(dir, "arrow.csv"))
+			if errors.Is(err, errArrowType) != tc.fallback {
+				t.Fatalf("Arrow writer: %v, want fallback %v", err, tc.fallback)
+			}
+			if !tc.fallback && err != nil {
+				t.Fatal(err)
+			}
+			os.Remove(filepath.Join(dir, "arrow.csv"))
+			na, ca, err := writeRowsCSV(ctx, conn, filepath.Join(dir, "arrow.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ns, cs, err := writeRowsCSVScan(ctx, conn, filepath.Join(dir, "scan.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if na != ns || na == 0 {
+				t.Errorf("rows: arrow %d, scan %d", na, ns)
+			}
+			if len(ca) != len(cs) {
+				t.Fatalf("columns: arrow %v, scan %v", ca, cs)
+			}
+			for i := range ca {
+				if ca[i] != cs[i] {
+					t.Errorf("column %d: arrow %v, scan %v", i, ca[i], cs[i])
+				}
+			}
+			a, err := os.ReadFile(filepath.Join(dir, "arrow.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := os.ReadFile(filepath.Join(dir, "scan.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(a, s) {
+				al, sl := bytes.Split(a, []byte("\r\n")), bytes.Split(s, []byte("\r\n"))
+				for i := range min(len(al), len(sl)) {
+					if !bytes.Equal(al[i], sl[i]) {
+						t.Fatalf("line %d: arrow %q, scan %q", i+1, al[i], sl[i])
+					}
+				}
+				t.Fatalf("arrow %d lines, scan %d", len(al), len(sl))
+			}
+		})
+	}
+}

@@ -1,0 +1,20 @@
+//go:build !duckdb_arrow
+
+package sinks
+
+import (
+	"context"
+	"database/sql"
+)
+
+// writeRowsCSV writes the scratch table export_rows to path: built without
+// the duckdb_arrow tag, through database/sql.
+func writeRowsCSV(ctx context.Context, conn *sql.Conn, path string) (int64, []exportColumn, error) {
+	return writeRowsCSVScan(ctx, conn, path)
+}
+
+// putPersonKeys stores the person keys: built without the duckdb_arrow tag,
+// with list parameters.
+func putPersonKeys(ctx context.Context, conn *sql.Conn, ids, keys []string) error {
+	return putPersonKeysList(ctx, conn, ids, keys)
+}
