@@ -499,8 +499,13 @@ func readPageModel(ctx context.Context, db *sql.DB, l *PageLink) error {
 	return nil
 }
 
+// PagePairsMax is the most pairs in review the page explains, the most
+// probable first: the page stays readable (and its size bounded) when a run
+// leaves many pairs in review; review.xlsx lists them all.
+const PagePairsMax = 100
+
 func readPagePairs(ctx context.Context, db *sql.DB, l *PageLink, review bool) error {
-	rows, err := db.QueryContext(ctx, queries.Query("page_pairs"), review, l.MatchThreshold)
+	rows, err := db.QueryContext(ctx, queries.Query("page_pairs"), review, l.MatchThreshold, PagePairsMax)
 	if err != nil {
 		return err
 	}

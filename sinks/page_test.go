@@ -2,6 +2,7 @@ package sinks
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -200,5 +201,55 @@ func TestPageFiguresMatchIndicators(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("scope %q:\n page       %+v\n indicators %+v", got.Province, got, want)
 		}
+	}
+}
+
+// TestPagePairsBounded: with more pairs in review than PagePairsMax, the page
+// explains the PagePairsMax most probable ones, in order, and says how many
+// there are in all.
+func TestPagePairsBounded(t *testing.T) {
+	ctx := context.Background()
+	db, _ := newFixture(t)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	n := PagePairsMax + 20
+	started := time.Date(2024, 3, 5, 2, 0, 0, 0, time.UTC)
+	exec(`INSERT INTO runs (run_id, started_at, finished_at, status) VALUES ('r1', ?, ?, 'success')`, started, started.Add(time.Minute))
+	exec(`INSERT INTO link_runs VALUES ('r1', ?, 437, 500, 5, 0.01, 0.9, 0.3, 100, ?, 246, 52, 1.5, 0, 0, 0, NULL)`, started, n)
+	exec(`INSERT INTO link_model (run_id, comparison, column_name, level, label, m, u, match_weight, tf_adjusted) VALUES
+	      ('r1', 'tax_code', 'tax_code', 1, 'exact', 0.8, 0.001, 9.64, false)`)
+	exec(`INSERT INTO person_links
+	      SELECT 'r1', l.enrolment_id, r.enrolment_id, 'k1', 'k2', MAP {'tax_code': 'exact'}, MAP {'tax_code': 9.64},
+	             3.0, 0.3 + i / 1000.0, 'review', 'model', NULL
+	      FROM range(?) t(i),
+	           (SELECT min(enrolment_id) AS enrolment_id FROM enrolments) l,
+	           (SELECT max(enrolment_id) AS enrolment_id FROM enrolments) r`, n)
+	dir := t.TempDir()
+	path := filepath.Join(dir, PageFile)
+	if err := WritePage(ctx, db, path, PageOptions{Now: started}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := ReadPage(ctx, db, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Link == nil || p.Link.Borderline || len(p.Link.Pairs) != PagePairsMax {
+		t.Fatalf("pairs on the page: %d, want %d", len(p.Link.Pairs), PagePairsMax)
+	}
+	for i, pp := range p.Link.Pairs {
+		if want := 0.3 + float64(n-1-i)/1000; math.Abs(pp.Prob-want) > 1e-9 {
+			t.Fatalf("pair %d: probability %v, want %v (the most probable first)", i+1, pp.Prob, want)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("Qui le %d più probabili delle %d coppie da rivedere", PagePairsMax, n); !strings.Contains(string(b), want) {
+		t.Errorf("the page does not say %q", want)
 	}
 }

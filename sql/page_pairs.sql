@@ -1,9 +1,11 @@
 -- The run report page: the pairs to explain, with both rows. $1 = true: the
--- review band (decision 'review'); false: no pair is in review, so the five
--- pairs whose probability is closest to the match threshold $2.
+-- review band (decision 'review'), at most $3 of them, the most probable
+-- first (all of them are in review.xlsx); false: no pair is in review, so the
+-- five pairs whose probability is closest to the match threshold $2.
 WITH picked AS (
     SELECT * FROM person_links
-    WHERE ($1 AND decision = 'review')
+    WHERE ($1 AND rowid IN (SELECT rowid FROM person_links WHERE decision = 'review'
+                            ORDER BY probability DESC, left_enrolment_id, right_enrolment_id LIMIT $3))
        OR (NOT $1 AND rowid IN (SELECT rowid FROM person_links ORDER BY abs(probability - $2), left_enrolment_id, right_enrolment_id LIMIT 5))
 )
 SELECT k.left_enrolment_id, k.right_enrolment_id, k.decision, coalesce(k.source, '') AS source,
