@@ -167,9 +167,13 @@ func history(t *testing.T, cfg *pipeline.Config) []pipeline.HistoryEntry {
 // Once the lock is released the run publishes; /metrics and /healthz
 // report it. A SIGTERM during a run lets it finish within the grace
 // period; the process exits 0 and the warehouse is intact.
+//
+// The grace period is an hour: what is asserted is that a run which ends is
+// let to end, whatever the machine's load makes its duration (a 20 s grace
+// once cancelled a 22 s run on a saturated machine). Cancellation at the end
+// of the grace period is TestScheduleGraceOver's.
 func TestSchedule(t *testing.T) {
-	const grace = 20 * time.Second
-	ws := newWorkspace(t, "lock_wait: 1m\nschedule: {cron: \"*/2 * * * * *\", timezone: Europe/Rome, grace: 20s}", "CR", "LO")
+	ws := newWorkspace(t, "lock_wait: 1m\nschedule: {cron: \"*/2 * * * * *\", timezone: Europe/Rome, grace: 1h}", "CR", "LO")
 	cfg := ws.loadConfig(t)
 	ctx := context.Background()
 	lockPath := runlock.PathFor(ws.warehouse)
@@ -276,7 +280,7 @@ func TestSchedule(t *testing.T) {
 		return d.count(t, "scheduler stopping: waiting for the current run") == 1
 	})
 	lk.Release()
-	if code := d.exited(t, grace+30*time.Second); code != exitOK {
+	if code := d.exited(t, 10*time.Minute); code != exitOK {
 		t.Fatalf("schedule exited %d after SIGTERM", code)
 	}
 	t.Logf("exited %s after SIGTERM", time.Since(termAt).Round(time.Millisecond))
@@ -337,7 +341,7 @@ func TestSchedule(t *testing.T) {
 		if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
-		if code := d.exited(t, grace+30*time.Second); code != exitOK {
+		if code := d.exited(t, 10*time.Minute); code != exitOK {
 			t.Fatalf("schedule exited %d after SIGTERM", code)
 		}
 	})
