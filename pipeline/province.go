@@ -13,6 +13,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/lombardia-orim/correlare/landing"
+	"github.com/lombardia-orim/correlare/sinks"
 	queries "github.com/lombardia-orim/correlare/sql"
 )
 
@@ -565,10 +566,8 @@ func reattribute(ctx context.Context, db *sql.DB, province string, from loadedFi
 // one transaction.
 func removeFile(ctx context.Context, db *sql.DB, province string, l loadedFile) error {
 	return inTx(ctx, db, "the removal of "+l.Name, func(conn *sql.Conn) error {
-		for _, q := range slotDeletes {
-			if _, err := conn.ExecContext(ctx, queries.Query(q), province, l.SHA256); err != nil {
-				return fmt.Errorf("removing rows of %s: %w", l.Name, err)
-			}
+		if err := sinks.DeleteFileRows(ctx, conn, province, l.SHA256); err != nil {
+			return fmt.Errorf("removing rows of %s: %w", l.Name, err)
 		}
 		if _, err := conn.ExecContext(ctx, queries.Query("source_file_release"), province, l.Slot, l.SHA256); err != nil {
 			return fmt.Errorf("removing %s from source_files: %w", l.Name, err)

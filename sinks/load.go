@@ -11,39 +11,71 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 )
 
+// AppendRows appends n rows to table through DuckDB's Appender on conn (so
+// that they join the transaction open there), row(i) giving the values of
+// row i in the table's column order. The slice row returns may be reused
+// from one call to the next. ctx is checked every 8,192 rows.
+//
+// It is the one appender loop of the project: every Go-side write of rows
+// (quarantine, issues, skipped rows, the linkage's tables) goes through it
+// or through [AppendTempRows].
+func AppendRows(ctx context.Context, conn *sql.Conn, table string, n int, row func(i int) []driver.Value) error {
+	return appendWith(ctx, conn, table, n, row, func(dc driver.Conn) (*duckdb.Appender, error) {
+		return duckdb.NewAppenderFromConn(dc, "", table)
+	})
+}
+
+// AppendTempRows is [AppendRows] for a temporary table (one created with
+// CREATE TEMP TABLE on conn).
+func AppendTempRows(ctx context.Context, conn *sql.Conn, table string, n int, row func(i int) []driver.Value) error {
+	return appendWith(ctx, conn, table, n, row, func(dc driver.Conn) (*duckdb.Appender, error) {
+		return duckdb.NewAppender(dc, "temp", "main", table)
+	})
+}
+
+func appendWith(ctx context.Context, conn *sql.Conn, table string, n int, row func(i int) []driver.Value,
+	open func(driver.Conn) (*duckdb.Appender, error)) error {
+	if n == 0 {
+		return nil
+	}
+	return conn.Raw(func(dc any) error {
+		a, err := open(dc.(driver.Conn))
+		if err != nil {
+			return fmt.Errorf("appending to %s: %w", table, err)
+		}
+		for i := 0; i < n; i++ {
+			if i%8192 == 0 {
+				if err := ctx.Err(); err != nil {
+					a.Close()
+					return err
+				}
+			}
+			if err := a.AppendRow(row(i)...); err != nil {
+				a.Close()
+				return fmt.Errorf("appending row %d to %s: %w", i, table, err)
+			}
+		}
+		if err := a.Close(); err != nil {
+			return fmt.Errorf("appending to %s: %w", table, err)
+		}
+		return nil
+	})
+}
+
 // AppendRecord loads an Arrow record batch into table through DuckDB's
-// Appender, on conn (so that it joins the transaction open there). The
-// record's columns must be the table's columns, in order.
+// Appender ([AppendRows]), on conn. The record's columns must be the
+// table's columns, in order.
 //
 // It is the loader used without the duckdb_arrow build tag; with the tag,
 // [InsertRecord] loads through an Arrow view, which measured faster
 // (BenchmarkIngest200k/load-only in package pipeline; pipeline/BENCH.md).
 func AppendRecord(ctx context.Context, conn *sql.Conn, table string, rec arrow.RecordBatch) error {
-	return conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", table)
-		if err != nil {
-			return fmt.Errorf("appending to %s: %w", table, err)
+	row := make([]driver.Value, rec.NumCols())
+	return AppendRows(ctx, conn, table, int(rec.NumRows()), func(i int) []driver.Value {
+		for c := range row {
+			row[c] = arrowValue(rec.Column(c), i)
 		}
-		row := make([]driver.Value, rec.NumCols())
-		for i := 0; i < int(rec.NumRows()); i++ {
-			if i%4096 == 0 {
-				if err := ctx.Err(); err != nil {
-					app.Close()
-					return err
-				}
-			}
-			for c := range row {
-				row[c] = arrowValue(rec.Column(c), i)
-			}
-			if err := app.AppendRow(row...); err != nil {
-				app.Close()
-				return fmt.Errorf("appending row %d to %s: %w", i, table, err)
-			}
-		}
-		if err := app.Close(); err != nil {
-			return fmt.Errorf("flushing appender for %s: %w", table, err)
-		}
-		return nil
+		return row
 	})
 }
 

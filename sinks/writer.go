@@ -1,0 +1,381 @@
+package sinks
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/lombardia-orim/correlare/canon"
+	queries "github.com/lombardia-orim/correlare/sql"
+)
+
+// LoadFunc loads one Arrow record batch into a table on conn, inside the
+// transaction open there: [Load] (the loader in use), [InsertRecord] or
+// [AppendRecord].
+type LoadFunc func(ctx context.Context, conn *sql.Conn, table string, rec arrow.RecordBatch) error
+
+// File is a file whose rows a [FileWriter] loads, and what its
+// source_files row records.
+type File struct {
+	RunID, Province string
+	Slot, Name      string
+	SHA256          string
+	LandedPath      string
+	IngestVersion   int
+	// Replaces is the digest of the file previously loaded from the same
+	// slot, whose rows this file's rows replace ("" for none; the file's own
+	// digest when it is read again).
+	Replaces string
+}
+
+// Quarantined is a row that could not be loaded: its position, the reason
+// and its raw cells (table quarantine).
+type Quarantined struct {
+	Sheet  string
+	Row    int
+	Cell   string // e.g. B7; "" when no one cell is at fault
+	Field  string
+	Code   string
+	Reason string
+	Raw    map[string]string // header → raw value, non-empty cells only
+}
+
+// Issue is a flagged value on a loaded row (table issues).
+type Issue struct {
+	Sheet string
+	Row   int
+	Cell  string
+	Field string
+	Value string
+	Code  string
+}
+
+// Skipped is a non-blank row a reader skipped on purpose (table skipped_rows).
+type Skipped struct {
+	Sheet  string
+	Row    int
+	Reason string // totals, note
+	Raw    map[string]string
+}
+
+// loadQueue is the number of record batches a FileWriter holds between the
+// goroutine that reads and the one that loads: enough to keep both busy,
+// few enough to bound memory (a batch of 8,192 enrolments is a few MB).
+const loadQueue = 3
+
+// FileWriter writes everything one loaded file produces — its enrolments
+// (Arrow record batches), quarantined, flagged and skipped rows, modules
+// catalogue rows, the removal of the rows of the file it replaces and its
+// source_files row — in one transaction on a connection of its own: either
+// all of it is committed, or nothing is and the previous rows stay as they
+// were.
+//
+// Record batches are loaded on a goroutine of the writer's while the caller
+// reads the next ones (at most loadQueue batches wait in between); the
+// other rows are kept in memory and appended at Commit. A FileWriter is used
+// from one goroutine; Abort (deferred) ends it whatever happened.
+type FileWriter struct {
+	conn *sql.Conn
+	file File
+	load LoadFunc
+
+	recs      chan arrow.RecordBatch
+	done      chan struct{} // closed when the loading goroutine has returned
+	loadErr   error         // the loading goroutine's error; read after done
+	loadPanic *LoadPanic    // a panic of the loading goroutine; read after done
+	closed    bool          // recs is closed: nothing more is queued
+
+	quarantine, issues, skips [][]driver.Value
+	modules                   []*canon.Module
+	finished                  bool
+}
+
+// BeginFile opens a transaction on a connection of db, removes the rows of
+// the file f replaces, and returns the writer of f's rows. load loads the
+// enrolment batches (nil: [Load]). The caller must call Commit or Abort.
+func BeginFile(ctx context.Context, db *sql.DB, f File, load LoadFunc) (*FileWriter, error) {
+	if load == nil {
+		load = Load
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("beginning transaction: %w", err)
+	}
+	w := &FileWriter{conn: conn, file: f, load: load,
+		recs: make(chan arrow.RecordBatch, loadQueue), done: make(chan struct{})}
+	if f.Replaces != "" {
+		if err := DeleteFileRows(ctx, conn, f.Province, f.Replaces); err != nil {
+			w.rollback(ctx)
+			return nil, fmt.Errorf("removing previous rows of %s: %w", f.Name, err)
+		}
+	}
+	go w.loadLoop(ctx)
+	return w, nil
+}
+
+// LoadPanic is a panic met while loading record batches on the writer's
+// goroutine; Write or Commit panics again with it on the caller's, so that
+// the caller's recover sees it.
+type LoadPanic struct {
+	Value any
+	Stack []byte // the loading goroutine's stack
+}
+
+func (p *LoadPanic) Error() string { return fmt.Sprintf("panic while loading: %v", p.Value) }
+
+// loadLoop loads the batches Write queues until the queue is closed or a
+// load fails.
+func (w *FileWriter) loadLoop(ctx context.Context) {
+	defer close(w.done)
+	defer func() {
+		if p := recover(); p != nil {
+			w.loadPanic = &LoadPanic{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	for rec := range w.recs {
+		err := w.load(ctx, w.conn, "enrolments", rec)
+		rec.Release()
+		if err != nil {
+			if ctx.Err() != nil { // DuckDB says "interrupted"
+				err = ctx.Err()
+			}
+			w.loadErr = err
+			return
+		}
+	}
+}
+
+// Write queues an enrolments record batch (with canon.EnrolmentSchema) for
+// loading; it waits while loadQueue batches are waiting already. The writer
+// keeps a reference to rec: the caller may release its own. An error of an
+// earlier batch's load is returned here, or at the latest by Commit.
+func (w *FileWriter) Write(ctx context.Context, rec arrow.RecordBatch) error {
+	if w.finished {
+		return errWriterFinished
+	}
+	if w.closed {
+		if err := w.loaded(); err != nil {
+			return err
+		}
+		return errWriterFinished
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rec.Retain()
+	select {
+	case w.recs <- rec:
+		return nil
+	case <-w.done:
+		rec.Release()
+		return w.loaded()
+	case <-ctx.Done():
+		rec.Release()
+		return ctx.Err()
+	}
+}
+
+var errWriterFinished = errors.New("file writer already committed or aborted")
+
+// loaded waits for the loading goroutine to return and gives its outcome
+// (panicking again with its panic).
+func (w *FileWriter) loaded() error {
+	w.stop()
+	if w.loadPanic != nil {
+		panic(w.loadPanic)
+	}
+	return w.loadErr
+}
+
+// stop closes the queue, waits for the loading goroutine to return and
+// releases what a failed load left queued.
+func (w *FileWriter) stop() {
+	if !w.closed {
+		w.closed = true
+		close(w.recs)
+	}
+	<-w.done
+	for rec := range w.recs {
+		rec.Release()
+	}
+}
+
+// Reject records a quarantined row.
+func (w *FileWriter) Reject(q Quarantined) {
+	f := &w.file
+	w.quarantine = append(w.quarantine, []driver.Value{
+		f.RunID, f.Province, f.Name, f.SHA256, q.Sheet, int32(q.Row), nullable(q.Cell),
+		nullable(q.Field), q.Code, q.Reason, stringMap(q.Raw),
+	})
+}
+
+// Flag records a flagged value of a loaded row.
+func (w *FileWriter) Flag(is Issue) {
+	f := &w.file
+	w.issues = append(w.issues, []driver.Value{
+		f.RunID, f.Province, f.Name, f.SHA256, is.Sheet, int32(is.Row), nullable(is.Cell),
+		nullable(is.Field), nullable(is.Value), is.Code,
+	})
+}
+
+// Skip records a skipped row.
+func (w *FileWriter) Skip(s Skipped) {
+	f := &w.file
+	w.skips = append(w.skips, []driver.Value{
+		f.RunID, f.Province, f.Name, f.SHA256, s.Sheet, int32(s.Row), s.Reason, stringMap(s.Raw),
+	})
+}
+
+// Module records a row of a modules catalogue sheet.
+func (w *FileWriter) Module(m *canon.Module) { w.modules = append(w.modules, m) }
+
+// Commit waits for the queued batches to be loaded, appends the other rows,
+// records the file in source_files and commits. On error nothing is
+// committed (the caller's Abort rolls back).
+func (w *FileWriter) Commit(ctx context.Context) error {
+	if w.finished {
+		return errWriterFinished
+	}
+	if err := w.loaded(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, t := range []struct {
+		table string
+		rows  [][]driver.Value
+	}{{"quarantine", w.quarantine}, {"issues", w.issues}, {"skipped_rows", w.skips}} {
+		if err := AppendRows(ctx, w.conn, t.table, len(t.rows), func(i int) []driver.Value { return t.rows[i] }); err != nil {
+			return err
+		}
+	}
+	f := &w.file
+	for _, m := range w.modules {
+		if err := w.putModule(ctx, m); err != nil {
+			return fmt.Errorf("%s:%s row %d: storing module: %w", f.Name, m.Sheet, m.SourceRow, err)
+		}
+	}
+	if _, err := w.conn.ExecContext(ctx, queries.Query("source_file_put"), f.Province, f.Slot, f.Name, f.SHA256,
+		f.LandedPath, f.RunID, time.Now().UTC(), f.IngestVersion); err != nil {
+		return fmt.Errorf("recording source file: %w", err)
+	}
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("committing %s: %w", f.Name, err)
+	}
+	w.finished = true
+	w.conn.Close()
+	return nil
+}
+
+// Abort ends the writer: when it was not committed, it stops the loading
+// goroutine and rolls the transaction back. It is a no-op after Commit, and
+// may be called more than once.
+func (w *FileWriter) Abort(ctx context.Context) {
+	if w.finished {
+		return
+	}
+	w.stop()
+	w.rollback(ctx)
+}
+
+func (w *FileWriter) rollback(ctx context.Context) {
+	w.finished = true
+	w.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	w.conn.Close()
+}
+
+func (w *FileWriter) putModule(ctx context.Context, m *canon.Module) error {
+	f := &w.file
+	id, err := w.catalogueID(ctx, m)
+	if err != nil {
+		return err
+	}
+	_, err = w.conn.ExecContext(ctx, queries.Query("module_catalogue_put"),
+		id, f.Province, nullable(m.ModuleCode), m.Title, m.TitleFold,
+		nullable(m.Edition), nullable(m.Site), nullable(m.Axis), m.PlannedHours, m.Sessions,
+		m.StartDate, m.EndDate, f.Name, f.SHA256, m.Sheet, m.SourceRow, stringMap(m.Extras))
+	return err
+}
+
+// catalogueID is the module_id of a catalogue row: moduleID, unless that id
+// already names a different module (another title, edition or site) in the
+// province's catalogue — two catalogue files numbering their modules 1, 2, 3
+// in an "N." column, a code typed twice — in which case the title key is
+// added to the code, so that neither module replaces the other. The same
+// module listed again keeps its id (and is replaced, as before).
+func (w *FileWriter) catalogueID(ctx context.Context, m *canon.Module) (string, error) {
+	id := moduleID(w.file.Province, m.ModuleCode, m.TitleFold, m.Edition, m.Site)
+	if m.ModuleCode == "" {
+		return id, nil
+	}
+	var title, edition, site string
+	err := w.conn.QueryRowContext(ctx, queries.Query("module_catalogue_get"), id).Scan(&title, &edition, &site)
+	if errors.Is(err, sql.ErrNoRows) {
+		return id, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if title == m.TitleFold && canon.Fold(edition) == canon.Fold(m.Edition) && canon.Fold(site) == canon.Fold(m.Site) {
+		return id, nil
+	}
+	return id + "|" + moduleID("", "", m.TitleFold, m.Edition, m.Site)[1:], nil
+}
+
+// moduleID is the key of a module within its province: its code when it has
+// one, else its folded title, edition and site.
+func moduleID(province, code, titleFold, edition, site string) string {
+	if code != "" {
+		return province + ":" + canon.Fold(code)
+	}
+	return province + ":" + titleFold + "|" + canon.Fold(edition) + "|" + canon.Fold(site)
+}
+
+// fileRowDeletes remove the rows of one file (province, sha256) from every
+// row table.
+var fileRowDeletes = []string{"slot_delete_enrolments", "slot_delete_quarantine", "slot_delete_issues", "slot_delete_skipped", "slot_delete_modules"}
+
+// DeleteFileRows removes the rows the file with digest sha loaded for
+// province from every row table, on conn (inside the caller's transaction).
+func DeleteFileRows(ctx context.Context, conn *sql.Conn, province, sha string) error {
+	for _, q := range fileRowDeletes {
+		if _, err := conn.ExecContext(ctx, queries.Query(q), province, sha); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nullable(s string) driver.Value {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// stringMap is a MAP(VARCHAR, VARCHAR) value with its keys in order.
+func stringMap(m map[string]string) driver.Value {
+	om := duckdb.OrderedMap{}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		om.Set(k, m[k])
+	}
+	return om
+}
