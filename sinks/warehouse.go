@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"strconv"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -22,6 +24,11 @@ type Warehouse struct {
 // OpenWarehouse opens (creating if needed) the DuckDB file at path, with mode
 // 0600 because it holds personal data, and applies any pending migration.
 // An empty path opens an in-memory warehouse (tests).
+//
+// DuckDB runs as many threads as Go may use CPUs (GOMAXPROCS, which follows
+// the process's CPU affinity and quota): by default it counts the machine's
+// cores, and pinned to one core its second thread costs the load twice the
+// CPU time (pipeline/BENCH.md, "Where the load's time goes").
 func OpenWarehouse(ctx context.Context, path string) (*Warehouse, error) {
 	if path != "" {
 		f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
@@ -37,7 +44,7 @@ func OpenWarehouse(ctx context.Context, path string) (*Warehouse, error) {
 			os.Remove(path)
 		}
 	}
-	c, err := duckdb.NewConnector(path, nil)
+	c, err := duckdb.NewConnector(path+"?threads="+strconv.Itoa(runtime.GOMAXPROCS(0)), nil)
 	if err != nil {
 		return nil, fmt.Errorf("opening warehouse %s: %w", path, err)
 	}
