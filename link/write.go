@@ -9,8 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/duckdb/duckdb-go/v2"
-
+	"github.com/lombardia-orim/correlare/sinks"
 	queries "github.com/lombardia-orim/correlare/sql"
 )
 
@@ -270,42 +269,13 @@ func (w *writer) run(ctx context.Context, st Stats, rules []blockStats) error {
 	})
 }
 
-// appendTemp appends rows to a temporary table.
+// appendTemp appends rows to a temporary table (the project's one appender
+// loop, in sinks).
 func appendTemp(ctx context.Context, conn *sql.Conn, table string, n int, row func(i int) []driver.Value) error {
-	return appendWith(ctx, conn, table, n, row, func(dc driver.Conn) (*duckdb.Appender, error) {
-		return duckdb.NewAppender(dc, "temp", "main", table)
-	})
+	return sinks.AppendTempRows(ctx, conn, table, n, row)
 }
 
 // appendRows appends rows to table through a DuckDB appender on conn.
 func appendRows(ctx context.Context, conn *sql.Conn, table string, n int, row func(i int) []driver.Value) error {
-	return appendWith(ctx, conn, table, n, row, func(dc driver.Conn) (*duckdb.Appender, error) {
-		return duckdb.NewAppenderFromConn(dc, "", table)
-	})
-}
-
-// appendWith appends n rows through the appender open makes on conn,
-// checking ctx every 65,536 rows.
-func appendWith(ctx context.Context, conn *sql.Conn, table string, n int, row func(i int) []driver.Value,
-	open func(driver.Conn) (*duckdb.Appender, error)) error {
-	return conn.Raw(func(dc any) error {
-		a, err := open(dc.(driver.Conn))
-		if err != nil {
-			return fmt.Errorf("appending to %s: %w", table, err)
-		}
-		for i := 0; i < n; i++ {
-			if i%65536 == 0 && ctx.Err() != nil {
-				a.Close()
-				return ctx.Err()
-			}
-			if err := a.AppendRow(row(i)...); err != nil {
-				a.Close()
-				return fmt.Errorf("appending to %s: %w", table, err)
-			}
-		}
-		if err := a.Close(); err != nil {
-			return fmt.Errorf("appending to %s: %w", table, err)
-		}
-		return nil
-	})
+	return sinks.AppendRows(ctx, conn, table, n, row)
 }
