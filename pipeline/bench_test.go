@@ -384,7 +384,12 @@ func readRows(ctx context.Context, path string, size int64, sum string) (*canon.
 // buildRecords normalises the workbook's rows into Arrow record batches of
 // batchRows rows, as the ingest does.
 func buildRecords(ctx context.Context, path string, size int64, sum string) ([]arrow.RecordBatch, error) {
-	rc, rows, err := readRows(ctx, path, size, sum)
+	return buildRecordsOf(ctx, path, size, sum, batchRows)
+}
+
+// buildRecordsOf is buildRecords with batches of size rows.
+func buildRecordsOf(ctx context.Context, path string, fileSize int64, sum string, size int) ([]arrow.RecordBatch, error) {
+	rc, rows, err := readRows(ctx, path, fileSize, sum)
 	if err != nil {
 		return nil, err
 	}
@@ -398,7 +403,7 @@ func buildRecords(ctx context.Context, path string, size int64, sum string) ([]a
 			continue
 		}
 		batch.Append(&e)
-		if batch.Len() >= batchRows {
+		if batch.Len() >= size {
 			recs = append(recs, batch.NewRecord())
 		}
 	}
