@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duckdb/duckdb-go/v2"
+
 	"github.com/lombardia-orim/correlare/landing"
 	"github.com/lombardia-orim/correlare/sinks"
 	queries "github.com/lombardia-orim/correlare/sql"
@@ -511,7 +513,7 @@ func TestConcurrentProvinceTransactions(t *testing.T) {
 	mustExec(t, lc, queries.Query("guard_save"))
 	mustExec(t, mn, "BEGIN TRANSACTION")
 	mustExec(t, lo, "BEGIN TRANSACTION")
-	for _, q := range slotDeletes {
+	for _, q := range []string{"slot_delete_enrolments", "slot_delete_quarantine", "slot_delete_issues", "slot_delete_skipped", "slot_delete_modules"} {
 		mustExec(t, mn, queries.Query(q), "MN", sha("MN"))
 		mustExec(t, lo, queries.Query("slot_delete_modules"), "LO", sha("LO"))
 	}
@@ -524,7 +526,7 @@ func TestConcurrentProvinceTransactions(t *testing.T) {
 		p    string
 	}{{mn, "MN"}, {lo, "LO"}} {
 		mustExec(t, c.conn, queries.Query("module_catalogue_put"), c.p+":1", c.p, "1", "Corso", "corso", nil, nil, nil,
-			4.0, 2, nil, nil, "f.xlsx", "sha", "Corsi", 2, stringMap(nil))
+			4.0, 2, nil, nil, "f.xlsx", "sha", "Corsi", 2, duckdb.OrderedMap{})
 		mustExec(t, c.conn, queries.Query("source_file_put"), c.p, "slot", "f.xlsx", "sha"+c.p, "landed", "run", time.Now(), IngestVersion)
 	}
 	mustExec(t, lc, queries.Query("guard_restore"))
