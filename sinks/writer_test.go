@@ -118,7 +118,7 @@ func TestFileWriter(t *testing.T) {
 	ctx := fx.ctx
 	checkGoroutines := func(t *testing.T) {
 		t.Helper()
-		if n := loadingGoroutines(); n != 0 {
+		if n := loadingGoroutinesLeft(); n != 0 {
 			t.Errorf("%d loading goroutines left after the writer ended", n)
 		}
 	}
@@ -144,11 +144,21 @@ func TestFileWriter(t *testing.T) {
 		want error                    // nil: the second file replaced the first
 	}{
 		{"aborted", func(t *testing.T) error {
-			w, err := BeginFile(ctx, fx.db, second, nil)
+			// Aborted once every batch is loaded: the loading goroutine is
+			// idle, waiting for the next batch, and Abort must end it.
+			loaded := make(chan struct{}, 3)
+			load := func(ctx context.Context, conn *sql.Conn, table string, rec arrow.RecordBatch) error {
+				defer func() { loaded <- struct{}{} }()
+				return Load(ctx, conn, table, rec)
+			}
+			w, err := BeginFile(ctx, fx.db, second, load)
 			if err != nil {
 				return err
 			}
 			fillWriter(t, ctx, w, "sha2", 3000)
+			for range 3 {
+				<-loaded
+			}
 			w.Abort(ctx)
 			w.Abort(ctx) // twice: a no-op
 			return errAborted
@@ -238,6 +248,20 @@ func TestFileWriter(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loadingGoroutinesLeft counts the goroutines still in a FileWriter's
+// loading loop once the writer has ended. Commit and Abort wait for the loop
+// to close its done channel, after which the goroutine only returns: it is
+// given up to 1,000 turns of the scheduler to do so (no sleep; a goroutine
+// blocked for good is still counted).
+func loadingGoroutinesLeft() int {
+	n := loadingGoroutines()
+	for i := 0; i < 1000 && n > 0; i++ {
+		runtime.Gosched()
+		n = loadingGoroutines()
+	}
+	return n
 }
 
 // loadingGoroutines counts the goroutines running a FileWriter's loading
