@@ -1,4 +1,5 @@
 // Package sinks writes what a run produces: the DuckDB warehouse (schema
-// migrations and Arrow loading), the pseudonymised ORIM exports, the funder's
+// migrations, and every row of a loaded file through one FileWriter and one
+// appender loop, AppendRows), the pseudonymised ORIM exports, the funder's
 // Excel report, the provinces' feedback workbooks and the review workbook.
 package sinks
