@@ -3,9 +3,11 @@ package link
 import (
 	"context"
 	"database/sql"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -297,6 +299,75 @@ func TestWriteReview(t *testing.T) {
 	}
 	if !keys[got[1][0]] || !keys[got[1][1]] {
 		t.Errorf("review keys %q %q are not record keys", got[1][0], got[1][1])
+	}
+}
+
+// TestWriteReviewBounded: with more pairs in review than the bound, the
+// workbook holds the most probable ones, in order, and a "Leggimi" sheet
+// says how many there are in all and where the rest are.
+func TestWriteReviewBounded(t *testing.T) {
+	w := openTest(t)
+	rows, _ := demo.Synthetic(1500, 2, demo.NoiseHeavy)
+	insertEnrolments(t, w.DB, rows)
+	cfg := DefaultConfig()
+	cfg.USamplePairs = 50_000
+	cfg.ReviewThreshold = 1e-9
+	cfg.LinkThreshold = 1e-9
+	cfg.MatchThreshold = 1 - 1e-12 // nearly every candidate pair waits for review
+	st := mustLink(t, w.DB, "r1", cfg)
+	if st.ReviewPairs <= 10 {
+		t.Fatalf("only %d review pairs: the bound is not exercised", st.ReviewPairs)
+	}
+	path := filepath.Join(t.TempDir(), "review.xlsx")
+	total, written, err := writeReview(context.Background(), w.DB, path, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != st.ReviewPairs || written != 10 {
+		t.Fatalf("total %d written %d, want %d and 10", total, written, st.ReviewPairs)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := f.GetRows("Revisione")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 11 {
+		t.Fatalf("Revisione has %d rows, want header + 10", len(got))
+	}
+	prev := 2.0
+	for _, r := range got[1:] {
+		p, err := strconv.ParseFloat(r[2], 64)
+		if err != nil || p > prev {
+			t.Fatalf("probabilities not most probable first: %v after %v (%v)", r[2], prev, err)
+		}
+		prev = p
+	}
+	var wantMin float64
+	if err := w.DB.QueryRow("SELECT probability FROM person_links WHERE decision = 'review' ORDER BY probability DESC LIMIT 1 OFFSET 9").Scan(&wantMin); err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(prev-wantMin) > 1e-12 { // the cell shows 15 significant digits
+		t.Errorf("10th pair's probability %v, the warehouse's 10th %v", prev, wantMin)
+	}
+	note, err := f.GetCellValue("Leggimi", "A1")
+	if err != nil || !strings.Contains(note, strconv.Itoa(total)) || !strings.Contains(note, "10") {
+		t.Errorf("Leggimi A1 = %q (%v), want the total %d and the 10 shown", note, err, total)
+	}
+	// Under the bound there is no note sheet.
+	if _, _, err := writeReview(context.Background(), w.DB, path, total); err != nil {
+		t.Fatal(err)
+	}
+	f2, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f2.Close()
+	if idx, _ := f2.GetSheetIndex("Leggimi"); idx != -1 {
+		t.Error("a Leggimi sheet although every pair is written")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -15,22 +16,50 @@ import (
 // ReviewDecisionHeader is the review workbook column the analyst fills.
 const ReviewDecisionHeader = "Decisione (same/different)"
 
+// ReviewMaxRows bounds the review workbook: an analyst decides pairs by the
+// hundred, not by the million (a 1M-enrolment night left 1.37M pairs in
+// review, and Excel stops at 1,048,576 rows). The most probable pairs are
+// written; the rest stay in person_links (decision = 'review').
+const ReviewMaxRows = 50_000
+
 // WriteReview writes the pairs waiting for an analyst (between the review
 // and the match threshold, or accepted by the model but refused by a
-// constraint) to an .xlsx workbook at path, both rows side by side, and
-// returns how many. The file is replaced atomically. The record keys in the
-// first two columns are what the decisions file's left and right hold.
+// constraint) to an .xlsx workbook at path, both rows side by side, most
+// probable first and at most ReviewMaxRows of them, and returns how many
+// pairs are in review. The file is replaced atomically. The record keys in
+// the first two columns are what the decisions file's left and right hold.
 func WriteReview(ctx context.Context, db *sql.DB, path string) (int, error) {
-	rows, err := db.QueryContext(ctx, queries.Query("link_review"))
+	total, _, err := writeReview(ctx, db, path, ReviewMaxRows)
+	return total, err
+}
+
+// writeReview is WriteReview with the bound given; it returns the pairs in
+// review and the pairs written. When some are left out, a second sheet
+// ("Leggimi") says how many and where they are.
+func writeReview(ctx context.Context, db *sql.DB, path string, maxRows int) (total, written int, err error) {
+	if err := db.QueryRowContext(ctx, queries.Query("link_review_count")).Scan(&total); err != nil {
+		return 0, 0, fmt.Errorf("counting review pairs: %w", err)
+	}
+	rows, err := db.QueryContext(ctx, queries.Query("link_review"), maxRows)
 	if err != nil {
-		return 0, fmt.Errorf("reading review pairs: %w", err)
+		return total, 0, fmt.Errorf("reading review pairs: %w", err)
 	}
 	defer rows.Close()
 	f := excelize.NewFile()
 	defer f.Close()
 	const sheet = "Revisione"
+	fail := func(err error) (int, int, error) {
+		return total, written, fmt.Errorf("writing review %s: %w", path, err)
+	}
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return 0, fmt.Errorf("writing review %s: %w", path, err)
+		return fail(err)
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return fail(err)
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return fail(err)
 	}
 	side := []string{"Nominativo", "Codice fiscale", "Data di nascita", "Sesso", "Ente", "Modulo", "Provincia", "File!foglio!riga"}
 	header := []any{"left", "right", "Probabilità", "Peso", "Origine"}
@@ -41,13 +70,13 @@ func WriteReview(ctx context.Context, db *sql.DB, path string) (int, error) {
 		header = append(header, h+" (2)")
 	}
 	header = append(header, "Livelli", ReviewDecisionHeader, "Analista", "Data", "Nota")
-	if err := f.SetSheetRow(sheet, "A1", &header); err != nil {
-		return 0, fmt.Errorf("writing review %s: %w", path, err)
+	if err := sw.SetRow("A1", header); err != nil {
+		return fail(err)
 	}
-	n := 0
+	var lv strings.Builder
 	for rows.Next() {
-		if n%1000 == 0 && ctx.Err() != nil {
-			return n, ctx.Err()
+		if written%1000 == 0 && ctx.Err() != nil {
+			return total, written, ctx.Err()
 		}
 		var lk, rk, source string
 		var prob, weight float64
@@ -61,14 +90,14 @@ func WriteReview(ctx context.Context, db *sql.DB, path string) (int, error) {
 			dest = append(dest, &rs[i])
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return n, fmt.Errorf("reading review pairs: %w", err)
+			return total, written, fmt.Errorf("reading review pairs: %w", err)
 		}
-		lv := ""
+		lv.Reset()
 		for i := range names {
 			if i > 0 {
-				lv += ", "
+				lv.WriteString(", ")
 			}
-			lv += fmt.Sprint(names[i]) + "=" + fmt.Sprint(levels[i])
+			fmt.Fprint(&lv, names[i], "=", levels[i])
 		}
 		row := []any{lk, rk, prob, weight, source}
 		for _, s := range ls {
@@ -77,36 +106,52 @@ func WriteReview(ctx context.Context, db *sql.DB, path string) (int, error) {
 		for _, s := range rs {
 			row = append(row, s)
 		}
-		row = append(row, lv, "", "", "", "")
-		cell, _ := excelize.CoordinatesToCellName(1, n+2)
-		if err := f.SetSheetRow(sheet, cell, &row); err != nil {
-			return n, fmt.Errorf("writing review %s: %w", path, err)
+		row = append(row, lv.String(), "", "", "", "")
+		cell, _ := excelize.CoordinatesToCellName(1, written+2)
+		if err := sw.SetRow(cell, row); err != nil {
+			return fail(err)
 		}
-		n++
+		written++
 	}
 	if err := rows.Err(); err != nil {
-		return n, fmt.Errorf("reading review pairs: %w", err)
+		return total, written, fmt.Errorf("reading review pairs: %w", err)
 	}
-	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return n, fmt.Errorf("writing review %s: %w", path, err)
+	if err := sw.Flush(); err != nil {
+		return fail(err)
+	}
+	if written < total {
+		const note = "Leggimi"
+		if _, err := f.NewSheet(note); err != nil {
+			return fail(err)
+		}
+		lines := []string{
+			fmt.Sprintf("Coppie da rivedere: %d. Il foglio %q ne mostra le prime %d, dalla più probabile.", total, sheet, written),
+			"Le altre sono nel warehouse: SELECT * FROM person_links WHERE decision = 'review' ORDER BY probability DESC.",
+			fmt.Sprintf("Pairs in review: %d; sheet %q shows the %d most probable, the rest are in person_links (decision = 'review').", total, sheet, written),
+		}
+		for i, l := range lines {
+			if err := f.SetCellStr(note, fmt.Sprintf("A%d", i+1), l); err != nil {
+				return fail(err)
+			}
+		}
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".review-*.xlsx")
 	if err != nil {
-		return n, fmt.Errorf("writing review %s: %w", path, err)
+		return fail(err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := f.WriteTo(tmp); err != nil {
 		tmp.Close()
-		return n, fmt.Errorf("writing review %s: %w", path, err)
+		return fail(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return n, fmt.Errorf("writing review %s: %w", path, err)
+		return fail(err)
 	}
 	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
-		return n, fmt.Errorf("writing review %s: %w", path, err)
+		return fail(err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return n, fmt.Errorf("writing review %s: %w", path, err)
+		return fail(err)
 	}
-	return n, nil
+	return total, written, nil
 }
