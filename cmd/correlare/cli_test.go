@@ -536,7 +536,8 @@ func TestValidate(t *testing.T) {
 
 // TestRunAcceptShrink: Cremona's workbook emptied to its header is held back
 // by the shrink guard (exit 3, the summary says how to accept); an unknown
-// province in --accept-shrink is a usage error; --accept-shrink CR applies it.
+// province in --accept-shrink (or --workers below 0) is a usage error;
+// --accept-shrink CR applies it.
 func TestRunAcceptShrink(t *testing.T) {
 	ws := newWorkspace(t, "lock_wait: 0s", "CR")
 	if r := ws.run(t, "run", "-c", ws.config); r.code != exitOK {
@@ -551,7 +552,10 @@ func TestRunAcceptShrink(t *testing.T) {
 	if r := ws.run(t, "run", "-c", ws.config, "--accept-shrink", "CR,ZZ"); r.code != exitUsage || !strings.Contains(r.stderr, "--accept-shrink ZZ") {
 		t.Fatalf("unknown province: want exit %d naming ZZ, got %s", exitUsage, r)
 	}
-	if r := ws.run(t, "run", "-c", ws.config, "--accept-shrink", "cr"); r.code != exitOK {
+	if r := ws.run(t, "run", "-c", ws.config, "--workers=-1"); r.code != exitUsage || !strings.Contains(r.stderr, "--workers -1") {
+		t.Fatalf("--workers=-1: want exit %d naming it, got %s", exitUsage, r)
+	}
+	if r := ws.run(t, "run", "-c", ws.config, "--accept-shrink", "cr", "--workers", "1"); r.code != exitOK {
 		t.Fatalf("accepted: %s", r)
 	}
 	w := openWarehouse(t, ws.warehouse)
