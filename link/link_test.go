@@ -263,8 +263,11 @@ func TestHardTaxCodeRule(t *testing.T) {
 	}
 }
 
-// TestWriteReview writes the review workbook and reads it back.
-func TestWriteReview(t *testing.T) {
+// reviewWarehouse links 1,500 heavily noised synthetic enrolments with the
+// review threshold near 0, so that pairs wait for review; match is the match
+// threshold (0: the default).
+func reviewWarehouse(t *testing.T, match float64) (*warehouse, Stats) {
+	t.Helper()
 	w := openTest(t)
 	rows, _ := demo.Synthetic(1500, 2, demo.NoiseHeavy)
 	insertEnrolments(t, w.DB, rows)
@@ -272,7 +275,15 @@ func TestWriteReview(t *testing.T) {
 	cfg.USamplePairs = 50_000
 	cfg.ReviewThreshold = 1e-9
 	cfg.LinkThreshold = 1e-9
-	st := mustLink(t, w.DB, "r1", cfg)
+	if match != 0 {
+		cfg.MatchThreshold = match
+	}
+	return w, mustLink(t, w.DB, "r1", cfg)
+}
+
+// TestWriteReview writes the review workbook and reads it back.
+func TestWriteReview(t *testing.T) {
+	w, st := reviewWarehouse(t, 0)
 	path := filepath.Join(t.TempDir(), "review.xlsx")
 	n, err := WriteReview(context.Background(), w.DB, path)
 	if err != nil {
@@ -306,15 +317,7 @@ func TestWriteReview(t *testing.T) {
 // workbook holds the most probable ones, in order, and a "Leggimi" sheet
 // says how many there are in all and where the rest are.
 func TestWriteReviewBounded(t *testing.T) {
-	w := openTest(t)
-	rows, _ := demo.Synthetic(1500, 2, demo.NoiseHeavy)
-	insertEnrolments(t, w.DB, rows)
-	cfg := DefaultConfig()
-	cfg.USamplePairs = 50_000
-	cfg.ReviewThreshold = 1e-9
-	cfg.LinkThreshold = 1e-9
-	cfg.MatchThreshold = 1 - 1e-12 // nearly every candidate pair waits for review
-	st := mustLink(t, w.DB, "r1", cfg)
+	w, st := reviewWarehouse(t, 1-1e-12) // nearly every candidate pair waits for review
 	if st.ReviewPairs <= 10 {
 		t.Fatalf("only %d review pairs: the bound is not exercised", st.ReviewPairs)
 	}
