@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"slices"
@@ -20,6 +21,7 @@ import (
 // stage fail. That province keeps its last good data; the run goes on.
 type StageError struct {
 	Province string
+	Stage    Stage  // the stage that failed
 	File     string // "" when no single row was found
 	Sheet    string
 	Row      int
@@ -35,6 +37,9 @@ func (e *StageError) Error() string {
 			fmt.Fprintf(&b, ", sheet %s", e.Sheet)
 		}
 		fmt.Fprintf(&b, ", row %d", e.Row)
+	}
+	if e.Stage != "" {
+		fmt.Fprintf(&b, ", stage %s", e.Stage)
 	}
 	fmt.Fprintf(&b, ": %v; the province keeps its last good data", e.Err)
 	return b.String()
@@ -54,7 +59,7 @@ func (e *StageError) italian() string {
 		}
 		fmt.Fprintf(&b, ", riga %d", e.Row)
 	}
-	b.WriteString(": i dati non si possono elaborare (moduli o collegamento delle persone); mantenuti gli ultimi dati validi")
+	fmt.Fprintf(&b, ": i dati non si possono elaborare (%s); mantenuti gli ultimi dati validi", e.Stage.it())
 	return b.String()
 }
 
@@ -68,15 +73,42 @@ func (e *StageError) italian() string {
 // while derive fails and suspects remain. An error no single province
 // explains (or a cancelled context) fails the run, as before.
 func deriveIsolated(ctx context.Context, db *sql.DB, published string, res *Result, log *slog.Logger, derive func(context.Context) error) error {
-	err := derive(ctx)
-	if err == nil || ctx.Err() != nil || errors.Is(err, link.ErrInvalidConfig) {
+	return isolated(ctx, db, published, res, log, StageDerive, derive, derive(ctx))
+}
+
+// Stage names the stages after loading that are isolated per province.
+type Stage string
+
+const (
+	// StageDerive derives modules and links persons.
+	StageDerive Stage = "modules and linkage"
+	// StageOutputs writes the exports, the funder report (indicators), the
+	// feedback and review workbooks and the report page.
+	StageOutputs Stage = "exports and reports"
+)
+
+// it is the stage as a province reads it.
+func (s Stage) it() string {
+	if s == StageOutputs {
+		return "esportazioni, rapporto o riscontri"
+	}
+	return "moduli o collegamento delle persone"
+}
+
+// isolated is deriveIsolated once stage (derive, or derive followed by the
+// outputs) has failed with err: it finds the province whose new data
+// explains err, leaves it with its last good data and reruns stage. Errors
+// that no data explains (a cancelled context, an invalid linkage config,
+// the file system refusing a write) are returned as they are.
+func isolated(ctx context.Context, db *sql.DB, published string, res *Result, log *slog.Logger, stage Stage, derive func(context.Context) error, err error) error {
+	if err == nil || ctx.Err() != nil || !dataError(err) {
 		return err
 	}
 	suspects := loadedProvinces(res)
 	if len(suspects) == 0 {
 		return err
 	}
-	log.Warn("a stage after loading failed; retrying each province that loaded a file with its last good data", "err", err, "suspects", suspects)
+	log.Warn("a stage after loading failed; retrying each province that loaded a file with its last good data", "stage", string(stage), "err", err, "suspects", suspects)
 	attached, aerr := attachPublished(ctx, db, published)
 	if aerr != nil {
 		return errors.Join(err, aerr)
@@ -103,7 +135,7 @@ func deriveIsolated(ctx context.Context, db *sql.DB, published string, res *Resu
 		if culprit == "" {
 			return err
 		}
-		se := &StageError{Province: culprit, Err: err}
+		se := &StageError{Province: culprit, Stage: stage, Err: err}
 		if lerr := locateRow(ctx, db, attached, derive, se); lerr != nil {
 			return errors.Join(err, lerr)
 		}
@@ -116,6 +148,19 @@ func deriveIsolated(ctx context.Context, db *sql.DB, published string, res *Resu
 		}
 	}
 	return err
+}
+
+// dataError reports whether err may come from the data a stage read, and
+// so be worth retrying per province: not an invalid linkage config, not the
+// file system refusing a read or write (a full disk, a permission), not a
+// cancellation.
+func dataError(err error) bool {
+	var pe *fs.PathError
+	var le *os.LinkError
+	var se *os.SyscallError
+	return !errors.Is(err, link.ErrInvalidConfig) && !errors.Is(err, context.Canceled) &&
+		!errors.Is(err, context.DeadlineExceeded) &&
+		!errors.As(err, &pe) && !errors.As(err, &le) && !errors.As(err, &se)
 }
 
 // loadedProvinces lists, in run order, the provinces with a file loaded in

@@ -60,6 +60,10 @@ type Options struct {
 	// afterDerive, when set, runs as the last stage after linkage, on the
 	// building warehouse (tests use it to fail on chosen data).
 	afterDerive func(ctx context.Context, db *sql.DB) error
+	// beforeOutput, when set, runs before each output ("exports", "report",
+	// "feedback", "review", "page") on the building warehouse (tests use it
+	// to make one output fail on chosen data).
+	beforeOutput outputHook
 	// hooks, when set, are called at points of each province's loading
 	// (tests hold provinces there to force interleavings).
 	hooks hooks
@@ -246,26 +250,59 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 		"accepted_pairs", stats.AcceptedPairs, "review_pairs", stats.ReviewPairs, "persons", stats.Persons,
 		"persons_multi", stats.PersonsMulti, "seconds", stats.Seconds, "stats", stats)
 	opt.checkpoint("linked")
-	if err := markProvinces(ctx, db, res); err != nil {
-		return err
-	}
-	res.Status = StatusSuccess
-	if len(res.Stale) > 0 {
-		res.Status = StatusPartial
-	}
-	if err := finishRun(ctx, db, res, opt.Now().UTC()); err != nil {
-		return err
-	}
-
-	// Outputs, from the new warehouse, before it is published.
-	t0 := time.Now()
-	manifest, err := sinks.Export(ctx, db, cfg.Paths.Exports, sinks.ExportOptions{RunID: res.RunID, Key: key, Now: res.Started, DeferLatest: true})
+	marks, err := readMarks(ctx, db)
 	if err != nil {
-		return fmt.Errorf("writing exports: %w", err)
-	}
-	log.Debug("exports written", "dir", cfg.Paths.Exports, "seconds", time.Since(t0).Seconds())
-	if err := writeReports(ctx, db, cfg, log); err != nil {
 		return err
+	}
+	// Outputs, from the new warehouse, before it is published. They are
+	// written again, from scratch, when a province is left out below.
+	var manifest sinks.Manifest
+	exported := false
+	outputs := func(ctx context.Context) error {
+		if err := putMarks(ctx, db, marks); err != nil {
+			return err
+		}
+		if err := markProvinces(ctx, db, res); err != nil {
+			return err
+		}
+		res.Status = StatusSuccess
+		if len(res.Stale) > 0 {
+			res.Status = StatusPartial
+		}
+		if err := finishRun(ctx, db, res, opt.Now().UTC()); err != nil {
+			return err
+		}
+		if exported { // this run's own export directory, from a try that failed later
+			if err := os.RemoveAll(filepath.Join(cfg.Paths.Exports, res.RunID)); err != nil {
+				return fmt.Errorf("removing this run's failed export: %w", err)
+			}
+			exported = false
+		}
+		if err := opt.beforeOutput.call(ctx, db, "exports"); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		m, err := sinks.Export(ctx, db, cfg.Paths.Exports, sinks.ExportOptions{RunID: res.RunID, Key: key, Now: res.Started, DeferLatest: true})
+		if err != nil {
+			return fmt.Errorf("writing exports: %w", err)
+		}
+		manifest, exported = m, true
+		log.Debug("exports written", "dir", cfg.Paths.Exports, "seconds", time.Since(t0).Seconds())
+		return writeReports(ctx, db, cfg, log, opt.beforeOutput)
+	}
+	// A province whose new data makes an output fail pays for it alone:
+	// it keeps its last good data (linked again without its new rows) and
+	// the outputs are written again (see isolated).
+	if err := outputs(ctx); err != nil {
+		rederive := func(ctx context.Context) error {
+			if err := derive(ctx); err != nil {
+				return err
+			}
+			return outputs(ctx)
+		}
+		if err := isolated(ctx, db, cfg.Paths.Warehouse, res, log, StageOutputs, rederive, err); err != nil {
+			return err
+		}
 	}
 
 	opt.checkpoint("reported")
@@ -347,30 +384,95 @@ func loadProvinces(ctx context.Context, db *sql.DB, land *landing.Archive, cfg *
 
 // writeReports writes the funder report, the provinces' feedback, the
 // linkage review workbook and the run report page.
-func writeReports(ctx context.Context, db *sql.DB, cfg *Config, log *slog.Logger) error {
+func writeReports(ctx context.Context, db *sql.DB, cfg *Config, log *slog.Logger, hook outputHook) error {
 	// Each part's seconds go in the log line (the end-to-end benchmark reads them).
 	t0 := time.Now()
 	lap := func() float64 { t := time.Now(); s := t.Sub(t0).Seconds(); t0 = t; return s }
+	if err := hook.call(ctx, db, "report"); err != nil {
+		return err
+	}
 	if err := sinks.WriteReport(ctx, db, filepath.Join(cfg.Paths.Reports, ReportFile), sinks.ReportOptions{}); err != nil {
 		return fmt.Errorf("writing funder report: %w", err)
 	}
 	reportS := lap()
+	if err := hook.call(ctx, db, "feedback"); err != nil {
+		return err
+	}
 	fb, err := sinks.WriteFeedback(ctx, db, filepath.Join(cfg.Paths.Reports, "feedback"))
 	if err != nil {
 		return fmt.Errorf("writing feedback workbooks: %w", err)
 	}
 	feedbackS := lap()
+	if err := hook.call(ctx, db, "review"); err != nil {
+		return err
+	}
 	n, err := link.WriteReview(ctx, db, filepath.Join(cfg.Paths.Reports, "review.xlsx"))
 	if err != nil {
 		return fmt.Errorf("writing review workbook: %w", err)
 	}
 	reviewS := lap()
+	if err := hook.call(ctx, db, "page"); err != nil {
+		return err
+	}
 	// The page links the feedback workbooks, so it is written after them.
 	if err := sinks.WritePage(ctx, db, filepath.Join(cfg.Paths.Reports, sinks.PageFile), sinks.PageOptions{}); err != nil {
 		return fmt.Errorf("writing report page: %w", err)
 	}
 	log.Info("reports written", "dir", cfg.Paths.Reports, "feedback_files", len(fb), "review_pairs", n, "page", sinks.PageFile,
 		"report_seconds", reportS, "feedback_seconds", feedbackS, "review_seconds", reviewS, "page_seconds", lap())
+	return nil
+}
+
+// outputHook is Options.beforeOutput.
+type outputHook func(ctx context.Context, db *sql.DB, output string) error
+
+func (h outputHook) call(ctx context.Context, db *sql.DB, output string) error {
+	if h == nil {
+		return nil
+	}
+	if err := h(ctx, db, output); err != nil {
+		return fmt.Errorf("writing %s: %w", output, err)
+	}
+	return nil
+}
+
+// mark is a province's stale/fresh mark as the run found it.
+type mark struct {
+	code             string
+	since            sql.NullTime
+	reason, reasonIT sql.NullString
+	lastGood         sql.NullString
+}
+
+// readMarks reads every province's mark before the run sets them.
+func readMarks(ctx context.Context, db *sql.DB) ([]mark, error) {
+	rows, err := db.QueryContext(ctx, queries.Query("province_marks"))
+	if err != nil {
+		return nil, fmt.Errorf("reading provinces' marks: %w", err)
+	}
+	defer rows.Close()
+	var ms []mark
+	for rows.Next() {
+		var m mark
+		if err := rows.Scan(&m.code, &m.since, &m.reason, &m.reasonIT, &m.lastGood); err != nil {
+			return nil, fmt.Errorf("reading provinces' marks: %w", err)
+		}
+		ms = append(ms, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading provinces' marks: %w", err)
+	}
+	return ms, nil
+}
+
+// putMarks puts back the marks readMarks read, so that markProvinces marks
+// from them again.
+func putMarks(ctx context.Context, db *sql.DB, ms []mark) error {
+	for _, m := range ms {
+		if _, err := db.ExecContext(ctx, queries.Query("province_marks_put"), m.code, m.since, m.reason, m.reasonIT, m.lastGood); err != nil {
+			return fmt.Errorf("putting back the mark of %s: %w", m.code, err)
+		}
+	}
 	return nil
 }
 
@@ -417,6 +519,9 @@ func markProvinces(ctx context.Context, db *sql.DB, res *Result) error {
 }
 
 func finishRun(ctx context.Context, db *sql.DB, res *Result, now time.Time) error {
+	if _, err := db.ExecContext(ctx, queries.Query("run_files_clear"), res.RunID); err != nil {
+		return fmt.Errorf("recording run files: %w", err)
+	}
 	var loaded, unchanged, failed int
 	for _, f := range res.Files {
 		switch f.Status {

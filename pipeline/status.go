@@ -154,5 +154,5 @@ func Report(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return writeReports(ctx, w.DB, cfg, log)
+	return writeReports(ctx, w.DB, cfg, log, nil)
 }
