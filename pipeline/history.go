@@ -24,6 +24,7 @@ type HistoryEntry struct {
 	Status      string    `json:"status"`
 	Files       int       `json:"files"`
 	FilesFailed int       `json:"files_failed"`
+	FilesHeld   int       `json:"files_held,omitempty"` // held back by the shrink guard
 	Read        int64     `json:"rows_read"`
 	Loaded      int64     `json:"rows_loaded"`
 	Quarantined int64     `json:"rows_quarantined"`
@@ -42,8 +43,11 @@ func appendHistory(cfg *Config, res *Result) error {
 	e := HistoryEntry{RunID: res.RunID, Started: res.Started, Finished: res.Finished, Status: res.Status,
 		Files: len(res.Files), Read: t.Read, Loaded: t.Loaded, Quarantined: t.Quarantined, Skipped: t.Skipped, Stale: res.Stale}
 	for _, f := range res.Files {
-		if f.Status == FileFailed || f.Status == FileFetchFail {
+		switch f.Status {
+		case FileFailed, FileFetchFail:
 			e.FilesFailed++
+		case FileHeld:
+			e.FilesHeld++
 		}
 	}
 	if res.Err != nil {
@@ -100,7 +104,7 @@ func importHistory(ctx context.Context, db *sql.DB, cfg *Config) error {
 	}
 	for _, e := range hist {
 		if _, err := db.ExecContext(ctx, queries.Query("run_import"), e.RunID, e.Started, e.Finished, e.Status,
-			e.Files, e.FilesFailed, e.Read, e.Loaded, e.Quarantined, e.Skipped, nullable(e.Error)); err != nil {
+			e.Files, e.FilesFailed, e.FilesHeld, e.Read, e.Loaded, e.Quarantined, e.Skipped, nullable(e.Error)); err != nil {
 			return fmt.Errorf("importing run history: %w", err)
 		}
 	}

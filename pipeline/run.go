@@ -522,7 +522,7 @@ func finishRun(ctx context.Context, db *sql.DB, res *Result, now time.Time) erro
 	if _, err := db.ExecContext(ctx, queries.Query("run_files_clear"), res.RunID); err != nil {
 		return fmt.Errorf("recording run files: %w", err)
 	}
-	var loaded, unchanged, failed int
+	var loaded, unchanged, failed, held int
 	for _, f := range res.Files {
 		switch f.Status {
 		case FileLoaded:
@@ -531,6 +531,8 @@ func finishRun(ctx context.Context, db *sql.DB, res *Result, now time.Time) erro
 			unchanged++
 		case FileFailed, FileFetchFail:
 			failed++
+		case FileHeld:
+			held++
 		}
 		msg := ""
 		if f.Err != nil {
@@ -544,7 +546,7 @@ func finishRun(ctx context.Context, db *sql.DB, res *Result, now time.Time) erro
 	}
 	t := res.Totals()
 	if _, err := db.ExecContext(ctx, queries.Query("run_finish"), now, res.Status, len(res.Files), loaded, unchanged, failed,
-		t.Read, t.Loaded, t.Quarantined, t.Skipped, nullable(strings.Join(res.Stale, ",")), res.RunID); err != nil {
+		t.Read, t.Loaded, t.Quarantined, t.Skipped, nullable(strings.Join(res.Stale, ",")), res.RunID, held); err != nil {
 		return fmt.Errorf("recording run end: %w", err)
 	}
 	return nil

@@ -20,6 +20,7 @@ type RunInfo struct {
 	Started, Finished                  time.Time
 	Status                             string
 	Files, FilesFailed                 int
+	FilesHeld                          int // held back by the shrink guard
 	Read, Loaded, Quarantined, Skipped int64
 	Note                               string
 }
@@ -73,7 +74,7 @@ func ReadStatus(ctx context.Context, cfg *Config, n int) (*Status, error) {
 			continue
 		}
 		st.Runs = append(st.Runs, RunInfo{RunID: h.RunID, Started: h.Started, Finished: h.Finished, Status: h.Status,
-			Files: h.Files, FilesFailed: h.FilesFailed, Read: h.Read, Loaded: h.Loaded, Quarantined: h.Quarantined,
+			Files: h.Files, FilesFailed: h.FilesFailed, FilesHeld: h.FilesHeld, Read: h.Read, Loaded: h.Loaded, Quarantined: h.Quarantined,
 			Skipped: h.Skipped, Note: h.Error})
 	}
 	sort.SliceStable(st.Runs, func(i, j int) bool { return st.Runs[i].Started.After(st.Runs[j].Started) })
@@ -96,7 +97,7 @@ func readRuns(ctx context.Context, db *sql.DB, st *Status, n int) error {
 		var r RunInfo
 		var fin sql.NullTime
 		var note sql.NullString
-		if err := rows.Scan(&r.RunID, &r.Started, &fin, &r.Status, &r.Files, &r.FilesFailed, &r.Read, &r.Loaded, &r.Quarantined, &r.Skipped, &note); err != nil {
+		if err := rows.Scan(&r.RunID, &r.Started, &fin, &r.Status, &r.Files, &r.FilesFailed, &r.FilesHeld, &r.Read, &r.Loaded, &r.Quarantined, &r.Skipped, &note); err != nil {
 			return fmt.Errorf("reading runs: %w", err)
 		}
 		r.Finished, r.Note = fin.Time, note.String

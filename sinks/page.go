@@ -75,6 +75,7 @@ type PageRun struct {
 	Started, Finished                  time.Time
 	Status                             string
 	FilesSeen, FilesFailed             int
+	FilesHeld                          int // held back by the shrink guard
 	Read, Loaded, Quarantined, Skipped int
 	Message                            string
 }
@@ -248,15 +249,15 @@ func readPageRuns(ctx context.Context, db *sql.DB, p *Page, _ string) error {
 	for rows.Next() {
 		var r PageRun
 		var fin sql.NullTime
-		var seen, failed, read, loaded, quar, skip sql.NullInt64
-		if err := rows.Scan(&r.ID, &r.Started, &fin, &r.Status, &seen, &failed, &read, &loaded, &quar, &skip, &r.Message); err != nil {
+		var seen, failed, held, read, loaded, quar, skip sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.Started, &fin, &r.Status, &seen, &failed, &held, &read, &loaded, &quar, &skip, &r.Message); err != nil {
 			return err
 		}
 		r.Finished = fin.Time
 		if !fin.Valid {
 			r.Finished = r.Started
 		}
-		r.FilesSeen, r.FilesFailed = int(seen.Int64), int(failed.Int64)
+		r.FilesSeen, r.FilesFailed, r.FilesHeld = int(seen.Int64), int(failed.Int64), int(held.Int64)
 		r.Read, r.Loaded, r.Quarantined, r.Skipped = int(read.Int64), int(loaded.Int64), int(quar.Int64), int(skip.Int64)
 		p.Runs = append(p.Runs, r)
 	}

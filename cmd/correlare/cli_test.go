@@ -549,6 +549,34 @@ func TestRunAcceptShrink(t *testing.T) {
 	if r.code != exitPartial || !strings.Contains(r.stdout, "correlare run --accept-shrink CR") {
 		t.Fatalf("emptied workbook: want exit %d and how to accept, got %s", exitPartial, r)
 	}
+	// The held file is counted as held, not failed: in runs, in status, on the page.
+	st := ws.run(t, "status", "-c", ws.config, "-n", "1")
+	lines := strings.Split(st.stdout, "\n")
+	if st.code != exitOK || len(lines) < 2 {
+		t.Fatalf("status: %s", st)
+	}
+	header, newest := strings.Fields(lines[0]), strings.Fields(lines[1])
+	cols := map[string]string{}
+	for i, h := range header {
+		if i < len(newest) {
+			cols[h] = newest[i+1] // STARTED is two fields (date, time)
+		}
+	}
+	if cols["STATUS"] != "partial" || cols["FAILED"] != "0" || cols["HELD"] != "1" {
+		t.Errorf("status of the held run: %v\n%s", cols, st.stdout)
+	}
+	w := openWarehouse(t, ws.warehouse)
+	if n := queryInt(t, w.DB, "SELECT count(*) FROM runs WHERE status = 'partial' AND files_held = 1 AND files_failed = 0"); n != 1 {
+		t.Errorf("%d partial runs with one file held and none failed, want 1", n)
+	}
+	w.Close(context.Background())
+	page, err := os.ReadFile(filepath.Join(ws.dir, "var", "reports", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), `<td data-k="files">1 / 0 / 1</td>`) {
+		t.Errorf("the page does not count the held file apart")
+	}
 	if r := ws.run(t, "run", "-c", ws.config, "--accept-shrink", "CR,ZZ"); r.code != exitUsage || !strings.Contains(r.stderr, "--accept-shrink ZZ") {
 		t.Fatalf("unknown province: want exit %d naming ZZ, got %s", exitUsage, r)
 	}
@@ -558,7 +586,7 @@ func TestRunAcceptShrink(t *testing.T) {
 	if r := ws.run(t, "run", "-c", ws.config, "--accept-shrink", "cr", "--workers", "1"); r.code != exitOK {
 		t.Fatalf("accepted: %s", r)
 	}
-	w := openWarehouse(t, ws.warehouse)
+	w = openWarehouse(t, ws.warehouse)
 	defer w.Close(context.Background())
 	if n := queryInt(t, w.DB, "SELECT count(*) FROM enrolments WHERE province_code = 'CR'"); n != 0 {
 		t.Errorf("CR holds %d enrolments after accepting the emptied workbook", n)

@@ -152,10 +152,10 @@ func (c *statusCmd) Run(ctx context.Context) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tSTARTED\tDURATION\tSTATUS\tFILES\tFAILED\tREAD\tLOADED\tQUARANTINED\tSKIPPED\tNOTE")
+	fmt.Fprintln(tw, "RUN\tSTARTED\tDURATION\tSTATUS\tFILES\tFAILED\tHELD\tREAD\tLOADED\tQUARANTINED\tSKIPPED\tNOTE")
 	for _, r := range st.Runs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", r.RunID, r.Started.Local().Format("2006-01-02 15:04"),
-			r.Finished.Sub(r.Started).Round(time.Second), r.Status, r.Files, r.FilesFailed, r.Read, r.Loaded, r.Quarantined, r.Skipped, truncate(r.Note, 80))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", r.RunID, r.Started.Local().Format("2006-01-02 15:04"),
+			r.Finished.Sub(r.Started).Round(time.Second), r.Status, r.Files, r.FilesFailed, r.FilesHeld, r.Read, r.Loaded, r.Quarantined, r.Skipped, truncate(r.Note, 80))
 	}
 	tw.Flush()
 	if len(st.Files) > 0 {
