@@ -101,6 +101,9 @@ func (s Stage) it() string {
 // that no data explains (a cancelled context, an invalid linkage config,
 // the file system refusing a write) are returned as they are.
 func isolated(ctx context.Context, db *sql.DB, published string, res *Result, log *slog.Logger, stage Stage, derive func(context.Context) error, err error) error {
+	// DuckDB quotes values into its messages: they reach the log,
+	// run_files.error and the stale reason redacted.
+	err = redactErr(err)
 	if err == nil || ctx.Err() != nil || !dataError(err) {
 		return err
 	}
@@ -142,7 +145,7 @@ func isolated(ctx context.Context, db *sql.DB, published string, res *Result, lo
 		log.Error("province excluded from this run: a stage after loading fails on its data", "province", culprit, "err", se)
 		blame(res, se)
 		suspects = slices.DeleteFunc(suspects, func(p string) bool { return p == culprit })
-		err = derive(ctx)
+		err = redactErr(derive(ctx))
 		if ctx.Err() != nil {
 			return err
 		}

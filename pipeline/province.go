@@ -222,7 +222,7 @@ func applyProvince(ctx context.Context, db *sql.DB, runID string, p Province, pf
 				r.Status, r.Err = FileFailed, err
 				stale = true
 				reasons = append(reasons, fileReason(f.Name, err))
-				flog.Error("re-attributing rows", "err", err)
+				flog.Error("re-attributing rows", "err", redactErr(err))
 				break
 			}
 			takeReleased(f.SHA256, from.Slot)
@@ -264,7 +264,7 @@ func applyProvince(ctx context.Context, db *sql.DB, runID string, p Province, pf
 				results[i].Status, results[i].Err = FileFailed, err
 				stale = true
 				reasons = append(reasons, fileReason(f.Name, err))
-				flog.Error("file refused; keeping the last good data", "err", err)
+				flog.Error("file refused; keeping the last good data", "err", redactErr(err))
 				continue
 			}
 			if l, ok := bySlot[f.Slot]; ok && hasReleased(released, l) {
@@ -292,7 +292,7 @@ func applyProvince(ctx context.Context, db *sql.DB, runID string, p Province, pf
 		if r.Status == FileFailed {
 			stale = true
 			reasons = append(reasons, fileReason(f.Name, r.Err))
-			flog.Error("file rejected; keeping the last good data", "err", r.Err)
+			flog.Error("file rejected; keeping the last good data", "err", redactErr(r.Err))
 		} else {
 			inPlace[f.SHA256] = f.Slot
 		}
@@ -306,7 +306,7 @@ func applyProvince(ctx context.Context, db *sql.DB, runID string, p Province, pf
 			continue
 		}
 		if err := popt.retry(ctx, log.With("file", l.Name), func() error { return removeFile(ctx, db, p.Code, l) }); err != nil {
-			log.Error("removing the rows of a vanished file", "file", l.Name, "err", err)
+			log.Error("removing the rows of a vanished file", "file", l.Name, "err", redactErr(err))
 			out = append(out, FileResult{Province: p.Code, Slot: l.Slot, Name: l.Name, SHA256: l.SHA256, Status: FileFailed, Err: err})
 			stale = true
 			reasons = append(reasons, fileReason(l.Name, err))
@@ -371,7 +371,7 @@ const conflictAttempts = 5
 func (o provinceOptions) retry(ctx context.Context, log *slog.Logger, change func() error) error {
 	err := change()
 	for attempt := 1; attempt < conflictAttempts && isConflict(err); attempt++ {
-		log.Warn("transaction conflict; trying again", "attempt", attempt+1, "err", err)
+		log.Warn("transaction conflict; trying again", "attempt", attempt+1, "err", redactErr(err))
 		if o.retried != nil {
 			o.retried(attempt)
 		} else {

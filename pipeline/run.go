@@ -159,7 +159,7 @@ func Run(ctx context.Context, cfg *Config, opt Options) (res *Result) {
 			log.Warn("recording run history", "err", err)
 		}
 	}()
-	res.Err = run(ctx, cfg, opt, res, log)
+	res.Err = redactErr(run(ctx, cfg, opt, res, log)) // DuckDB may quote a value
 	if res.Err != nil {
 		res.Status = StatusFailed
 	}
@@ -536,7 +536,7 @@ func finishRun(ctx context.Context, db *sql.DB, res *Result, now time.Time) erro
 		}
 		msg := ""
 		if f.Err != nil {
-			msg = f.Err.Error()
+			msg = redactErr(f.Err).Error() // DuckDB may quote a value
 		}
 		if _, err := db.ExecContext(ctx, queries.Query("run_file_put"), res.RunID, f.Province, f.Source, f.Name,
 			nullable(f.SHA256), f.Status, f.Counts.Read, f.Counts.Loaded, f.Counts.Quarantined, f.Counts.Skipped,
