@@ -367,6 +367,9 @@ func writeFeedbackWorkbook(path string, fb *Feedback) error {
 	if _, err := f.NewSheet(feedbackSheet); err != nil {
 		return err
 	}
+	// Before the stream writers: afterwards excelize would parse each
+	// streamed sheet back into memory to mark it (and then drop the result).
+	f.SetActiveSheet(0)
 	st, err := newFeedbackStyles(f)
 	if err != nil {
 		return err
@@ -377,7 +380,6 @@ func writeFeedbackWorkbook(path string, fb *Feedback) error {
 	if err := writeProblemsSheet(f, st, fb.Rows); err != nil {
 		return fmt.Errorf("writing sheet %s: %w", feedbackSheet, err)
 	}
-	f.SetActiveSheet(0)
 	f.SetZipWriter(fastZip)
 	return saveWorkbook(f, path, 0o640)
 }
