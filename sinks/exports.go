@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/hmac"
@@ -83,28 +84,24 @@ type Latest struct {
 
 // exportDataset is one exported table, written as Parquet and CSV.
 type exportDataset struct {
-	name   string // file and directory name
-	query  string // sql/<query>.sql fills the scratch table export_rows
-	status string // export_applications: only rows with this status ("" = all)
+	name string // file and directory name
+	view string // sql/<view>.sql points the temporary view export_rows at its rows
 }
 
-var exportDatasets = []exportDataset{
-	{name: "applications", query: "export_applications"},
-	{name: "participations", query: "export_applications", status: "accepted"},
-	{name: "persons", query: "export_persons"},
-}
+// The datasets, in the order they are written. The applications' and the
+// participations' rows come from one table (export_apps), the persons' from
+// export_person_rows; the participations' CSV is written in the same pass
+// as the applications' (writeRowsCSV with a subset).
+var (
+	exportApplications   = exportDataset{name: "applications", view: "export_view_applications"}
+	exportParticipations = exportDataset{name: "participations", view: "export_view_participations"}
+	exportPersons        = exportDataset{name: "persons", view: "export_view_persons"}
+	exportDatasets       = []exportDataset{exportApplications, exportParticipations, exportPersons}
+)
 
-// args are the query's parameters: the run's year, and the status filter.
-func (ds exportDataset) args(year int) []any {
-	if ds.query != "export_applications" {
-		return []any{year}
-	}
-	var status any
-	if ds.status != "" {
-		status = ds.status
-	}
-	return []any{year, status}
-}
+// participationStatus is the status of the applications that are
+// participations (the view export_view_participations says the same).
+const participationStatus = "accepted"
 
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
@@ -275,24 +272,35 @@ func PointLatest(dir string, m Manifest) error {
 	return nil
 }
 
-// writeExportData fills the person keys, then writes each dataset as Parquet
-// and CSV into tmp, recording row counts and data-dictionary rows.
+// writeExportData fills the person keys, computes the rows of every
+// dataset (the warehouse is scanned and sorted once: see
+// sql/export_applications.sql), then writes each dataset as Parquet and
+// CSV into tmp, recording row counts and data-dictionary rows.
 func writeExportData(ctx context.Context, db *sql.DB, tmp string, opt ExportOptions, m *Manifest, dict *[][]string) error {
 	conn, err := db.Conn(ctx) // temporary tables live on one connection
 	if err != nil {
 		return fmt.Errorf("connecting: %w", err)
 	}
 	defer conn.Close()
-	defer conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS temp.export_rows; DROP TABLE IF EXISTS temp.export_person_keys")
+	defer conn.ExecContext(context.WithoutCancel(ctx), queries.Query("export_drop"))
 
 	if err := fillPersonKeys(ctx, conn, opt.Key); err != nil {
 		return err
 	}
+	year := opt.Now.Year()
+	if _, err := conn.ExecContext(ctx, queries.Query("export_applications"), year); err != nil {
+		return fmt.Errorf("selecting applications: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, queries.Query("export_persons"), year); err != nil {
+		return fmt.Errorf("selecting persons: %w", err)
+	}
+	parquet := map[string]int64{}
+	cols := map[string][]exportColumn{}
 	for _, ds := range exportDatasets {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if _, err := conn.ExecContext(ctx, queries.Query(ds.query), ds.args(opt.Now.Year())...); err != nil {
+		if _, err := conn.ExecContext(ctx, queries.Query(ds.view)); err != nil {
 			return fmt.Errorf("selecting %s: %w", ds.name, err)
 		}
 		copySQL := strings.Replace(queries.Query("export_parquet"), "TO :dir", "TO "+sqlLiteral(filepath.Join(tmp, ds.name)), 1)
@@ -300,19 +308,37 @@ func writeExportData(ctx context.Context, db *sql.DB, tmp string, opt ExportOpti
 		if err != nil {
 			return fmt.Errorf("writing %s parquet: %w", ds.name, err)
 		}
-		nParquet, err := res.RowsAffected()
-		if err != nil {
+		if parquet[ds.name], err = res.RowsAffected(); err != nil {
 			return fmt.Errorf("writing %s parquet: %w", ds.name, err)
 		}
-		nCSV, cols, err := writeRowsCSV(ctx, conn, filepath.Join(tmp, ds.name+".csv"))
+		if cols[ds.name], err = exportColumns(ctx, conn); err != nil {
+			return fmt.Errorf("listing %s columns: %w", ds.name, err)
+		}
+	}
+	csvRows := map[string]int64{}
+	for _, ds := range []exportDataset{exportApplications, exportPersons} {
+		if _, err := conn.ExecContext(ctx, queries.Query(ds.view)); err != nil {
+			return fmt.Errorf("selecting %s: %w", ds.name, err)
+		}
+		var sub *csvSubset
+		if ds == exportApplications {
+			sub = &csvSubset{Path: filepath.Join(tmp, exportParticipations.name+".csv"), Column: "status", Value: participationStatus}
+		}
+		n, nSub, _, err := writeRowsCSV(ctx, conn, filepath.Join(tmp, ds.name+".csv"), sub)
 		if err != nil {
 			return fmt.Errorf("writing %s.csv: %w", ds.name, err)
 		}
-		if nCSV != nParquet {
-			return fmt.Errorf("writing %s: %d rows in CSV, %d in Parquet", ds.name, nCSV, nParquet)
+		csvRows[ds.name] = n
+		if sub != nil {
+			csvRows[exportParticipations.name] = nSub
 		}
-		m.RowCounts[ds.name] = nCSV
-		d, err := dictionaryRows(ds.name, cols)
+	}
+	for _, ds := range exportDatasets {
+		if csvRows[ds.name] != parquet[ds.name] {
+			return fmt.Errorf("writing %s: %d rows in CSV, %d in Parquet", ds.name, csvRows[ds.name], parquet[ds.name])
+		}
+		m.RowCounts[ds.name] = csvRows[ds.name]
+		d, err := dictionaryRows(ds.name, cols[ds.name])
 		if err != nil {
 			return err
 		}
@@ -370,29 +396,53 @@ type exportColumn struct {
 	Name, Type string
 }
 
-// writeRowsCSVScan writes the scratch table export_rows to path through
-// database/sql, a Go value per cell, and returns the number of rows and the
-// columns. writeRowsCSV reads Arrow batches instead when built with the
-// duckdb_arrow tag (exports_arrow.go), with the same bytes.
-func writeRowsCSVScan(ctx context.Context, conn *sql.Conn, path string) (int64, []exportColumn, error) {
-	rows, err := conn.QueryContext(ctx, queries.Query("export_rows"))
+// exportColumns returns the names and DuckDB types of export_rows' columns,
+// as database/sql reports them (the data dictionary's types).
+func exportColumns(ctx context.Context, conn *sql.Conn) ([]exportColumn, error) {
+	rows, err := conn.QueryContext(ctx, queries.Query("export_columns"))
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	defer rows.Close()
 	types, err := rows.ColumnTypes()
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	cols := make([]exportColumn, len(types))
-	header := make([]string, len(types))
 	for i, t := range types {
 		cols[i] = exportColumn{Name: t.Name(), Type: t.DatabaseTypeName()}
-		header[i] = t.Name()
 	}
-	w, err := newCSVFile(path, header)
+	return cols, rows.Err()
+}
+
+// csvSubset asks writeRowsCSV for a second file holding the rows whose
+// column Column is Value (the participations among the applications).
+type csvSubset struct {
+	Path, Column, Value string
+}
+
+// writeRowsCSVScan writes the rows of the view export_rows to path (and the
+// subset's rows to sub.Path) through database/sql, a Go value per cell, and
+// returns the number of rows, of subset rows and the columns. writeRowsCSV
+// reads Arrow batches instead when built with the duckdb_arrow tag
+// (exports_arrow.go), with the same bytes.
+func writeRowsCSVScan(ctx context.Context, conn *sql.Conn, path string, sub *csvSubset) (int64, int64, []exportColumn, error) {
+	rows, err := conn.QueryContext(ctx, queries.Query("export_rows"))
 	if err != nil {
-		return 0, nil, err
+		return 0, 0, nil, err
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	cols := make([]exportColumn, len(types))
+	for i, t := range types {
+		cols[i] = exportColumn{Name: t.Name(), Type: t.DatabaseTypeName()}
+	}
+	w, err := newCSVSink(path, cols, sub)
+	if err != nil {
+		return 0, 0, nil, err
 	}
 	defer w.abort()
 	vals := make([]any, len(types))
@@ -401,32 +451,121 @@ func writeRowsCSVScan(ctx context.Context, conn *sql.Conn, path string) (int64, 
 		ptrs[i] = &vals[i]
 	}
 	rec := make([]string, len(types))
-	var n int64
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return 0, nil, fmt.Errorf("reading row %d: %w", n+1, err)
+			return 0, 0, nil, fmt.Errorf("reading row %d: %w", w.n+1, err)
 		}
 		for i, v := range vals {
 			rec[i] = csvCell(v)
 		}
-		if err := w.csv.Write(rec); err != nil {
-			return 0, nil, err
+		if err := w.write(rec); err != nil {
+			return 0, 0, nil, err
 		}
-		n++
-		if n%10000 == 0 && ctx.Err() != nil {
-			return 0, nil, ctx.Err()
+		if w.n%10000 == 0 && ctx.Err() != nil {
+			return 0, 0, nil, ctx.Err()
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
-	return n, cols, w.close()
+	return w.n, w.nSub, cols, w.close()
+}
+
+// csvSink writes the export rows to their CSV file, and those of a subset
+// (csvSubset) to a second file too. Each record is encoded once.
+type csvSink struct {
+	all, sub *csvFile
+	subCol   int // index of the subset's column; -1: no subset
+	subValue string
+	rec      bytes.Buffer
+	enc      *csv.Writer // encodes one record into rec
+	n, nSub  int64
+}
+
+func newCSVSink(path string, cols []exportColumn, sub *csvSubset) (*csvSink, error) {
+	header := make([]string, len(cols))
+	for i, c := range cols {
+		header[i] = c.Name
+	}
+	s := &csvSink{subCol: -1}
+	s.enc = newCSVWriter(&s.rec)
+	if sub != nil {
+		for i, c := range cols {
+			if c.Name == sub.Column {
+				s.subCol = i
+			}
+		}
+		if s.subCol < 0 {
+			return nil, fmt.Errorf("writing %s: no column %s", filepath.Base(sub.Path), sub.Column)
+		}
+		s.subValue = sub.Value
+	}
+	var err error
+	if s.all, err = newCSVFile(path, header); err != nil {
+		return nil, err
+	}
+	if sub != nil {
+		if s.sub, err = newCSVFile(sub.Path, header); err != nil {
+			s.all.abort()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// write writes one record (its cells already formatted by csvCell).
+func (s *csvSink) write(rec []string) error {
+	s.rec.Reset()
+	if err := s.enc.Write(rec); err != nil {
+		return err
+	}
+	s.enc.Flush()
+	if err := s.enc.Error(); err != nil {
+		return err
+	}
+	if _, err := s.all.bw.Write(s.rec.Bytes()); err != nil {
+		return err
+	}
+	s.n++
+	if s.subCol >= 0 && rec[s.subCol] == s.subValue {
+		if _, err := s.sub.bw.Write(s.rec.Bytes()); err != nil {
+			return err
+		}
+		s.nSub++
+	}
+	return nil
+}
+
+func (s *csvSink) close() error {
+	err := s.all.close()
+	if s.sub != nil {
+		if serr := s.sub.close(); err == nil {
+			err = serr
+		}
+	}
+	return err
+}
+
+func (s *csvSink) abort() {
+	s.all.abort()
+	if s.sub != nil {
+		s.sub.abort()
+	}
 }
 
 // csvFile is a CSV being written the Italian-Excel way: UTF-8 BOM, ';', CRLF.
 type csvFile struct {
 	f   *os.File
-	csv *csv.Writer
+	bw  *bufio.Writer
+	csv *csv.Writer // writes through bw
+}
+
+// newCSVWriter returns a CSV writer of the exports' dialect: ';', CRLF.
+func newCSVWriter(w io.Writer) *csv.Writer {
+	cw := csv.NewWriter(w)
+	cw.Comma = ';'
+	cw.UseCRLF = true
+	return cw
 }
 
 func newCSVFile(path string, header []string) (*csvFile, error) {
@@ -434,23 +573,23 @@ func newCSVFile(path string, header []string) (*csvFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := f.WriteString("\ufeff"); err != nil {
-		f.Close()
-		return nil, err
-	}
-	w := csv.NewWriter(f)
-	w.Comma = ';'
-	w.UseCRLF = true
+	bw := bufio.NewWriterSize(f, 1<<16)
+	bw.WriteString("\ufeff")
+	w := newCSVWriter(bw) // csv.NewWriter takes bw as it is: records and raw bytes share one buffer
 	if err := w.Write(header); err != nil {
 		f.Close()
 		return nil, err
 	}
-	return &csvFile{f: f, csv: w}, nil
+	w.Flush()
+	return &csvFile{f: f, bw: bw, csv: w}, nil
 }
 
 func (c *csvFile) close() error {
 	c.csv.Flush()
 	err := c.csv.Error()
+	if err == nil {
+		err = c.bw.Flush()
+	}
 	if err == nil {
 		err = c.f.Sync()
 	}

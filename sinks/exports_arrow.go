@@ -8,7 +8,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"time"
 
@@ -24,38 +23,34 @@ import (
 // writer does not format; writeRowsCSV then writes through database/sql.
 var errArrowType = errors.New("column type not formatted from Arrow")
 
-// writeRowsCSV writes the scratch table export_rows to path and returns the
-// number of rows and the columns. It reads the rows as Arrow record batches
-// and formats each column by its type, as csvCell formats the value
-// database/sql would give (the same bytes, without a Go value per cell); a
-// table with a column of another type than those of csvArrowType is written
-// by writeRowsCSVScan.
-func writeRowsCSV(ctx context.Context, conn *sql.Conn, path string) (int64, []exportColumn, error) {
-	n, cols, err := writeRowsCSVArrow(ctx, conn, path)
+// writeRowsCSV writes the rows of the view export_rows to path (and those
+// of the subset, when sub is not nil, to sub.Path) and returns the number
+// of rows, of subset rows and the columns. It reads the rows as Arrow
+// record batches and formats each column by its type, as csvCell formats
+// the value database/sql would give (the same bytes, without a Go value per
+// cell); a view with a column of another type than those of csvArrowType is
+// written by writeRowsCSVScan.
+func writeRowsCSV(ctx context.Context, conn *sql.Conn, path string, sub *csvSubset) (int64, int64, []exportColumn, error) {
+	n, nSub, cols, err := writeRowsCSVArrow(ctx, conn, path, sub)
 	if errors.Is(err, errArrowType) {
-		return writeRowsCSVScan(ctx, conn, path)
+		return writeRowsCSVScan(ctx, conn, path, sub)
 	}
-	return n, cols, err
+	return n, nSub, cols, err
 }
 
 // writeRowsCSVArrow is writeRowsCSV without the fallback: errArrowType (and
 // no file) for a column type it does not format.
-func writeRowsCSVArrow(ctx context.Context, conn *sql.Conn, path string) (int64, []exportColumn, error) {
+func writeRowsCSVArrow(ctx context.Context, conn *sql.Conn, path string, sub *csvSubset) (int64, int64, []exportColumn, error) {
 	cols, err := exportColumns(ctx, conn)
 	if err != nil {
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
-	header := make([]string, len(cols))
-	for i, c := range cols {
-		header[i] = c.Name
-	}
-	var w *csvFile
+	var w *csvSink
 	defer func() {
 		if w != nil {
 			w.abort()
 		}
 	}()
-	var n int64
 	err = conn.Raw(func(dc any) error {
 		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 		if err != nil {
@@ -75,7 +70,7 @@ func writeRowsCSVArrow(ctx context.Context, conn *sql.Conn, path string) (int64,
 				return fmt.Errorf("column %s (%s): %w", f.Name, f.Type, errArrowType)
 			}
 		}
-		if w, err = newCSVFile(path, header); err != nil {
+		if w, err = newCSVSink(path, cols, sub); err != nil {
 			return err
 		}
 		rec := make([]string, len(cols))
@@ -91,11 +86,10 @@ func writeRowsCSVArrow(ctx context.Context, conn *sql.Conn, path string) (int64,
 				for j, f := range fmts {
 					rec[j] = f(i)
 				}
-				if err := w.csv.Write(rec); err != nil {
+				if err := w.write(rec); err != nil {
 					return err
 				}
 			}
-			n += b.NumRows()
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -103,35 +97,12 @@ func writeRowsCSVArrow(ctx context.Context, conn *sql.Conn, path string) (int64,
 		return rdr.Err()
 	})
 	if err != nil {
-		if w != nil && errors.Is(err, errArrowType) {
-			w.abort()
-			w = nil
-			os.Remove(path)
-		}
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
+	n, nSub := w.n, w.nSub
 	err = w.close()
 	w = nil
-	return n, cols, err
-}
-
-// exportColumns returns the names and DuckDB types of export_rows' columns,
-// as database/sql reports them (the data dictionary's types).
-func exportColumns(ctx context.Context, conn *sql.Conn) ([]exportColumn, error) {
-	rows, err := conn.QueryContext(ctx, queries.Query("export_columns"))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	types, err := rows.ColumnTypes()
-	if err != nil {
-		return nil, err
-	}
-	cols := make([]exportColumn, len(types))
-	for i, t := range types {
-		cols[i] = exportColumn{Name: t.Name(), Type: t.DatabaseTypeName()}
-	}
-	return cols, rows.Err()
+	return n, nSub, cols, err
 }
 
 // csvArrowType says whether csvColumn formats columns of type t.

@@ -56,7 +56,7 @@ func TestWriteRowsCSVArrowMatchesScan(t *testing.T) {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
-			_, _, err := writeRowsCSVArrow(ctx, conn, filepath.Join(dir, "arrow.csv"))
+			_, _, _, err := writeRowsCSVArrow(ctx, conn, filepath.Join(dir, "arrow.csv"), nil)
 			if errors.Is(err, errArrowType) != tc.fallback {
 				t.Fatalf("Arrow writer: %v, want fallback %v", err, tc.fallback)
 			}
@@ -64,16 +64,21 @@ func TestWriteRowsCSVArrowMatchesScan(t *testing.T) {
 				t.Fatal(err)
 			}
 			os.Remove(filepath.Join(dir, "arrow.csv"))
-			na, ca, err := writeRowsCSV(ctx, conn, filepath.Join(dir, "arrow.csv"))
+			subA := &csvSubset{Path: filepath.Join(dir, "arrow-sub.csv"), Column: "province", Value: "MI"}
+			subS := &csvSubset{Path: filepath.Join(dir, "scan-sub.csv"), Column: "province", Value: "MI"}
+			if tc.fallback {
+				subA, subS = nil, nil
+			}
+			na, nsa, ca, err := writeRowsCSV(ctx, conn, filepath.Join(dir, "arrow.csv"), subA)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ns, cs, err := writeRowsCSVScan(ctx, conn, filepath.Join(dir, "scan.csv"))
+			ns, nss, cs, err := writeRowsCSVScan(ctx, conn, filepath.Join(dir, "scan.csv"), subS)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if na != ns || na == 0 {
-				t.Errorf("rows: arrow %d, scan %d", na, ns)
+			if na != ns || na == 0 || nsa != nss {
+				t.Errorf("rows: arrow %d (subset %d), scan %d (subset %d)", na, nsa, ns, nss)
 			}
 			if len(ca) != len(cs) {
 				t.Fatalf("columns: arrow %v, scan %v", ca, cs)
@@ -83,23 +88,33 @@ func TestWriteRowsCSVArrowMatchesScan(t *testing.T) {
 					t.Errorf("column %d: arrow %v, scan %v", i, ca[i], cs[i])
 				}
 			}
-			a, err := os.ReadFile(filepath.Join(dir, "arrow.csv"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := os.ReadFile(filepath.Join(dir, "scan.csv"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(a, s) {
-				al, sl := bytes.Split(a, []byte("\r\n")), bytes.Split(s, []byte("\r\n"))
-				for i := range min(len(al), len(sl)) {
-					if !bytes.Equal(al[i], sl[i]) {
-						t.Fatalf("line %d: arrow %q, scan %q", i+1, al[i], sl[i])
-					}
-				}
-				t.Fatalf("arrow %d lines, scan %d", len(al), len(sl))
+			sameFile(t, filepath.Join(dir, "arrow.csv"), filepath.Join(dir, "scan.csv"))
+			if subA != nil {
+				sameFile(t, filepath.Join(dir, "arrow-sub.csv"), filepath.Join(dir, "scan-sub.csv"))
 			}
 		})
+	}
+}
+
+// sameFile fails unless the two CSV files hold the same bytes, naming the
+// first line that differs.
+func sameFile(t *testing.T, arrowPath, scanPath string) {
+	t.Helper()
+	a, err := os.ReadFile(arrowPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.ReadFile(scanPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, s) {
+		al, sl := bytes.Split(a, []byte("\r\n")), bytes.Split(s, []byte("\r\n"))
+		for i := range min(len(al), len(sl)) {
+			if !bytes.Equal(al[i], sl[i]) {
+				t.Fatalf("line %d: arrow %q, scan %q", i+1, al[i], sl[i])
+			}
+		}
+		t.Fatalf("arrow %d lines, scan %d", len(al), len(sl))
 	}
 }

@@ -7,10 +7,11 @@ import (
 	"database/sql"
 )
 
-// writeRowsCSV writes the scratch table export_rows to path: built without
-// the duckdb_arrow tag, through database/sql.
-func writeRowsCSV(ctx context.Context, conn *sql.Conn, path string) (int64, []exportColumn, error) {
-	return writeRowsCSVScan(ctx, conn, path)
+// writeRowsCSV writes the rows of the view export_rows to path (and the
+// subset's to sub.Path): built without the duckdb_arrow tag, through
+// database/sql.
+func writeRowsCSV(ctx context.Context, conn *sql.Conn, path string, sub *csvSubset) (int64, int64, []exportColumn, error) {
+	return writeRowsCSVScan(ctx, conn, path, sub)
 }
 
 // putPersonKeys stores the person keys: built without the duckdb_arrow tag,

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -398,4 +399,151 @@ func ExamplePersonKey() {
 	key := []byte("a secret of at least thirty-two bytes!")
 	fmt.Println(PersonKey(key, "P-000042"))
 	// Output: 8938ee32feb3afb4a9be30946c7709ac0686e93f119f56dd0e48e788dd8eaf12
+}
+
+// TestExportOneOrder checks what the single pass over the applications must
+// keep: the participations' files are the applications' rows with status
+// accepted, in the same order; the persons' figures are person_summary's;
+// and rows alike in every sorted column, or a person's tied values (two
+// birth dates, two sexes, each once), come out the same whatever the
+// warehouse's physical order: the exports of the same rows stored in
+// reverse are byte for byte the same.
+func TestExportOneOrder(t *testing.T) {
+	ctx := context.Background()
+	db, _ := newFixture(t)
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	// A second application of a CR person with one, same module and status (a
+	// tie in every sorted column), with the other sex, another birth date and
+	// another organisation type: each value once, a tie.
+	var pid string
+	if err := db.QueryRowContext(ctx, `SELECT min(person_id) FROM enrolments WHERE person_id IN (
+		SELECT person_id FROM enrolments GROUP BY person_id HAVING count(*) = 1)
+		AND province_code = 'CR' AND status = 'accepted' AND sex = 'F' AND organisation_type > 'ASL'`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	exec(`INSERT INTO enrolments SELECT * REPLACE (enrolment_id || '-bis' AS enrolment_id, source_row + 1000 AS source_row,
+		'M' AS sex, DATE '1950-06-01' AS birth_date, 'ASL' AS organisation_type, 3.0 AS hours_attended)
+		FROM enrolments WHERE enrolment_id = (SELECT min(enrolment_id) FROM enrolments WHERE person_id = '` + pid + `')`)
+	now := time.Date(2024, 3, 5, 2, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	export := func(run string) string {
+		t.Helper()
+		if _, err := Export(ctx, db, dir, ExportOptions{RunID: run, Key: testKey, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		return filepath.Join(dir, run)
+	}
+	first := export("first")
+	exec(`CREATE TEMP TABLE reversed AS SELECT * FROM enrolments ORDER BY enrolment_id DESC`)
+	exec(`DELETE FROM enrolments`)
+	exec(`INSERT INTO enrolments SELECT * FROM reversed`)
+	second := export("second")
+
+	read := func(run, name string) []byte {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(run, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, name := range []string{"applications.csv", "participations.csv", "persons.csv"} {
+		if !bytes.Equal(read(first, name), read(second, name)) {
+			t.Errorf("%s differs when the warehouse's rows are stored in another order", name)
+		}
+	}
+	parquet := func(run, ds string) string {
+		var s string
+		q := "SELECT string_agg(concat_ws('|', *COLUMNS(*)), E'\\n' ORDER BY filename, file_row_number) FROM read_parquet(" +
+			sqlLiteral(filepath.Join(run, ds, "*", "*", "*.parquet")) + ", hive_partitioning = true, filename = true, file_row_number = true)"
+		if err := db.QueryRowContext(ctx, q).Scan(&s); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return strings.ReplaceAll(s, run, "")
+	}
+	for _, ds := range []string{"applications", "participations", "persons"} {
+		if parquet(first, ds) != parquet(second, ds) {
+			t.Errorf("%s Parquet differs when the warehouse's rows are stored in another order", ds)
+		}
+	}
+
+	// participations.csv: the applications' records with status accepted, in order.
+	records := func(b []byte) [][]string {
+		t.Helper()
+		r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff"))))
+		r.Comma = ';'
+		recs, err := r.ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs
+	}
+	apps, parts := records(read(first, "applications.csv")), records(read(first, "participations.csv"))
+	status := slices.Index(apps[0], "status")
+	want := [][]string{apps[0]}
+	for _, rec := range apps[1:] {
+		if rec[status] == "accepted" {
+			want = append(want, rec)
+		}
+	}
+	if !slices.EqualFunc(parts, want, slices.Equal) || len(want) < 300 {
+		t.Errorf("participations.csv: %d records, want the %d accepted records of applications.csv in their order", len(parts), len(want))
+	}
+
+	// persons: person_summary's figures; the tie of the person above settled
+	// by the smallest value (F, the earlier birth date, ASL).
+	var nDiff int64
+	keys := map[string]string{}
+	rows, err := db.QueryContext(ctx, `SELECT DISTINCT person_id FROM enrolments WHERE person_id IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		keys[id] = PersonKey(testKey, id)
+	}
+	rows.Close()
+	exec(`CREATE TEMP TABLE test_keys (person_id VARCHAR, person_key VARCHAR)`)
+	for id, k := range keys {
+		if _, err := db.ExecContext(ctx, `INSERT INTO test_keys VALUES (?, ?)`, id, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmp := `WITH p AS (SELECT * FROM read_parquet(` + sqlLiteral(filepath.Join(first, "persons", "*", "*", "*.parquet")) + `, hive_partitioning = true))
+	SELECT count(*) FROM person_summary s JOIN test_keys k USING (person_id) LEFT JOIN p ON p.person_key = k.person_key
+	WHERE p.person_key IS NULL OR p.province IS DISTINCT FROM s.first_province
+	   OR p.applications IS DISTINCT FROM s.applications OR p.participations IS DISTINCT FROM s.participations
+	   OR p.withdrawals IS DISTINCT FROM s.withdrawals OR p.not_accepted IS DISTINCT FROM s.not_accepted
+	   OR p.province_count IS DISTINCT FROM s.province_count OR p.provinces IS DISTINCT FROM array_to_string(s.provinces, ',')
+	   OR p.first_year IS DISTINCT FROM s.first_year OR p.last_year IS DISTINCT FROM s.last_year
+	   OR p.hours_attended IS DISTINCT FROM s.hours_attended
+	   OR (s.person_id <> ? AND (p.sex IS DISTINCT FROM s.sex OR p.organisation_type IS DISTINCT FROM s.organisation_type
+	       OR p.age_band IS DISTINCT FROM age_band(s.birth_date, coalesce(s.first_year, 2024))))`
+	if err := db.QueryRowContext(ctx, cmp, pid).Scan(&nDiff); err != nil {
+		t.Fatal(err)
+	}
+	if nDiff != 0 || len(keys) < 300 {
+		t.Errorf("%d of %d persons differ from person_summary", nDiff, len(keys))
+	}
+	var sex, orgType, band string
+	if err := db.QueryRowContext(ctx, `SELECT sex, organisation_type, age_band FROM read_parquet(`+
+		sqlLiteral(filepath.Join(first, "persons", "*", "*", "*.parquet"))+`, hive_partitioning = true) WHERE person_key = ?`,
+		keys[pid]).Scan(&sex, &orgType, &band); err != nil {
+		t.Fatal(err)
+	}
+	var wantBand string
+	if err := db.QueryRowContext(ctx, `SELECT age_band(DATE '1950-06-01', first_year) FROM person_summary WHERE person_id = ?`, pid).Scan(&wantBand); err != nil {
+		t.Fatal(err)
+	}
+	if sex != "F" || band != wantBand || orgType != "ASL" {
+		t.Errorf("tied person: sex %s, age band %s, organisation type %s; want F, %s, ASL", sex, band, orgType, wantBand)
+	}
 }

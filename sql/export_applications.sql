@@ -1,9 +1,17 @@
--- The ORIM exports of applications (every enrolments row) and of
--- participations (status accepted), pseudonymised: no names, tax codes,
--- contacts, birth dates, employers' names or source positions.
--- $1 = the run's year, used when a row has no year of its own;
--- $2 = the status to keep, NULL for every application.
-CREATE OR REPLACE TEMP TABLE export_rows AS
+-- The rows of the ORIM exports of applications (every enrolments row) and of
+-- participations (the same rows with status accepted), pseudonymised: no
+-- names, tax codes, contacts, birth dates, employers' names or source
+-- positions. Computed once per export: the participations are these rows
+-- filtered (export_view_participations), the persons are aggregated from
+-- them (export_persons), so the warehouse is scanned and sorted once.
+-- Sorted by province, year, module, status and person key, then by the
+-- enrolment's key (rows alike in all the rest keep one order from run to
+-- run): the order of the CSV files and, within each partition, of the
+-- Parquet files.
+-- row_year (the application's own year, NULL when unknown) and birth_date
+-- are only for export_persons: the export views leave them out.
+-- $1 = the run's year, used when a row has no year of its own.
+CREATE OR REPLACE TEMP TABLE export_apps AS
 SELECT
     k.person_key,
     a.province_code                                          AS province,
@@ -22,8 +30,9 @@ SELECT
     a.organisation_type,
     a.hours_attended,
     a.attendance,
-    a.satisfaction
+    a.satisfaction,
+    a.year                                                   AS row_year,
+    a.birth_date
 FROM applications a
 LEFT JOIN export_person_keys k ON k.person_id = a.person_id
-WHERE CAST($2 AS VARCHAR) IS NULL OR a.status = CAST($2 AS VARCHAR)
-ORDER BY province, year, a.module_id, a.status, k.person_key;
+ORDER BY province, year, a.module_id, a.status, k.person_key, a.enrolment_id;

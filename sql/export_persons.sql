@@ -1,23 +1,50 @@
--- The ORIM export of persons (one row per linked person), pseudonymised. A
--- person is filed under the province and year of their first application.
+-- The ORIM export of persons (one row per linked person), pseudonymised,
+-- aggregated from the applications' rows (export_apps) as the view
+-- person_summary aggregates them: a person is filed under the province and
+-- year of their first application (by year, then start date, then sigla).
+-- Sex, birth date (for the age band) and organisation type are the most
+-- frequent over the person's applications, like mode() in person_summary
+-- but with a tie settled the same way on every run: the smallest value
+-- (F before M, the earlier birth date, the first type alphabetically).
 -- $1 = the run's year, used when a person's applications have no year.
-CREATE OR REPLACE TEMP TABLE export_rows AS
+CREATE OR REPLACE TEMP TABLE export_person_rows AS
 SELECT
-    k.person_key,
-    p.first_province                                               AS province,
-    CAST(coalesce(p.first_year, CAST($1 AS INTEGER)) AS INTEGER)   AS year,
-    p.sex,
-    age_band(p.birth_date, coalesce(p.first_year, CAST($1 AS INTEGER))) AS age_band,
-    p.organisation_type,
-    CAST(p.applications AS BIGINT)   AS applications,
-    CAST(p.participations AS BIGINT) AS participations,
-    CAST(p.withdrawals AS BIGINT)    AS withdrawals,
-    CAST(p.not_accepted AS BIGINT)   AS not_accepted,
-    CAST(p.province_count AS BIGINT) AS province_count,
-    array_to_string(p.provinces, ',') AS provinces,
-    p.first_year,
-    p.last_year,
-    p.hours_attended
-FROM person_summary p
-JOIN export_person_keys k ON k.person_id = p.person_id
-ORDER BY province, year, k.person_key;
+    person_key,
+    first_province                                                 AS province,
+    CAST(coalesce(first_year, CAST($1 AS INTEGER)) AS INTEGER)     AS year,
+    sex,
+    age_band(birth_date, coalesce(first_year, CAST($1 AS INTEGER))) AS age_band,
+    organisation_type,
+    applications,
+    participations,
+    withdrawals,
+    not_accepted,
+    CAST(len(provinces) AS BIGINT)   AS province_count,
+    array_to_string(provinces, ',')  AS provinces,
+    first_year,
+    last_year,
+    hours_attended
+FROM (
+    SELECT
+        person_key,
+        list_aggregate(list_sort(list(sex)), 'mode')               AS sex,
+        list_aggregate(list_sort(list(birth_date)), 'mode')        AS birth_date,
+        list_aggregate(list_sort(list(organisation_type)), 'mode') AS organisation_type,
+        count(*)                                         AS applications,
+        count(*) FILTER (WHERE status = 'accepted')      AS participations,
+        count(*) FILTER (WHERE status = 'withdrawn')     AS withdrawals,
+        count(*) FILTER (WHERE status = 'not_accepted')  AS not_accepted,
+        list_sort(list_distinct(list(province)))         AS provinces,
+        -- first(province ORDER BY row_year NULLS LAST, start_date NULLS LAST, province),
+        -- without sorting each person's rows
+        arg_min(province, {y_null: row_year IS NULL, y: coalesce(row_year, 0),
+                           d_null: start_date IS NULL, d: coalesce(start_date, DATE '1970-01-01'),
+                           p: province})                 AS first_province,
+        min(row_year)                                    AS first_year,
+        max(row_year)                                    AS last_year,
+        sum(hours_attended) FILTER (WHERE status = 'accepted') AS hours_attended
+    FROM export_apps
+    WHERE person_key IS NOT NULL
+    GROUP BY person_key
+)
+ORDER BY province, year, person_key;

@@ -1,2 +1,2 @@
--- Reads the scratch export table back, for the CSV.
+-- Reads the rows of the dataset being exported (the view export_rows), for the CSV.
 SELECT * FROM export_rows;
