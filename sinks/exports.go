@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"math"
@@ -22,6 +23,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	queries "github.com/lombardia-orim/correlare/sql"
 )
@@ -154,6 +157,25 @@ func PersonKey(key []byte, personID string) string {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(personID))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// personKeyer computes PersonKey for one key again and again: the HMAC's
+// key schedule is done once, not for every person.
+type personKeyer struct {
+	mac hash.Hash
+	sum []byte
+}
+
+func newPersonKeyer(key []byte) *personKeyer {
+	return &personKeyer{mac: hmac.New(sha256.New, key), sum: make([]byte, 0, sha256.Size)}
+}
+
+// key returns PersonKey(key, personID).
+func (k *personKeyer) key(personID string) string {
+	k.mac.Reset()
+	io.WriteString(k.mac, personID)
+	k.sum = k.mac.Sum(k.sum[:0])
+	return hex.EncodeToString(k.sum)
 }
 
 // keyID identifies a key without revealing it.
@@ -357,6 +379,7 @@ func fillPersonKeys(ctx context.Context, conn *sql.Conn, key []byte) error {
 		return fmt.Errorf("listing persons: %w", err)
 	}
 	var ids, keys []string
+	keyer := newPersonKeyer(key)
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
@@ -364,7 +387,7 @@ func fillPersonKeys(ctx context.Context, conn *sql.Conn, key []byte) error {
 			return fmt.Errorf("listing persons: %w", err)
 		}
 		ids = append(ids, id)
-		keys = append(keys, PersonKey(key, id))
+		keys = append(keys, keyer.key(id))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -536,6 +559,23 @@ func (s *csvSink) write(rec []string) error {
 	return nil
 }
 
+// writeLine writes one record already encoded (appendCSVText and the
+// like, fields joined by ';', ending in CRLF); inSub: it belongs to the
+// subset too.
+func (s *csvSink) writeLine(line []byte, inSub bool) error {
+	if _, err := s.all.bw.Write(line); err != nil {
+		return err
+	}
+	s.n++
+	if inSub {
+		if _, err := s.sub.bw.Write(line); err != nil {
+			return err
+		}
+		s.nSub++
+	}
+	return nil
+}
+
 func (s *csvSink) close() error {
 	err := s.all.close()
 	if s.sub != nil {
@@ -671,16 +711,76 @@ func decimalComma(f float64) string {
 // a formula: starting with = + - @, a tab or a carriage return (also after
 // leading spaces).
 func neutralise(s string) string {
-	if s == "" {
-		return s
-	}
-	if strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
+	if needsApostrophe(s) {
 		return "'" + s
 	}
 	return s
+}
+
+// needsApostrophe says whether neutralise prefixes s.
+func needsApostrophe(s string) bool {
+	if s == "" {
+		return false
+	}
+	if strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return true
+	}
+	t := strings.TrimLeft(s, " ")
+	return t != "" && strings.ContainsRune("=+-@", rune(t[0]))
+}
+
+// appendCSVText appends text s as one field of an export CSV: neutralised
+// (csvCell) and quoted as encoding/csv quotes it with ';' and CRLF (the
+// bytes csvFile's writer would give), without building the strings.
+func appendCSVText(dst []byte, s string) []byte {
+	apostrophe := needsApostrophe(s)
+	quote := !apostrophe && s == `\.`
+	for i := 0; i < len(s) && !quote; i++ {
+		switch s[i] {
+		case '\n', '\r', '"', ';':
+			quote = true
+		}
+	}
+	if !quote && !apostrophe && s != "" {
+		r, _ := utf8.DecodeRuneInString(s)
+		quote = unicode.IsSpace(r)
+	}
+	if !quote {
+		if apostrophe {
+			dst = append(dst, '\'')
+		}
+		return append(dst, s...)
+	}
+	dst = append(dst, '"')
+	if apostrophe {
+		dst = append(dst, '\'')
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"':
+			dst = append(dst, '"', '"')
+		case '\r': // CRLF files: a lone CR is dropped, as encoding/csv does
+		case '\n':
+			dst = append(dst, '\r', '\n')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
+// appendDecimalComma appends what decimalComma gives for f (numbers need
+// no quoting).
+func appendDecimalComma(dst []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return dst
+	}
+	start := len(dst)
+	dst = strconv.AppendFloat(dst, f, 'f', -1, 64)
+	if i := bytes.IndexByte(dst[start:], '.'); i >= 0 {
+		dst[start+i] = ','
+	}
+	return dst
 }
 
 // sqlLiteral quotes s as a SQL string literal.

@@ -73,8 +73,12 @@ func writeRowsCSVArrow(ctx context.Context, conn *sql.Conn, path string, sub *cs
 		if w, err = newCSVSink(path, cols, sub); err != nil {
 			return err
 		}
-		rec := make([]string, len(cols))
-		fmts := make([]func(int) string, len(cols))
+		subCol := -1
+		if sub != nil {
+			subCol = w.subCol
+		}
+		line := make([]byte, 0, 1024)
+		fmts := make([]func([]byte, int) []byte, len(cols))
 		for rdr.Next() {
 			b := rdr.RecordBatch()
 			for j := range fmts {
@@ -83,10 +87,20 @@ func writeRowsCSVArrow(ctx context.Context, conn *sql.Conn, path string, sub *cs
 				}
 			}
 			for i := 0; i < int(b.NumRows()); i++ {
+				line = line[:0]
+				inSub := false
 				for j, f := range fmts {
-					rec[j] = f(i)
+					if j > 0 {
+						line = append(line, ';')
+					}
+					start := len(line)
+					line = f(line, i)
+					if j == subCol {
+						inSub = string(line[start:]) == sub.Value
+					}
 				}
-				if err := w.write(rec); err != nil {
+				line = append(line, '\r', '\n')
+				if err := w.writeLine(line, inSub); err != nil {
 					return err
 				}
 			}
@@ -117,52 +131,53 @@ func csvArrowType(t arrow.DataType) bool {
 	return false
 }
 
-// csvColumn returns the formatter of column a's i-th value: "" for NULL,
-// else what csvCell gives for the value database/sql would scan.
-func csvColumn(a arrow.Array) (func(int) string, error) {
-	null := func(f func(int) string) func(int) string {
+// csvColumn returns the appender of column a's i-th value: nothing for
+// NULL, else the bytes csvCell and encoding/csv give for the value
+// database/sql would scan (numbers and dates never need quoting).
+func csvColumn(a arrow.Array) (func(dst []byte, i int) []byte, error) {
+	null := func(f func([]byte, int) []byte) func([]byte, int) []byte {
 		if a.NullN() == 0 {
 			return f
 		}
-		return func(i int) string {
+		return func(dst []byte, i int) []byte {
 			if a.IsNull(i) {
-				return ""
+				return dst
 			}
-			return f(i)
+			return f(dst, i)
 		}
 	}
 	switch c := a.(type) {
 	case *array.String:
-		return null(func(i int) string { return neutralise(c.Value(i)) }), nil
+		return null(func(dst []byte, i int) []byte { return appendCSVText(dst, c.Value(i)) }), nil
 	case *array.LargeString:
-		return null(func(i int) string { return neutralise(c.Value(i)) }), nil
+		return null(func(dst []byte, i int) []byte { return appendCSVText(dst, c.Value(i)) }), nil
 	case *array.StringView:
-		return null(func(i int) string { return neutralise(c.Value(i)) }), nil
+		return null(func(dst []byte, i int) []byte { return appendCSVText(dst, c.Value(i)) }), nil
 	case *array.Boolean:
-		return null(func(i int) string { return strconv.FormatBool(c.Value(i)) }), nil
+		return null(func(dst []byte, i int) []byte { return strconv.AppendBool(dst, c.Value(i)) }), nil
 	case *array.Int8:
-		return null(func(i int) string { return strconv.FormatInt(int64(c.Value(i)), 10) }), nil
+		return null(func(dst []byte, i int) []byte { return strconv.AppendInt(dst, int64(c.Value(i)), 10) }), nil
 	case *array.Int16:
-		return null(func(i int) string { return strconv.FormatInt(int64(c.Value(i)), 10) }), nil
+		return null(func(dst []byte, i int) []byte { return strconv.AppendInt(dst, int64(c.Value(i)), 10) }), nil
 	case *array.Int32:
-		return null(func(i int) string { return strconv.FormatInt(int64(c.Value(i)), 10) }), nil
+		return null(func(dst []byte, i int) []byte { return strconv.AppendInt(dst, int64(c.Value(i)), 10) }), nil
 	case *array.Int64:
-		return null(func(i int) string { return strconv.FormatInt(c.Value(i), 10) }), nil
+		return null(func(dst []byte, i int) []byte { return strconv.AppendInt(dst, c.Value(i), 10) }), nil
 	case *array.Uint8:
-		return null(func(i int) string { return strconv.FormatUint(uint64(c.Value(i)), 10) }), nil
+		return null(func(dst []byte, i int) []byte { return strconv.AppendUint(dst, uint64(c.Value(i)), 10) }), nil
 	case *array.Uint16:
-		return null(func(i int) string { return strconv.FormatUint(uint64(c.Value(i)), 10) }), nil
+		return null(func(dst []byte, i int) []byte { return strconv.AppendUint(dst, uint64(c.Value(i)), 10) }), nil
 	case *array.Uint32:
-		return null(func(i int) string { return strconv.FormatUint(uint64(c.Value(i)), 10) }), nil
+		return null(func(dst []byte, i int) []byte { return strconv.AppendUint(dst, uint64(c.Value(i)), 10) }), nil
 	case *array.Uint64:
-		return null(func(i int) string { return strconv.FormatUint(c.Value(i), 10) }), nil
+		return null(func(dst []byte, i int) []byte { return strconv.AppendUint(dst, c.Value(i), 10) }), nil
 	case *array.Float32:
-		return null(func(i int) string { return decimalComma(float64(c.Value(i))) }), nil
+		return null(func(dst []byte, i int) []byte { return appendDecimalComma(dst, float64(c.Value(i))) }), nil
 	case *array.Float64:
-		return null(func(i int) string { return decimalComma(c.Value(i)) }), nil
+		return null(func(dst []byte, i int) []byte { return appendDecimalComma(dst, c.Value(i)) }), nil
 	case *array.Date32:
 		// A date is a midnight: csvCell writes it yyyy-mm-dd.
-		return null(func(i int) string { return c.Value(i).ToTime().Format(time.DateOnly) }), nil
+		return null(func(dst []byte, i int) []byte { return c.Value(i).ToTime().AppendFormat(dst, time.DateOnly) }), nil
 	}
 	return nil, fmt.Errorf("%s: %w", a.DataType(), errArrowType)
 }

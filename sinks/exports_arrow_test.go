@@ -47,6 +47,12 @@ func TestWriteRowsCSVArrowMatchesScan(t *testing.T) {
 			       DATE '2013-01-01' + CAST(i % 400 AS INTEGER) AS start_date,
 			       CAST(i AS BIGINT) AS n
 			FROM range(20000) r(i)`, false},
+		{"text quoting", `CREATE OR REPLACE TEMP TABLE export_rows AS
+			SELECT * FROM (VALUES
+				('\.', 'a\.', ' lead', chr(160) || 'nbsp', 'a' || chr(13) || 'b', 'x"y'),
+				('=1;2', '-' || chr(10), chr(13) || chr(10), '"', ';', chr(8232)),
+				('', '  =x', '  ', 'plain', 'già', E'\t')
+			) t(person_key, province, b, c, d, e)`, false},
 		{"decimal falls back", `CREATE OR REPLACE TEMP TABLE export_rows AS
 			SELECT 'x' AS person_key, 16.5 AS planned_hours`, true},
 	}

@@ -3,6 +3,7 @@ package sinks
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/csv"
@@ -11,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -293,6 +295,36 @@ func TestExportCSVFormat(t *testing.T) {
 	}
 }
 
+// FuzzAppendCSVText checks the exports' own field encoder against what it
+// replaces: csvCell's neutralise, then encoding/csv with ';' and CRLF.
+func FuzzAppendCSVText(f *testing.F) {
+	for _, s := range []string{"", "plain", `\.`, "a\\.", " lead", "\u00a0nbsp", "a\rb", "x\"y", "=1;2", "-\n", "\r\n",
+		"\"", ";", "\xc3", "  =x", "  ", "già", "\t", "@x", "+SUM(1;2)", "\u2028", "\x85x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want bytes.Buffer
+		w := newCSVWriter(&want)
+		if err := w.Write([]string{neutralise(s), "z"}); err != nil {
+			t.Fatal(err)
+		}
+		w.Flush()
+		got := append(appendCSVText(nil, s), ";z\r\n"...)
+		if !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("appendCSVText(%q) = %q, want %q", s, got, want.Bytes())
+		}
+	})
+}
+
+// TestAppendDecimalComma: the same text as decimalComma.
+func TestAppendDecimalComma(t *testing.T) {
+	for _, f := range []float64{0, -0.0, 1, -1.5, 0.75, 1.0 / 3, 1e21, 1e-7, 123456789.123, math.NaN(), math.Inf(1), math.Inf(-1), math.MaxFloat64, math.SmallestNonzeroFloat64} {
+		if got, want := string(appendDecimalComma([]byte("x"), f)), "x"+decimalComma(f); got != want {
+			t.Errorf("appendDecimalComma(%v) = %q, want %q", f, got, want)
+		}
+	}
+}
+
 func TestCSVCell(t *testing.T) {
 	tests := []struct {
 		name string
@@ -342,6 +374,22 @@ func FuzzCSVCell(f *testing.F) {
 			t.Fatalf("csvCell(%q) = %q starts a formula after spaces", s, got)
 		}
 	})
+}
+
+// TestPersonKeyer: the keyer the exports use gives PersonKey's keys, for
+// every id in turn (its HMAC is reset between them).
+func TestPersonKeyer(t *testing.T) {
+	k := newPersonKeyer(testKey)
+	for _, id := range []string{"P-1", "", "P-1", strings.Repeat("lungo", 40), "P-2", "P-1"} {
+		if got, want := k.key(id), PersonKey(testKey, id); got != want {
+			t.Errorf("key(%q) = %s, want %s", id, got, want)
+		}
+	}
+	m := hmac.New(sha256.New, testKey)
+	m.Write([]byte("P-1"))
+	if got, want := PersonKey(testKey, "P-1"), hex.EncodeToString(m.Sum(nil)); got != want {
+		t.Errorf("PersonKey = %s, want hex HMAC-SHA256 %s", got, want)
+	}
 }
 
 func TestLoadKey(t *testing.T) {
