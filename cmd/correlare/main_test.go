@@ -217,10 +217,60 @@ func copyFile(t *testing.T, src, dst string) {
 	}
 }
 
+// TestInitThenRunWithoutToken: on a machine without Milano's token, the
+// example that init writes still loads: validate checks a workbook with it,
+// and a run (Cremona's folder pointed at the demo's) loads Cremona and
+// reports Milano's HTTPS source failed, naming the unset variable, without
+// any request; Milano alone is stale, the run partial.
+func TestInitThenRunWithoutToken(t *testing.T) {
+	t.Setenv("OPI_MILANO_TOKEN", "")
+	os.Unsetenv("OPI_MILANO_TOKEN") // t.Setenv above restores the environment
+	dir := t.TempDir()
+	if r := correlare(t, dir, "init"); r.code != exitOK {
+		t.Fatalf("init: %s", r)
+	}
+	cfg := filepath.Join(dir, "correlare.yaml")
+	cr := filepath.Join(dir, "opi", "CR")
+	copyDir(t, filepath.Join(repoDir(t), "testdata", "demo", "CR"), cr)
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(b), "/srv/opi/cremona/*.xlsx", filepath.Join(cr, "*.xlsx"), 1)
+	if edited == string(b) {
+		t.Fatal("the example no longer reads Cremona from /srv/opi/cremona/*.xlsx")
+	}
+	if err := os.WriteFile(cfg, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	book, err := filepath.Glob(filepath.Join(cr, "*.xlsx"))
+	if err != nil || len(book) != 1 {
+		t.Fatalf("Cremona's demo workbook: %v %v", book, err)
+	}
+	if r := correlare(t, dir, "validate", "-c", cfg, "-p", "CR", book[0]); r.code != exitOK {
+		t.Fatalf("validate with the example: %s", r)
+	}
+
+	r := correlare(t, dir, "run", "-c", cfg)
+	if r.code != exitPartial || !strings.Contains(r.stdout, "1 file(s) failed: MI https://opi.example.it/milano/iscrizioni.xlsx; stale: MI") {
+		t.Fatalf("run without the token: want exit %d, Milano's source failed and Milano alone stale, got %s", exitPartial, r)
+	}
+	if !strings.Contains(r.stderr, "environment variable OPI_MILANO_TOKEN is not set") {
+		t.Errorf("the log does not name the unset variable: %s", r)
+	}
+	w := openWarehouse(t, filepath.Join(dir, "var", "warehouse.duckdb"))
+	defer w.Close(context.Background())
+	if n := queryInt(t, w.DB, "SELECT count(*) FROM enrolments WHERE province_code = 'CR'"); n != 437 {
+		t.Errorf("Cremona: %d applications, want 437", n)
+	}
+	if n := queryInt(t, w.DB, "SELECT count(*) FROM run_files WHERE province_code = 'MI' AND status = 'fetch_failed' AND error LIKE '%header Authorization: environment variable OPI_MILANO_TOKEN is not set%'"); n != 1 {
+		t.Errorf("run_files: %d failed Milano sources naming the variable, want 1", n)
+	}
+}
+
 // TestInit: init writes the example config, which loads; a second init
 // refuses to overwrite (exit 2) and leaves the file as it was.
 func TestInit(t *testing.T) {
-	t.Setenv("OPI_MILANO_TOKEN", "example-token") // the example's header variable
 	dir := t.TempDir()
 	path := filepath.Join(dir, "correlare.yaml")
 
