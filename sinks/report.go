@@ -370,17 +370,22 @@ func writeReportSheet(f *excelize.File, st reportStyles, sheet string, fig Figur
 	return nil
 }
 
-// writeReportCharts writes the data of the two pie charts in F:G and the charts.
+// writeReportCharts writes the data of the two pie charts in F:G and the
+// charts: every application's outcome (not indicated included, so that the
+// slices add up to the applications) and the participants' sex (unknown
+// included), the slices of the report page's pies.
 func writeReportCharts(f *excelize.File, st reportStyles, sheet string, fig Figures) error {
 	data := [][]any{
 		{"Esito delle domande", nil},
 		{"Accettate (partecipanti)", fig.Participations},
 		{"Non accettate", fig.NotAccepted},
 		{"Ritirati", fig.Withdrawn},
+		{LabelNotIndicated, fig.NotIndicated},
 		{nil, nil},
 		{"Sesso dei partecipanti", nil},
 		{"Donne", fig.Women},
 		{"Uomini", fig.Men},
+		{LabelSexUnknown, fig.SexUnknown},
 	}
 	for i, row := range data {
 		for j, v := range row {
@@ -394,7 +399,7 @@ func writeReportCharts(f *excelize.File, st reportStyles, sheet string, fig Figu
 			style := st.integer
 			if j == 0 {
 				style = 0
-				if i == 0 || i == 5 {
+				if i == 0 || i == 6 {
 					style = st.section
 				}
 			}
@@ -409,8 +414,8 @@ func writeReportCharts(f *excelize.File, st reportStyles, sheet string, fig Figu
 	charts := []struct {
 		at, title, name, cats, vals string
 	}{
-		{"I2", "Esito delle domande di iscrizione", "$F$7", "$F$8:$F$10", "$G$8:$G$10"},
-		{"I20", "Partecipazioni per sesso", "$F$12", "$F$13:$F$14", "$G$13:$G$14"},
+		{"I2", "Esito delle domande di iscrizione", "$F$7", "$F$8:$F$11", "$G$8:$G$11"},
+		{"I20", "Partecipazioni per sesso", "$F$13", "$F$14:$F$16", "$G$14:$G$16"},
 	}
 	for _, c := range charts {
 		err := f.AddChart(sheet, c.at, &excelize.Chart{

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,6 +32,9 @@ func reportCell(t *testing.T, f *excelize.File, sheet, label, col string) string
 	t.Fatalf("sheet %s: no label %q", sheet, label)
 	return ""
 }
+
+// chartRange is a pie's category range in a chart part: 'Lodi'!$F$8:$F$11.
+var chartRange = regexp.MustCompile(`!(\$F\$\d+:\$F\$\d+)<`)
 
 func TestWriteReport(t *testing.T) {
 	ctx := context.Background()
@@ -129,6 +133,7 @@ func TestWriteReport(t *testing.T) {
 		}
 		defer z.Close()
 		pies := 0
+		ranges := map[string]int{} // category ranges of the pies
 		for _, zf := range z.File {
 			if !strings.HasPrefix(zf.Name, "xl/charts/chart") {
 				continue
@@ -144,10 +149,39 @@ func TestWriteReport(t *testing.T) {
 			}
 			if strings.Contains(string(b), "pieChart") {
 				pies++
+				for _, m := range chartRange.FindAllStringSubmatch(string(b), -1) {
+					ranges[m[1]]++
+				}
 			}
 		}
 		if pies != 6 {
 			t.Errorf("%d pie charts, want 6", pies)
+		}
+		if outcome, sex := ranges["$F$8:$F$11"], ranges["$F$14:$F$16"]; outcome != 3 || sex != 3 {
+			t.Errorf("%d outcome pies over F8:F11 and %d sex pies over F14:F16, want 3 and 3", outcome, sex)
+		}
+		// The slices' data: Lodi has an application whose outcome is not
+		// indicated and a participant of unknown sex.
+		for _, c := range []struct {
+			cell string
+			want string
+		}{{"F11", LabelNotIndicated}, {"G11", "1"}, {"F16", LabelSexUnknown}, {"G16", "1"}} {
+			if got, _ := f.GetCellValue("Lodi", c.cell); got != c.want {
+				t.Errorf("Lodi!%s = %q, want %q", c.cell, got, c.want)
+			}
+		}
+		var slices int
+		for _, cell := range []string{"G8", "G9", "G10", "G11"} {
+			v, _ := f.GetCellValue("Lodi", cell)
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("Lodi!%s = %q", cell, v)
+			}
+			slices += n
+		}
+		apps, _ := f.GetCellValue("Lodi", reportCell(t, f, "Lodi", LabelApplications, "B"))
+		if strconv.Itoa(slices) != apps {
+			t.Errorf("Lodi's outcome slices add up to %d, its applications are %s", slices, apps)
 		}
 	})
 
