@@ -22,7 +22,7 @@ import (
 // it when a change would read an existing file differently: the next run then
 // re-reads every current file (from the landing archive copy it just made)
 // instead of keeping the rows an older version produced.
-const IngestVersion = 3
+const IngestVersion = 4 // 4: .ods dates in the null date's system (1904)
 
 // batchRows is the Arrow record batch size used when loading enrolments.
 const batchRows = 8192

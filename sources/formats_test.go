@@ -9,6 +9,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/lombardia-orim/correlare/canon"
 )
 
 // layoutsDir holds workbooks written by LibreOffice from
@@ -99,6 +102,31 @@ func TestLayoutFormatsReadAlike(t *testing.T) {
 				t.Errorf("reads differently from the .xlsx:\n got %+v\nwant %+v", got, want)
 			}
 		})
+	}
+}
+
+// TestNullDate1904: a spreadsheet whose null date is 1904-01-01, saved by
+// LibreOffice as .ods (table:null-date) and as .xlsx (Excel's 1904 system),
+// reads alike: the 1904 system, date cells as its serials, and a date typed
+// as a bare number counted from 1904 (gen_nulldate.sh).
+func TestNullDate1904(t *testing.T) {
+	want := dumpFile(t, filepath.Join(layoutsDir, "nulldate_1904.xlsx"))
+	if !want.Date1904 || len(want.Rows) != 2 || want.Rows[2][2] != "26025" || want.Rows[3][5] != "39847" {
+		t.Fatalf("xlsx table %+v", want)
+	}
+	got := dumpFile(t, filepath.Join(layoutsDir, "nulldate_1904.ods"))
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the .ods reads differently from the .xlsx:\n got %+v\nwant %+v", got, want)
+	}
+	dates := []struct {
+		row, col int
+		want     string
+	}{{2, 2, "1975-04-03"}, {2, 5, "2013-01-15"}, {3, 2, "1988-02-29"}, {3, 5, "2013-02-04"}}
+	for _, d := range dates {
+		day, err := canon.ParseDate(got.Rows[d.row][d.col], got.Date1904)
+		if err != nil || day.Format(time.DateOnly) != d.want {
+			t.Errorf("row %d column %d: %q read as %v %v, want %s", d.row, d.col, got.Rows[d.row][d.col], day, err, d.want)
+		}
 	}
 }
 

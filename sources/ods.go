@@ -16,10 +16,20 @@ import (
 // This file reads OpenDocument spreadsheets (.ods): content.xml is streamed
 // from the zip with encoding/xml, one table:table per sheet, and every row
 // comes out as the xlsx reader gives it: raw values (numbers as stored,
-// dates as Excel serials of the 1900 system, booleans as 1/0), gaps and
+// dates as Excel serials of the workbook's date system, booleans as 1/0), gaps and
 // repeated rows expanded, trailing blank rows dropped. Repeats are counted
 // against MaxUnzipBytes (see workBudget), so a row repeated a million times
 // costs nothing when it is blank and stops the file when it is not.
+//
+// The date system is the spreadsheet's null date (table:null-date in
+// table:calculation-settings, before the first sheet): 1904-01-01, as a Mac
+// Excel file opened in LibreOffice keeps it, is Excel's 1904 system (the
+// Table's Date1904, so that a date typed as a bare number counts from 1904);
+// date cells come out as serials of that system, as the same workbook saved
+// as .xlsx stores them. Any other null date (LibreOffice's 1899-12-30, the
+// old StarCalc 1900-01-01) is read as the 1900 system: date cells are right
+// whatever the null date, a bare number counted from 1900-01-01 is two days
+// off.
 
 // OpenDocument namespaces.
 const (
@@ -107,9 +117,10 @@ func (f *File) openODS(ctx context.Context, zr *zip.Reader) error {
 	}
 	lim := &limitReader{r: rc, left: f.opt.MaxUnzipBytes}
 	f.book = &odsBook{
-		rc:     rc,
-		dec:    xml.NewDecoder(lim),
-		budget: &workBudget{left: f.opt.MaxUnzipBytes, limit: f.opt.MaxUnzipBytes},
+		rc:       rc,
+		dec:      xml.NewDecoder(lim),
+		budget:   &workBudget{left: f.opt.MaxUnzipBytes, limit: f.opt.MaxUnzipBytes},
+		date1904: &f.date1904,
 	}
 	return nil
 }
@@ -142,6 +153,8 @@ type odsBook struct {
 	sheets int
 	cur    *odsSheet
 	err    error
+	// date1904 is the File's date system, set from table:null-date.
+	date1904 *bool
 }
 
 // token returns the next token, tracking depth; errors are ErrCorrupt (or
@@ -208,6 +221,9 @@ func (b *odsBook) nextSheet(ctx context.Context) (rowSource, string, bool, error
 			return nil, "", false, err
 		}
 		se, ok := tok.(xml.StartElement)
+		if ok && se.Name.Space == odfTable && se.Name.Local == "null-date" && b.sheets == 0 {
+			*b.date1904 = odsNullDate1904(attr(se, odfTable, "date-value"))
+		}
 		if !ok || se.Name.Space != odfTable || se.Name.Local != "table" {
 			continue
 		}
@@ -396,7 +412,7 @@ func (s *odsSheet) cellValue(se xml.StartElement) (string, error) {
 			return v, nil
 		}
 	case "date":
-		if v, ok := odsDateSerial(attr(se, odfOffice, "date-value")); ok {
+		if v, ok := odsDateSerial(attr(se, odfOffice, "date-value"), *s.b.date1904); ok {
 			return v, nil
 		}
 	case "time":
@@ -494,13 +510,25 @@ func (s *odsSheet) cellText() (string, error) {
 	}
 }
 
-// excelEpoch is the day before serial 1 of Excel's 1900 date system.
-var excelEpoch = time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC)
+// excelEpoch is the day before serial 1 of Excel's 1900 date system;
+// excel1904 is serial 0 of the 1904 system.
+var (
+	excelEpoch = time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC)
+	excel1904  = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// odsNullDate1904 reports whether a table:null-date's date-value
+// ("1904-01-01", possibly with a time) is Excel's 1904 system.
+func odsNullDate1904(v string) bool {
+	d, _, _ := strings.Cut(strings.TrimSpace(v), "T")
+	return d == "1904-01-01"
+}
 
 // odsDateSerial turns an office:date-value ("1975-04-03",
-// "1975-04-03T10:30:00") into the Excel serial an .xlsx would store (1900
-// system). Dates before 1900 are kept as ISO text.
-func odsDateSerial(v string) (string, bool) {
+// "1975-04-03T10:30:00") into the Excel serial an .xlsx would store, in the
+// 1900 system or, with date1904, the 1904 one. Dates before the system's
+// first day are kept as ISO text.
+func odsDateSerial(v string, date1904 bool) (string, bool) {
 	v = strings.TrimSpace(v)
 	var t time.Time
 	var err error
@@ -513,12 +541,18 @@ func odsDateSerial(v string) (string, bool) {
 		return "", false
 	}
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-	days := (day.Unix() - excelEpoch.Unix()) / 86400
-	if days < 1 {
-		return day.Format(time.DateOnly), true
-	}
-	if days >= 60 {
-		days++ // Excel counts a 29 February 1900
+	var days int64
+	if date1904 {
+		if days = (day.Unix() - excel1904.Unix()) / 86400; days < 0 {
+			return day.Format(time.DateOnly), true
+		}
+	} else {
+		if days = (day.Unix() - excelEpoch.Unix()) / 86400; days < 1 {
+			return day.Format(time.DateOnly), true
+		}
+		if days >= 60 {
+			days++ // Excel counts a 29 February 1900
+		}
 	}
 	secs := float64(t.Hour()*3600+t.Minute()*60+t.Second()) + float64(t.Nanosecond())/1e9
 	return strconv.FormatFloat(float64(days)+secs/86400, 'f', -1, 64), true

@@ -280,19 +280,31 @@ func TestODSRefused(t *testing.T) {
 }
 
 func TestODSDateSerial(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"1900-01-01", "1"}, {"1900-02-28", "59"}, {"1900-03-01", "61"}, {"1975-04-03", "27487"},
-		{"1975-04-03T06:00:00", "27487.25"}, {"1975-04-03T06:00:00.5", "27487.25000578704"},
-		{"1975-04-03T06:00:00Z", "27487.25"}, {"2199-12-31", "109574"}, {"1899-12-31", "1899-12-31"},
+	tests := []struct {
+		in       string
+		date1904 bool
+		want     string
+	}{
+		{"1900-01-01", false, "1"}, {"1900-02-28", false, "59"}, {"1900-03-01", false, "61"}, {"1975-04-03", false, "27487"},
+		{"1975-04-03T06:00:00", false, "27487.25"}, {"1975-04-03T06:00:00.5", false, "27487.25000578704"},
+		{"1975-04-03T06:00:00Z", false, "27487.25"}, {"2199-12-31", false, "109574"}, {"1899-12-31", false, "1899-12-31"},
+		// The 1904 system: serial 0 is 1904-01-01, 1462 days after the 1900 system's.
+		{"1904-01-01", true, "0"}, {"1904-01-02T12:00:00", true, "1.5"}, {"1975-04-03", true, "26025"},
+		{"2013-02-04", true, "39847"}, {"1903-12-31", true, "1903-12-31"}, {"1900-03-01", true, "1900-03-01"},
 	}
 	for _, tc := range tests {
-		if got, ok := odsDateSerial(tc.in); !ok || got != tc.want {
-			t.Errorf("odsDateSerial(%q) = %q %v, want %q", tc.in, got, ok, tc.want)
+		if got, ok := odsDateSerial(tc.in, tc.date1904); !ok || got != tc.want {
+			t.Errorf("odsDateSerial(%q, 1904 %v) = %q %v, want %q", tc.in, tc.date1904, got, ok, tc.want)
 		}
 	}
 	for _, bad := range []string{"", "03/04/1975", "1975-13-01", "1975-04-03T25:00:00"} {
-		if got, ok := odsDateSerial(bad); ok {
+		if got, ok := odsDateSerial(bad, false); ok {
 			t.Errorf("odsDateSerial(%q) = %q, want not ok", bad, got)
+		}
+	}
+	for in, want := range map[string]bool{"1904-01-01": true, " 1904-01-01T00:00:00 ": true, "1899-12-30": false, "1900-01-01": false, "": false} {
+		if got := odsNullDate1904(in); got != want {
+			t.Errorf("odsNullDate1904(%q) = %v, want %v", in, got, want)
 		}
 	}
 	times := []struct{ in, want string }{
