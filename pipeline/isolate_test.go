@@ -158,7 +158,6 @@ func TestOutputFailureCostsOnlyThatProvince(t *testing.T) {
 		{output: "review"},
 		{output: "page"},
 		{output: "feedback", goodFirst: true},
-		{output: "exports", goodFirst: true},
 	} {
 		name := tc.output
 		if tc.goodFirst {
