@@ -83,11 +83,13 @@ type Province struct {
 
 // Source is a drop folder glob or an https:// URL. It is checked when the
 // config loads by the fetcher's own check, [landing.Source.Validate]: http://
-// only to a loopback host, every ${VAR} of a header set.
+// only to a loopback host, every ${VAR} of a header well formed. Whether the
+// variable is set is checked when the source is fetched: unset, that source
+// fails alone.
 type Source struct {
 	Path    string            `yaml:"path"`    // glob, e.g. /srv/opi/CR/*.xlsx
 	URL     string            `yaml:"url"`     // https://…
-	Headers map[string]string `yaml:"headers"` // extra HTTP headers; "${VAR}" is read from the environment
+	Headers map[string]string `yaml:"headers"` // extra HTTP headers; "${VAR}" is read from the environment when fetched
 }
 
 // Landing returns the source as the fetcher takes it.
