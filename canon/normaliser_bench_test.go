@@ -116,3 +116,40 @@ func BenchmarkNormaliser(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkBatch appends enrolments like the ingest benchmark's to Arrow
+// batches of 8,192 rows: the Batch in use beside array.RecordBuilder
+// (refBatch, the earlier Batch). One op is one row.
+func BenchmarkBatch(b *testing.B) {
+	rows := benchRows(8192)
+	rc := benchContext()
+	es := make([]Enrolment, 0, len(rows))
+	for _, row := range rows {
+		e, _, rej := NormaliseRow(rc, row)
+		if rej == nil {
+			es = append(es, e)
+		}
+	}
+	b.Run("Batch", func(b *testing.B) {
+		batch := NewBatch(memory.DefaultAllocator, "run")
+		defer batch.Release()
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			batch.Append(&es[i%len(es)])
+			if batch.Len() == 8192 {
+				batch.NewRecord().Release()
+			}
+		}
+	})
+	b.Run("RecordBuilder", func(b *testing.B) {
+		batch := refNewBatch(memory.DefaultAllocator, "run")
+		defer batch.Release()
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			batch.Append(&es[i%len(es)])
+			if batch.Len() == 8192 {
+				batch.NewRecord().Release()
+			}
+		}
+	})
+}
