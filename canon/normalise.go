@@ -536,17 +536,10 @@ func normaliseOutcome(rc *RowContext, cells *rowCells, e *Enrolment, now time.Ti
 
 	raw := cells.get(sStatus).value
 	e.StatusRaw = CleanText(raw)
-	if st, ok := rc.Values.lookup(FieldStatus, raw); ok {
-		e.Status = st // the config's choice, not_indicated included: not flagged
-	} else if st, err := ParseStatus(raw); err == nil {
-		e.Status = st
-	} else {
-		e.Status = StatusNotIndicated
-		if errors.Is(err, ErrEmpty) {
-			cells.flag(sStatus, FlagStatusMissing)
-		} else {
-			cells.flag(sStatus, FlagStatusUnreadable)
-		}
+	st := cells.fo.status(rc, raw)
+	e.Status = st.status
+	if st.flag != "" {
+		cells.flag(sStatus, st.flag)
 	}
 
 	if v := cells.get(sHoursAttended).value; v != "" {
@@ -574,6 +567,24 @@ func normaliseOutcome(rc *RowContext, cells *rowCells, e *Enrolment, now time.Ti
 		default:
 			e.Satisfaction = cells.ar.float(s)
 		}
+	}
+}
+
+// readStatus reads a status cell: the config's mapping first, then
+// ParseStatus; an empty or unreadable status is StatusNotIndicated, with
+// its flag.
+func readStatus(rc *RowContext, raw string) statusOutcome {
+	if st, ok := rc.Values.lookup(FieldStatus, raw); ok {
+		return statusOutcome{status: st} // the config's choice, not_indicated included: not flagged
+	}
+	st, err := ParseStatus(raw)
+	switch {
+	case err == nil:
+		return statusOutcome{status: st}
+	case errors.Is(err, ErrEmpty):
+		return statusOutcome{StatusNotIndicated, FlagStatusMissing}
+	default:
+		return statusOutcome{StatusNotIndicated, FlagStatusUnreadable}
 	}
 }
 

@@ -1,6 +1,9 @@
 package canon
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Normaliser normalises the rows of one table, as NormaliseRow and
 // NormaliseModule do, with the same results, reusing its scratch space from
@@ -21,7 +24,7 @@ type Normaliser struct {
 // describes. rc is only read, and must not change while it is in use.
 func NewNormaliser(rc *RowContext) *Normaliser {
 	n := &Normaliser{rc: rc, slots: columnSlots(rc.Columns)}
-	n.fo.keys = make(map[string]string, 256)
+	n.fo = newFolder()
 	return n
 }
 
@@ -138,10 +141,19 @@ func (a *arena) issues(is []Issue) []Issue {
 const maxFolded = 4096
 
 // folder folds text with Fold, keeping the folded keys it made so that a
-// value seen again costs no allocation. A nil *folder is Fold.
+// value seen again costs no allocation, and remembers what it folded and
+// the statuses it read, which recur from row to row: a value seen again is
+// one map lookup. A nil *folder is Fold.
 type folder struct {
-	keys map[string]string // folded key → the same string, made once
-	buf  []byte
+	keys     map[string]string // folded key → the same string, made once
+	byInput  map[string]string // text → its folded key
+	statuses map[string]statusOutcome
+	buf      []byte
+}
+
+func newFolder() folder {
+	return folder{keys: make(map[string]string, 256), byInput: make(map[string]string, 256),
+		statuses: make(map[string]statusOutcome, 16)}
 }
 
 func (f *folder) fold(s string) string {
@@ -151,17 +163,42 @@ func (f *folder) fold(s string) string {
 	if isFolded(s) {
 		return s
 	}
-	f.buf = appendFold(f.buf[:0], s)
-	if len(f.buf) == 0 {
-		return ""
-	}
-	if k, ok := f.keys[string(f.buf)]; ok {
+	if k, ok := f.byInput[s]; ok {
 		return k
 	}
-	k := string(f.buf)
-	if len(f.keys) >= maxFolded {
-		clear(f.keys)
+	f.buf = appendFold(f.buf[:0], s)
+	k, ok := f.keys[string(f.buf)]
+	if !ok && len(f.buf) > 0 {
+		k = string(f.buf)
+		if len(f.keys) >= maxFolded {
+			clear(f.keys)
+		}
+		f.keys[k] = k
 	}
-	f.keys[k] = k
+	if len(f.byInput) >= maxFolded {
+		clear(f.byInput)
+	}
+	f.byInput[strings.Clone(s)] = k // not s: it would keep the row's cells alive
 	return k
+}
+
+// statusOutcome is what a status cell gives: the status and the flag it
+// raises ("" for none).
+type statusOutcome struct{ status, flag string }
+
+// status reads a status cell as normaliseOutcome does, remembering the
+// outcome of each value.
+func (f *folder) status(rc *RowContext, raw string) statusOutcome {
+	if f == nil {
+		return readStatus(rc, raw)
+	}
+	if o, ok := f.statuses[raw]; ok {
+		return o
+	}
+	o := readStatus(rc, raw)
+	if len(f.statuses) >= maxFolded {
+		clear(f.statuses)
+	}
+	f.statuses[strings.Clone(raw)] = o
+	return o
 }

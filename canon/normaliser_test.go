@@ -115,10 +115,15 @@ func TestHelpersMatchReference(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var fo folder
-	fo.keys = map[string]string{}
+	fo := newFolder()
 	vals := differentialValues(t)
+	rc := &RowContext{Values: vm}
 	for i, v := range vals {
+		for range 2 { // the second time from the folder's memory
+			if g, w := fo.status(rc, v), readStatus(rc, v); g != w {
+				t.Errorf("folder.status(%q) = %+v, want %+v", v, g, w)
+			}
+		}
 		if g, w := Fold(v), refFold(v); g != w {
 			t.Errorf("Fold(%q) = %q, want %q", v, g, w)
 		}

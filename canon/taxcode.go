@@ -230,9 +230,12 @@ func ParseTaxCodeAt(raw string, now time.Time) TaxCode {
 // the day exists in that year.
 func taxCodeBirth(yy, month, day int, now time.Time) (time.Time, bool) {
 	ny, nm, nd := now.Date()
-	today := time.Date(ny, nm, nd, 0, 0, 0, 0, time.UTC)
 	year := ny/100*100 + yy
-	for year > ny || !validDate(year, month, day) || date(year, month, day).After(today) {
+	// validDate and the comparison with today, without time.Date.
+	after := func(y int) bool {
+		return y > ny || y == ny && (month > int(nm) || month == int(nm) && day > nd)
+	}
+	for year > ny || !daysValid(year, month, day) || after(year) {
 		year -= 100
 		if year < ny-100 {
 			return time.Time{}, false
@@ -242,6 +245,18 @@ func taxCodeBirth(yy, month, day int, now time.Time) (time.Time, bool) {
 }
 
 // date returns UTC midnight of the given day.
+// daysValid is validDate by arithmetic: d is a day of month m of year y.
+func daysValid(y, m, d int) bool {
+	if m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	days := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m]
+	if m == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		days = 29
+	}
+	return d <= days
+}
+
 func date(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
 
 // validDate reports whether the day exists.

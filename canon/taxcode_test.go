@@ -268,3 +268,58 @@ func FuzzParseTaxCode(f *testing.F) {
 		}
 	})
 }
+
+// TestDaysValid: daysValid is validDate, over every month and day of four
+// centuries.
+func TestDaysValid(t *testing.T) {
+	for y := 1800; y <= 2200; y++ {
+		for m := -1; m <= 14; m++ {
+			for d := -1; d <= 33; d++ {
+				if g, w := daysValid(y, m, d), validDate(y, m, d); g != w {
+					t.Fatalf("daysValid(%d, %d, %d) = %v, want %v", y, m, d, g, w)
+				}
+			}
+		}
+	}
+}
+
+// refTaxCodeBirth is taxCodeBirth as it was, with time.Date.
+func refTaxCodeBirth(yy, month, day int, now time.Time) (time.Time, bool) {
+	ny, nm, nd := now.Date()
+	today := time.Date(ny, nm, nd, 0, 0, 0, 0, time.UTC)
+	year := ny/100*100 + yy
+	for year > ny || !validDate(year, month, day) || date(year, month, day).After(today) {
+		year -= 100
+		if year < ny-100 {
+			return time.Time{}, false
+		}
+	}
+	return date(year, month, day), true
+}
+
+// TestTaxCodeBirthMatchesReference: every two-digit year, month and day
+// on days around the turn of a year, a month end and a leap day.
+func TestTaxCodeBirthMatchesReference(t *testing.T) {
+	rome, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		rome = time.FixedZone("CET", 3600)
+	}
+	nows := []time.Time{
+		time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC), time.Date(2000, 2, 29, 0, 0, 0, 0, time.UTC),
+		time.Date(2025, 1, 1, 0, 30, 0, 0, rome), time.Date(2024, 12, 31, 23, 59, 0, 0, time.UTC),
+		time.Date(2100, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(1999, 6, 30, 12, 0, 0, 0, rome),
+	}
+	for _, now := range nows {
+		for yy := 0; yy < 100; yy++ {
+			for m := 0; m <= 13; m++ {
+				for d := 0; d <= 32; d++ {
+					g, gok := taxCodeBirth(yy, m, d, now)
+					w, wok := refTaxCodeBirth(yy, m, d, now)
+					if gok != wok || !g.Equal(w) {
+						t.Fatalf("taxCodeBirth(%d, %d, %d, %v) = %v %v, want %v %v", yy, m, d, now, g, gok, w, wok)
+					}
+				}
+			}
+		}
+	}
+}

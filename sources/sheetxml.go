@@ -537,11 +537,15 @@ type sheetXML struct {
 	pendingBuf      []byte
 	failed          error
 
-	// current cell.
+	// current cell: its r and t attributes, <v> and <is> text. The
+	// general path (cell) copies them into cellR … isBuf and points the
+	// views r, t, v, is at those; the quick path points the views straight
+	// into the scan buffer, where they stay until the scanner reads on.
 	cellR, cellT []byte
 	cellV        []byte
 	cellF, hasIS bool
 	isBuf        []byte // the inline string's text
+	r, t, v, is  []byte
 
 	// merged ranges, collected when merges is non-nil (xlsxBook.merges).
 	merges   *[]string
@@ -549,9 +553,13 @@ type sheetXML struct {
 	mergesAt int  // mergeCells elements seen
 
 	// row output: values built in vbuf, then cut from one string.
-	vbuf []byte
-	vals []cellVal
+	vbuf      []byte
+	vals      []cellVal
+	cellBlock []string // rowCells cuts the rows' cells from it
 }
+
+// cellBlockSize is the number of cells in one block of rowCells.
+const cellBlockSize = 512
 
 // Reading phases.
 const (
@@ -786,6 +794,7 @@ func (x *sheetXML) cell(selfClose bool) error {
 		}
 	}
 	if selfClose {
+		x.r, x.t, x.v, x.is = x.cellR, x.cellT, x.cellV, x.isBuf
 		return nil
 	}
 	x.cName = append(x.cName[:0], s.tag...)
@@ -800,6 +809,7 @@ func (x *sheetXML) cell(selfClose bool) error {
 			if !bytes.Equal(s.tag, x.cName) {
 				return s.unsupported("mismatched end tag")
 			}
+			x.r, x.t, x.v, x.is = x.cellR, x.cellT, x.cellV, x.isBuf
 			return nil
 		}
 		switch string(s.tag[local:]) {
@@ -1051,8 +1061,8 @@ func (x *sheetXML) next() ([]string, error) {
 			}
 		case evCell:
 			cellCol++
-			if len(x.cellR) > 0 {
-				col, err := cellColumn(x.cellR)
+			if len(x.r) > 0 {
+				col, err := cellColumn(x.r)
 				if err != nil {
 					return x.rowCells(), err
 				}
@@ -1072,29 +1082,32 @@ func (x *sheetXML) next() ([]string, error) {
 
 // cellValue is excelize's getValueFrom with raw values; ok when non-empty.
 func (x *sheetXML) cellValue() (cellVal, bool) {
-	switch string(x.cellT) {
+	switch string(x.t) {
 	case "s":
-		if len(x.cellV) == 0 {
+		if len(x.v) == 0 {
 			return cellVal{}, false
 		}
-		i, _ := strconv.Atoi(strings.TrimSpace(string(x.cellV)))
+		i, ok := plainIndex(x.v)
+		if !ok {
+			i, _ = strconv.Atoi(strings.TrimSpace(string(x.v)))
+		}
 		v, _ := x.sst.get(i)
 		return cellVal{s: v}, v != ""
 	case "inlineStr":
 		if x.hasIS {
-			if len(x.isBuf) == 0 {
+			if len(x.is) == 0 {
 				return cellVal{}, false
 			}
 			lo := len(x.vbuf)
-			x.vbuf = append(x.vbuf, x.isBuf...)
+			x.vbuf = append(x.vbuf, x.is...)
 			return cellVal{lo: lo, hi: len(x.vbuf), inBuf: true}, true
 		}
 	}
-	if len(x.cellV) == 0 {
+	if len(x.v) == 0 {
 		return cellVal{}, false
 	}
 	lo := len(x.vbuf)
-	x.vbuf = append(x.vbuf, x.cellV...)
+	x.vbuf = append(x.vbuf, x.v...)
 	return cellVal{lo: lo, hi: len(x.vbuf), inBuf: true}, true
 }
 
@@ -1105,7 +1118,15 @@ func (x *sheetXML) rowCells() []string {
 		return nil
 	}
 	all := string(x.vbuf)
-	cells := make([]string, len(x.vals))
+	// The cells are cut from a block of strings: one allocation for many
+	// rows. A block is never written again once handed out.
+	n := len(x.vals)
+	if cap(x.cellBlock)-len(x.cellBlock) < n {
+		x.cellBlock = make([]string, 0, max(cellBlockSize, n))
+	}
+	i := len(x.cellBlock)
+	x.cellBlock = x.cellBlock[:i+n]
+	cells := x.cellBlock[i : i+n : i+n]
 	for i, v := range x.vals {
 		if v.inBuf {
 			cells[i] = all[v.lo:v.hi]
@@ -1114,6 +1135,22 @@ func (x *sheetXML) rowCells() []string {
 		}
 	}
 	return cells
+}
+
+// plainIndex reads a shared string index of plain digits (as
+// strconv.Atoi would, without a string); ok false for anything else.
+func plainIndex(v []byte) (int, bool) {
+	if len(v) == 0 || len(v) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // cellColumn is excelize.CellNameToCoordinates' column, with a fast path
@@ -1351,8 +1388,8 @@ func (x *sheetXML) quickCell(b []byte, j int) (int, bool) {
 	if !tagNameEnds(b, j) {
 		return 0, false
 	}
-	x.cellR, x.cellT, x.cellV = x.cellR[:0], x.cellT[:0], x.cellV[:0]
-	x.cellF, x.hasIS, x.isBuf = false, false, x.isBuf[:0]
+	x.r, x.t, x.v, x.is = nil, nil, nil, nil
+	x.cellF, x.hasIS = false, false
 	selfClose := false
 attrs:
 	for {
@@ -1370,13 +1407,13 @@ attrs:
 		}
 		switch b[ls] {
 		case 'r':
-			x.cellR = append(x.cellR[:0], b[vs:ve]...)
+			x.r = b[vs:ve]
 		case 's':
 			if !sheetInt(b[vs:ve]) {
 				return 0, false
 			}
 		case 't':
-			x.cellT = append(x.cellT[:0], b[vs:ve]...)
+			x.t = b[vs:ve]
 		}
 	}
 	if selfClose {
@@ -1391,7 +1428,7 @@ attrs:
 		if !ok || !bytes.HasPrefix(rest[3+n:], []byte("</v></c>")) {
 			return 0, false
 		}
-		x.cellV = append(x.cellV, rest[3:3+n]...)
+		x.v = rest[3 : 3+n]
 		return j + 3 + n + 8, true
 	case bytes.HasPrefix(rest, []byte("<is><t")):
 		k := 6
@@ -1408,7 +1445,7 @@ attrs:
 			return 0, false
 		}
 		x.hasIS = true
-		x.isBuf = append(x.isBuf, rest[k:k+n]...)
+		x.is = rest[k : k+n]
 		return j + k + n + 13, true
 	}
 	return 0, false
