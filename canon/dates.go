@@ -289,6 +289,14 @@ func numericDate(s string, date1904 bool) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("parsing date: %w", ErrBadDate)
 		}
 	}
+	if !hasFrac && len(s) <= 9 && allDigits(s) {
+		// Plain digits: the serial without ParseFloat (the same integer).
+		n := 0
+		for i := 0; i < len(s); i++ {
+			n = n*10 + int(s[i]-'0')
+		}
+		return SerialDate(n, date1904)
+	}
 	f, err := strconv.ParseFloat(intPart, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 		return time.Time{}, fmt.Errorf("parsing date: %w", ErrBadDate)
@@ -305,7 +313,7 @@ func SerialDate(serial int, date1904 bool) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("parsing date serial: %w", ErrBadDate)
 	}
 	if date1904 {
-		return excel1904.AddDate(0, 0, serial), nil
+		return addDays(excel1904, serial), nil
 	}
 	switch {
 	case serial == 0:
@@ -315,7 +323,13 @@ func SerialDate(serial int, date1904 bool) (time.Time, error) {
 	case serial > 60:
 		serial--
 	}
-	return excel1900.AddDate(0, 0, serial), nil
+	return addDays(excel1900, serial), nil
+}
+
+// addDays is base.AddDate(0, 0, days) for a base at midnight UTC, by
+// arithmetic: UTC days are all 86,400 seconds long.
+func addDays(base time.Time, days int) time.Time {
+	return time.Unix(base.Unix()+int64(days)*86400, 0).UTC()
 }
 
 // compactDate reads 8 digits as ddmmyyyy, else as yyyymmdd.

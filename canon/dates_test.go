@@ -2,6 +2,8 @@ package canon
 
 import (
 	"errors"
+	"reflect"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -146,4 +148,41 @@ func FuzzParseDate(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSerialDateMatchesAddDate: SerialDate, which adds days by arithmetic,
+// gives what AddDate gives (the same time.Time, location included), over
+// every serial up to the largest, in both date systems; and numericDate's
+// plain-digits path gives what ParseFloat's does.
+func TestSerialDateMatchesAddDate(t *testing.T) {
+	for _, d1904 := range []bool{false, true} {
+		for serial := -1; serial <= maxSerial+1; serial++ {
+			got, gerr := SerialDate(serial, d1904)
+			var want time.Time
+			var werr error
+			switch {
+			case serial > maxSerial || serial < 0:
+				werr = ErrBadDate
+			case d1904:
+				want = excel1904.AddDate(0, 0, serial)
+			case serial == 0 || serial == 60:
+				werr = ErrImpossibleDate
+			case serial > 60:
+				want = excel1900.AddDate(0, 0, serial-1)
+			default:
+				want = excel1900.AddDate(0, 0, serial)
+			}
+			if !reflect.DeepEqual(got, want) || !errors.Is(gerr, werr) || (gerr == nil) != (werr == nil) {
+				t.Fatalf("SerialDate(%d, %v) = %v, %v; want %v, %v", serial, d1904, got, gerr, want, werr)
+			}
+			if serial%997 == 0 || serial < 100 {
+				s := strconv.Itoa(serial)
+				g, gerr := numericDate(s, d1904)
+				w, werr := numericDate(s+".0", d1904) // through ParseFloat
+				if len(s) != 8 && len(s) != 4 && (!reflect.DeepEqual(g, w) || (gerr == nil) != (werr == nil)) {
+					t.Fatalf("numericDate(%q) = %v, %v; with a fraction %v, %v", s, g, gerr, w, werr)
+				}
+			}
+		}
+	}
 }
