@@ -538,14 +538,17 @@ type sheetXML struct {
 	failed          error
 
 	// current cell: its r and t attributes, <v> and <is> text. The
-	// general path (cell) copies them into cellR … isBuf and points the
-	// views r, t, v, is at those; the quick path points the views straight
-	// into the scan buffer, where they stay until the scanner reads on.
+	// general path (cell) copies them into cellR … isBuf; the quick path
+	// leaves them in the scan buffer, where they stay until the scanner
+	// reads on, and notes where (scanned, offsets of s.buf: no pointers
+	// written per cell).
 	cellR, cellT []byte
 	cellV        []byte
 	cellF, hasIS bool
 	isBuf        []byte // the inline string's text
-	r, t, v, is  []byte
+	scanned      bool
+	qr, qt       [2]int
+	qv, qis      [2]int
 
 	// merged ranges, collected when merges is non-nil (xlsxBook.merges).
 	merges   *[]string
@@ -793,8 +796,8 @@ func (x *sheetXML) cell(selfClose bool) error {
 			x.cellT = append(x.cellT[:0], s.value(a)...)
 		}
 	}
+	x.scanned = false
 	if selfClose {
-		x.r, x.t, x.v, x.is = x.cellR, x.cellT, x.cellV, x.isBuf
 		return nil
 	}
 	x.cName = append(x.cName[:0], s.tag...)
@@ -809,7 +812,6 @@ func (x *sheetXML) cell(selfClose bool) error {
 			if !bytes.Equal(s.tag, x.cName) {
 				return s.unsupported("mismatched end tag")
 			}
-			x.r, x.t, x.v, x.is = x.cellR, x.cellT, x.cellV, x.isBuf
 			return nil
 		}
 		switch string(s.tag[local:]) {
@@ -1061,8 +1063,8 @@ func (x *sheetXML) next() ([]string, error) {
 			}
 		case evCell:
 			cellCol++
-			if len(x.r) > 0 {
-				col, err := cellColumn(x.r)
+			if r := x.cellRef(); len(r) > 0 {
+				col, err := cellColumn(r)
 				if err != nil {
 					return x.rowCells(), err
 				}
@@ -1080,34 +1082,66 @@ func (x *sheetXML) next() ([]string, error) {
 	}
 }
 
+// cellRef, cellType, cellText and cellInline are the current cell's r
+// and t attributes, <v> and <is> text, wherever they are.
+func (x *sheetXML) cellRef() []byte {
+	if x.scanned {
+		return x.s.buf[x.qr[0]:x.qr[1]]
+	}
+	return x.cellR
+}
+
+func (x *sheetXML) cellType() []byte {
+	if x.scanned {
+		return x.s.buf[x.qt[0]:x.qt[1]]
+	}
+	return x.cellT
+}
+
+func (x *sheetXML) cellText() []byte {
+	if x.scanned {
+		return x.s.buf[x.qv[0]:x.qv[1]]
+	}
+	return x.cellV
+}
+
+func (x *sheetXML) cellInline() []byte {
+	if x.scanned {
+		return x.s.buf[x.qis[0]:x.qis[1]]
+	}
+	return x.isBuf
+}
+
 // cellValue is excelize's getValueFrom with raw values; ok when non-empty.
 func (x *sheetXML) cellValue() (cellVal, bool) {
-	switch string(x.t) {
+	v := x.cellText()
+	switch string(x.cellType()) {
 	case "s":
-		if len(x.v) == 0 {
+		if len(v) == 0 {
 			return cellVal{}, false
 		}
-		i, ok := plainIndex(x.v)
+		i, ok := plainIndex(v)
 		if !ok {
-			i, _ = strconv.Atoi(strings.TrimSpace(string(x.v)))
+			i, _ = strconv.Atoi(strings.TrimSpace(string(v)))
 		}
 		v, _ := x.sst.get(i)
 		return cellVal{s: v}, v != ""
 	case "inlineStr":
 		if x.hasIS {
-			if len(x.is) == 0 {
+			is := x.cellInline()
+			if len(is) == 0 {
 				return cellVal{}, false
 			}
 			lo := len(x.vbuf)
-			x.vbuf = append(x.vbuf, x.is...)
+			x.vbuf = append(x.vbuf, is...)
 			return cellVal{lo: lo, hi: len(x.vbuf), inBuf: true}, true
 		}
 	}
-	if len(x.v) == 0 {
+	if len(v) == 0 {
 		return cellVal{}, false
 	}
 	lo := len(x.vbuf)
-	x.vbuf = append(x.vbuf, x.v...)
+	x.vbuf = append(x.vbuf, v...)
 	return cellVal{lo: lo, hi: len(x.vbuf), inBuf: true}, true
 }
 
@@ -1388,7 +1422,8 @@ func (x *sheetXML) quickCell(b []byte, j int) (int, bool) {
 	if !tagNameEnds(b, j) {
 		return 0, false
 	}
-	x.r, x.t, x.v, x.is = nil, nil, nil, nil
+	base := x.s.pos // b[i] is s.buf[base+i]
+	x.scanned, x.qr, x.qt, x.qv, x.qis = true, [2]int{}, [2]int{}, [2]int{}, [2]int{}
 	x.cellF, x.hasIS = false, false
 	selfClose := false
 attrs:
@@ -1407,13 +1442,13 @@ attrs:
 		}
 		switch b[ls] {
 		case 'r':
-			x.r = b[vs:ve]
+			x.qr = [2]int{base + vs, base + ve}
 		case 's':
 			if !sheetInt(b[vs:ve]) {
 				return 0, false
 			}
 		case 't':
-			x.t = b[vs:ve]
+			x.qt = [2]int{base + vs, base + ve}
 		}
 	}
 	if selfClose {
@@ -1428,7 +1463,7 @@ attrs:
 		if !ok || !bytes.HasPrefix(rest[3+n:], []byte("</v></c>")) {
 			return 0, false
 		}
-		x.v = rest[3 : 3+n]
+		x.qv = [2]int{base + j + 3, base + j + 3 + n}
 		return j + 3 + n + 8, true
 	case bytes.HasPrefix(rest, []byte("<is><t")):
 		k := 6
@@ -1445,7 +1480,7 @@ attrs:
 			return 0, false
 		}
 		x.hasIS = true
-		x.is = rest[k : k+n]
+		x.qis = [2]int{base + j + k, base + j + k + n}
 		return j + k + n + 13, true
 	}
 	return 0, false
