@@ -391,7 +391,12 @@ func writeReports(ctx context.Context, db *sql.DB, cfg *Config, log *slog.Logger
 	if err := hook.call(ctx, db, "report"); err != nil {
 		return err
 	}
-	if err := sinks.WriteReport(ctx, db, filepath.Join(cfg.Paths.Reports, ReportFile), sinks.ReportOptions{}); err != nil {
+	// The funder's figures of every scope, read once for the report and the page.
+	figs, err := sinks.ReadFigures(ctx, db)
+	if err != nil {
+		return fmt.Errorf("writing funder report: computing indicators: %w", err)
+	}
+	if err := sinks.WriteReport(ctx, db, filepath.Join(cfg.Paths.Reports, ReportFile), sinks.ReportOptions{Figures: figs}); err != nil {
 		return fmt.Errorf("writing funder report: %w", err)
 	}
 	reportS := lap()
@@ -415,7 +420,7 @@ func writeReports(ctx context.Context, db *sql.DB, cfg *Config, log *slog.Logger
 		return err
 	}
 	// The page links the feedback workbooks, so it is written after them.
-	if err := sinks.WritePage(ctx, db, filepath.Join(cfg.Paths.Reports, sinks.PageFile), sinks.PageOptions{}); err != nil {
+	if err := sinks.WritePage(ctx, db, filepath.Join(cfg.Paths.Reports, sinks.PageFile), sinks.PageOptions{Figures: figs}); err != nil {
 		return fmt.Errorf("writing report page: %w", err)
 	}
 	log.Info("reports written", "dir", cfg.Paths.Reports, "feedback_files", len(fb), "review_pairs", n, "page", sinks.PageFile,

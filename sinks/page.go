@@ -54,6 +54,10 @@ const PageFile = "index.html"
 // PageOptions configure [WritePage].
 type PageOptions struct {
 	Now time.Time // "generated at"; zero: time.Now()
+	// Figures are the funder's figures of every scope as ReadFigures
+	// returns them, when the caller has them already (the run reads them
+	// once for the report and the page); nil: read here.
+	Figures []Figures
 }
 
 // Page is what the run report page shows, read from the warehouse.
@@ -187,7 +191,7 @@ var pairFields = []string{"Provincia", "File", "Foglio", "Riga", "Cognome", "Nom
 // holds personal data (the rows of the pairs): it is written with mode 0600,
 // beside path and renamed into place.
 func WritePage(ctx context.Context, db *sql.DB, path string, opt PageOptions) error {
-	p, err := ReadPage(ctx, db, filepath.Dir(path))
+	p, err := readPage(ctx, db, filepath.Dir(path), opt.Figures)
 	if err != nil {
 		return fmt.Errorf("writing report page %s: %w", path, err)
 	}
@@ -224,13 +228,21 @@ func WritePage(ctx context.Context, db *sql.DB, path string, opt PageOptions) er
 // ReadPage reads what the page shows from the warehouse; dir is where the
 // page goes (feedback workbooks are linked when they exist under dir/feedback).
 func ReadPage(ctx context.Context, db *sql.DB, dir string) (*Page, error) {
+	return readPage(ctx, db, dir, nil)
+}
+
+// readPage is ReadPage with the figures of every scope given (nil: read).
+func readPage(ctx context.Context, db *sql.DB, dir string, figs []Figures) (*Page, error) {
 	p := &Page{}
+	scopes := func(ctx context.Context, db *sql.DB, p *Page, _ string) error {
+		return readPageScopes(ctx, db, p, figs)
+	}
 	steps := []struct {
 		what string
 		fn   func(context.Context, *sql.DB, *Page, string) error
 	}{
 		{"runs", readPageRuns}, {"files", readPageFiles}, {"stale provinces", readPageStale},
-		{"indicators", readPageScopes}, {"data quality", readPageQuality}, {"linkage", readPageLink},
+		{"indicators", scopes}, {"data quality", readPageQuality}, {"linkage", readPageLink},
 	}
 	for _, s := range steps {
 		if err := s.fn(ctx, db, p, dir); err != nil {
@@ -333,12 +345,14 @@ func readPageStale(ctx context.Context, db *sql.DB, p *Page, _ string) error {
 	return rows.Err()
 }
 
-func readPageScopes(ctx context.Context, db *sql.DB, p *Page, _ string) error {
+func readPageScopes(ctx context.Context, db *sql.DB, p *Page, figs []Figures) error {
 	// Every scope at once (three queries), not [Indicators] per scope: the
 	// views are computed once rather than three times per province.
-	figs, err := pageFigures(ctx, db)
-	if err != nil {
-		return err
+	if figs == nil {
+		var err error
+		if figs, err = ReadFigures(ctx, db); err != nil {
+			return err
+		}
 	}
 	for _, fig := range figs {
 		code := fig.Province
@@ -612,9 +626,10 @@ func shorten(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// pageFigures reads the funder's figures of the region and of every
-// province, with their breakdowns by site and axis.
-func pageFigures(ctx context.Context, db *sql.DB) ([]Figures, error) {
+// ReadFigures reads the funder's figures of the region (Province "") and of
+// every province, with their breakdowns by site and axis: three queries,
+// each computing every scope at once. The report and the page show them.
+func ReadFigures(ctx context.Context, db *sql.DB) ([]Figures, error) {
 	rows, err := db.QueryContext(ctx, queries.Query("page_indicators"))
 	if err != nil {
 		return nil, err

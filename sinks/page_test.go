@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -8,9 +9,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 )
 
 const hostile = `</td><script>alert("x")</script><img src=x onerror=alert(1)>`
@@ -186,7 +190,7 @@ func TestNum(t *testing.T) {
 func TestPageFiguresMatchIndicators(t *testing.T) {
 	ctx := context.Background()
 	db, _ := newFixture(t)
-	figs, err := pageFigures(ctx, db)
+	figs, err := ReadFigures(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,4 +256,62 @@ func TestPagePairsBounded(t *testing.T) {
 	if want := fmt.Sprintf("Qui le %d più probabili delle %d coppie da rivedere", PagePairsMax, n); !strings.Contains(string(b), want) {
 		t.Errorf("the page does not say %q", want)
 	}
+}
+
+// TestFiguresGiven: the report and the page written from figures read once
+// (as a run does) are those they write reading the figures themselves.
+func TestFiguresGiven(t *testing.T) {
+	ctx := context.Background()
+	db, _ := newFixture(t)
+	figs, err := ReadFigures(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2024, 3, 5, 2, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	for _, given := range []bool{false, true} {
+		var f []Figures
+		name := "read"
+		if given {
+			f, name = figs, "given"
+		}
+		if err := WritePage(ctx, db, filepath.Join(dir, name+".html"), PageOptions{Now: now, Figures: f}); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteReport(ctx, db, filepath.Join(dir, name+".xlsx"), ReportOptions{Now: now, Figures: f}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read, _ := os.ReadFile(filepath.Join(dir, "read.html"))
+	given, _ := os.ReadFile(filepath.Join(dir, "given.html"))
+	if len(read) < 1000 || !bytes.Equal(read, given) {
+		t.Errorf("page from given figures differs (%d and %d bytes)", len(read), len(given))
+	}
+	for _, sheet := range []string{"Lombardia", "Cremona", "Lodi"} {
+		a, b := sheetCells(t, filepath.Join(dir, "read.xlsx"), sheet), sheetCells(t, filepath.Join(dir, "given.xlsx"), sheet)
+		if len(a) < 10 || !slices.Equal(a, b) {
+			t.Errorf("report sheet %s from given figures differs", sheet)
+		}
+	}
+}
+
+// sheetCells lists a report sheet's cells as "A1=value".
+func sheetCells(t *testing.T, path, sheet string) []string {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for i, r := range rows {
+		for j, v := range r {
+			out = append(out, fmt.Sprintf("%d,%d=%s", i, j, v))
+		}
+	}
+	return out
 }

@@ -46,6 +46,9 @@ const (
 type ReportOptions struct {
 	Now   time.Time // date printed as "Dati al"; zero: time.Now()
 	RunID string    // printed under the header when not empty
+	// Figures are the figures of every scope as ReadFigures returns them,
+	// when the caller has them already; nil: read here.
+	Figures []Figures
 }
 
 // WriteReport writes the funder's report to path: one .xlsx with a sheet
@@ -63,9 +66,12 @@ func WriteReport(ctx context.Context, db *sql.DB, path string, opt ReportOptions
 	// Every scope's figures at once (one pass over the data per kind, not one
 	// per province); a scope the breakdown queries leave without axes is read
 	// alone, as Indicators lists every axis.
-	figs, err := pageFigures(ctx, db)
-	if err != nil {
-		return fmt.Errorf("writing report %s: computing indicators: %w", path, err)
+	figs := opt.Figures
+	if figs == nil {
+		var err error
+		if figs, err = ReadFigures(ctx, db); err != nil {
+			return fmt.Errorf("writing report %s: computing indicators: %w", path, err)
+		}
 	}
 	byScope := map[string]Figures{}
 	var provs []reportProvince
