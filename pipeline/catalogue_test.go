@@ -13,6 +13,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/lombardia-orim/correlare/canon"
+	"github.com/lombardia-orim/correlare/sinks"
+	queries "github.com/lombardia-orim/correlare/sql"
 )
 
 // copyLayouts copies files of testdata/layouts (written by openpyxl, see
@@ -370,5 +372,47 @@ func TestCatalogueMisses(t *testing.T) {
 	}
 	if got := catalogueMisses("f.xlsx", nil, []moduleRef{{title: "Scuola", fold: "SCUOLA"}}); got != nil {
 		t.Errorf("without a catalogue: %+v", got)
+	}
+}
+
+// TestModulesDeriveTie: two catalogue modules that a row matches by the
+// same rule (here one code typed two ways in two files) give the row the
+// smaller module_id, however the rows are stored; a row that matches
+// nothing gets its derived module, and a second derivation changes nothing.
+func TestModulesDeriveTie(t *testing.T) {
+	ctx := context.Background()
+	for _, order := range []string{"ASC", "DESC"} {
+		t.Run(order, func(t *testing.T) {
+			w, err := sinks.OpenWarehouse(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close(ctx)
+			exec := func(q string) {
+				t.Helper()
+				if _, err := w.DB.ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			exec(`INSERT INTO modules (module_id, province_code, module_code, title, title_fold, from_catalogue) VALUES
+				('LC:XX 01', 'LC', 'XX 01', 'Salute', 'SALUTE', true),
+				('LC:XX-01', 'LC', 'xx01', 'Salute bis', 'SALUTE BIS', true)`)
+			exec(`CREATE TEMP TABLE rows_in AS SELECT * FROM (VALUES ('e1', 'XX01', 'Salute'), ('e2', NULL, 'Scuola'), ('e3', 'xx 01', 'Altro')) t(id, code, title)
+				ORDER BY id ` + order)
+			exec(`INSERT INTO enrolments (enrolment_id, run_id, province_code, source_file, source_sha256, sheet, source_row,
+				surname, given_name, display_name, surname_fold, given_name_fold, tax_code_status, module_code, module_title, module_fold)
+				SELECT id, 'r1', 'LC', 'f.xlsx', 'ab', 'S', row_number() OVER (), 'R', 'A', 'R A', 'R', 'A', 'missing', code, title, upper(title)
+				FROM rows_in`)
+			for i := 0; i < 2; i++ {
+				exec(queries.Query("modules_derive"))
+				var got string
+				if err := w.DB.QueryRowContext(ctx, `SELECT string_agg(enrolment_id || '=' || module_id, ' ' ORDER BY enrolment_id) FROM enrolments`).Scan(&got); err != nil {
+					t.Fatal(err)
+				}
+				if want := "e1=LC:XX 01 e2=LC:SCUOLA|| e3=LC:XX 01"; got != want {
+					t.Errorf("derivation %d: %s, want %s", i+1, got, want)
+				}
+			}
+		})
 	}
 }
