@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 	"unicode"
 
 	"github.com/xuri/excelize/v2"
@@ -252,30 +251,24 @@ func ReadFeedback(ctx context.Context, db *sql.DB, province string) (*Feedback, 
 // FeedbackRows returns the problems of one province's files, sorted by file,
 // sheet, row and cell, with their Italian explanations. A column-level
 // problem (see columnLevel) is one line per column, at its first row, with
-// the number of rows it concerns.
+// the number of rows it concerns: the query counts them, so they are not
+// read one by one.
 func FeedbackRows(ctx context.Context, db *sql.DB, province string) ([]FeedbackRow, error) {
-	rows, err := db.QueryContext(ctx, queries.Query("report_feedback"), province)
+	var codes []string
+	for c := range columnLevel {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	rows, err := db.QueryContext(ctx, queries.Query("report_feedback"), province, codes)
 	if err != nil {
 		return nil, fmt.Errorf("reading problems of %s: %w", province, err)
 	}
 	defer rows.Close()
 	var out []FeedbackRow
-	type colKey struct{ file, sheet, col, code string }
-	cols := map[colKey]int{} // → index in out
 	for rows.Next() {
-		r := FeedbackRow{Rows: 1}
-		if err := rows.Scan(&r.File, &r.Sheet, &r.Row, &r.Cell, &r.Kind, &r.Code, &r.Value); err != nil {
+		var r FeedbackRow
+		if err := rows.Scan(&r.File, &r.Sheet, &r.Row, &r.Cell, &r.Kind, &r.Code, &r.Value, &r.LastRow, &r.Rows); err != nil {
 			return nil, fmt.Errorf("reading problems of %s: %w", province, err)
-		}
-		if columnLevel[r.Code] && r.Cell != "" {
-			k := colKey{r.File, r.Sheet, strings.TrimRight(r.Cell, "0123456789"), r.Code}
-			if i, ok := cols[k]; ok {
-				out[i].Rows++
-				out[i].LastRow = r.Row
-				continue
-			}
-			cols[k] = len(out)
-			r.Cell, r.LastRow, r.Value = k.col, r.Row, ""
 		}
 		r.Problem, r.Action = explain(r.Kind, r.Code)
 		out = append(out, r)
