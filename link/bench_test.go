@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -236,3 +237,132 @@ func BenchmarkLink1M(b *testing.B) { benchLink(b, 1_000_000) }
 
 // BenchmarkLink100k is the same on 100,000 enrolments.
 func BenchmarkLink100k(b *testing.B) { benchLink(b, 100_000) }
+
+// cpuSeconds is the user and system CPU time of the process so far, DuckDB's
+// threads included.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// benchBlock runs the blocking stage alone on the fixture of n
+// demo.Synthetic enrolments (read-only, DuckDB threads=2) with the default
+// rules and reports its seconds, its CPU seconds (user + system, DuckDB's
+// threads included), the candidate pairs, the pairs dropped with the
+// sub-blocks over the budget, the blocking recall against the generator's
+// truth, and with -v the pairs of each rule. LINK_BENCH_UNION=1 runs every
+// rule on its own and de-duplicates the union instead.
+func benchBlock(b *testing.B, n int) {
+	ctx := context.Background()
+	fixture := benchFixture(b, n)
+	c, err := duckdb.NewConnector(filepath.Join(fixture, "warehouse.duckdb")+"?access_mode=read_only", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	db := sql.OpenDB(c)
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{"SET threads = 2", "SET memory_limit = '3GB'"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	recs, err := loadRecords(ctx, conn, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	truth, err := os.Open(filepath.Join(fixture, "truth.csv"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	person, truePairs, err := recordPersons(ctx, conn, truth, len(recs))
+	truth.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	once := os.Getenv("LINK_BENCH_UNION") == ""
+	b.ResetTimer()
+	for range b.N {
+		cpu, start := cpuSeconds(), time.Now()
+		log := slog.New(slog.DiscardHandler)
+		if testing.Verbose() {
+			log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
+		pairs, st, err := blockWith(ctx, conn, DefaultBlocking, DefaultConfig().MaxBlockRecords, log, once)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "s/block")
+		b.ReportMetric(cpuSeconds()-cpu, "cpu_s/block")
+		b.ReportMetric(float64(len(pairs)), "candidate_pairs")
+		b.ReportMetric(float64(st.SkippedPairs), "dropped_pairs")
+		var found int64
+		for _, p := range pairs {
+			if person[p.l] >= 0 && person[p.l] == person[p.r] {
+				found++
+			}
+		}
+		b.ReportMetric(float64(found)/float64(truePairs), "blocking_recall")
+		for _, r := range st.Rules {
+			b.Logf("rule %2d: pairs %9d first %9d sub-blocks %9d dropped %5d (%d pairs)", r.Rule, r.Pairs, r.FirstPairs, r.SubPairs, r.SkippedBlocks, r.SkippedPairs)
+		}
+	}
+}
+
+// BenchmarkBlock1M is the blocking stage alone on 1,000,000 enrolments.
+func BenchmarkBlock1M(b *testing.B) { benchBlock(b, 1_000_000) }
+
+// BenchmarkBlock100k is the blocking stage alone on 100,000 enrolments.
+func BenchmarkBlock100k(b *testing.B) { benchBlock(b, 100_000) }
+
+// recordPersons reads the true person of each of the n records of link_rec
+// (-1: not in the truth) and counts the true pairs.
+func recordPersons(ctx context.Context, conn *sql.Conn, truthCSV io.Reader, n int) ([]int32, int64, error) {
+	truth, err := readTruth(truthCSV)
+	if err != nil {
+		return nil, 0, err
+	}
+	person := make([]int32, n)
+	for i := range person {
+		person[i] = -1
+	}
+	rows, err := conn.QueryContext(ctx, queries.Query("link_eval_rows"))
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	ids := map[string]int32{}
+	var size []int64
+	for rows.Next() {
+		var rid int32
+		var l loc
+		if err := rows.Scan(&rid, &l.file, &l.sheet, &l.row); err != nil {
+			return nil, 0, err
+		}
+		p, ok := truth[l]
+		if !ok {
+			continue
+		}
+		id, ok := ids[p]
+		if !ok {
+			id = int32(len(ids))
+			ids[p] = id
+			size = append(size, 0)
+		}
+		person[rid] = id
+		size[id]++
+	}
+	var pairs int64
+	for _, k := range size {
+		pairs += k * (k - 1) / 2
+	}
+	return person, pairs, rows.Err()
+}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	queries "github.com/lombardia-orim/correlare/sql"
 )
@@ -160,7 +161,8 @@ func readsSide(e, side string) bool { return sideRef[side].MatchString(e) }
 // blockStats is what one blocking rule produced.
 type blockStats struct {
 	Rule          int          // the rule's index (-1: all rules)
-	Pairs         int64        // pairs inserted (before de-duplication across rules)
+	Pairs         int64        // the rule's pairs (those other rules also produce included)
+	FirstPairs    int64        // of Pairs, those no earlier rule produces (blockOnce only)
 	SubPairs      int64        // of Pairs, those from sub-blocks of blocks larger than MaxBlockRecords
 	SkippedBlocks int64        // sub-blocks still larger than MaxBlockRecords: dropped
 	SkippedPairs  int64        // the pairs those sub-blocks would have produced (ordered, approximate)
@@ -168,43 +170,300 @@ type blockStats struct {
 }
 
 // block runs the blocking rules in DuckDB and returns each candidate pair
-// once, with the rules that produced it. A block (the records sharing a
+// once, with the rules that produce it. A block (the records sharing a
 // rule's key) with more than maxBlock records (for a rule comparing
 // different columns on each side: whose two sides multiply to more than
-// maxBlock²) is skipped and counted in the log: its pairs grow
-// quadratically with the data, and a true match in it is expected to be
-// found by a more selective rule.
+// maxBlock²) is cut into sub-blocks by a second key (subKey); a sub-block
+// still too large is dropped and counted. When every rule is a conjunction
+// of equalities (the default rules, and the extras rules), each pair is
+// produced once, by its first rule (blockOnce); otherwise each rule inserts
+// its own pairs and the union is de-duplicated.
 func block(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int, log *slog.Logger) ([]pairScore, blockStats, error) {
+	return blockWith(ctx, conn, rules, maxBlock, log, true)
+}
+
+// blockWith is block; once false runs every rule on its own and
+// de-duplicates the union even when blockOnce could run (the tests compare
+// the two).
+func blockWith(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int, log *slog.Logger, once bool) ([]pairScore, blockStats, error) {
 	total := blockStats{Rule: -1}
 	if _, err := conn.ExecContext(ctx, queries.Query("link_pairs")); err != nil {
 		return nil, total, fmt.Errorf("preparing blocking: %w", err)
 	}
-	for i, rule := range rules {
-		bs, err := blockRule(ctx, conn, i, rule, maxBlock)
-		if err != nil {
+	plans, ok, err := planOnce(ctx, conn, rules)
+	if err != nil {
+		return nil, total, err
+	}
+	once = once && ok
+	if once {
+		if total.Rules, err = blockOnce(ctx, conn, plans, maxBlock, log); err != nil {
 			return nil, total, err
 		}
+	} else {
+		for i, rule := range rules {
+			bs, err := blockRule(ctx, conn, i, rule, maxBlock)
+			if err != nil {
+				return nil, total, err
+			}
+			total.Rules = append(total.Rules, bs)
+		}
+		if _, err := conn.ExecContext(ctx, queries.Query("link_block_distinct")); err != nil {
+			return nil, total, fmt.Errorf("de-duplicating candidate pairs: %w", err)
+		}
+	}
+	for _, bs := range total.Rules {
 		total.Pairs += bs.Pairs
 		total.SkippedBlocks += bs.SkippedBlocks
 		total.SkippedPairs += bs.SkippedPairs
-		total.Rules = append(total.Rules, bs)
 		total.SubPairs += bs.SubPairs
-		log.Debug("linkage blocking rule", "rule", i, "pairs", bs.Pairs, "sub_block_pairs", bs.SubPairs, "dropped_sub_blocks", bs.SkippedBlocks, "dropped_pairs", bs.SkippedPairs)
+		log.Debug("linkage blocking rule", "rule", bs.Rule, "pairs", bs.Pairs, "first_pairs", bs.FirstPairs, "sub_block_pairs", bs.SubPairs, "dropped_sub_blocks", bs.SkippedBlocks, "dropped_pairs", bs.SkippedPairs)
 	}
-	// Room for the pairs: HyperLogLog's estimate of the distinct pairs (a
-	// count of link_pairs would count a pair once per rule).
+	// Room for the pairs: produced once each, or HyperLogLog's estimate of
+	// the distinct pairs (a count of link_pairs would count a pair once per
+	// rule).
+	count := "SELECT count(*) FROM link_cand"
+	if !once {
+		count = "SELECT CAST(approx_count_distinct((CAST(l AS BIGINT) << 32) | r) * 1.05 AS BIGINT) FROM link_pairs"
+	}
 	var n int
-	if err := conn.QueryRowContext(ctx, "SELECT CAST(approx_count_distinct((CAST(l AS BIGINT) << 32) | r) * 1.05 AS BIGINT) FROM link_pairs").Scan(&n); err != nil {
+	if err := conn.QueryRowContext(ctx, count).Scan(&n); err != nil {
 		return nil, total, fmt.Errorf("counting candidate pairs: %w", err)
 	}
 	pairs, err := readPairs(ctx, conn, n)
 	if err != nil {
 		return nil, total, fmt.Errorf("reading candidate pairs: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "DROP TABLE link_pairs"); err != nil {
-		return nil, total, fmt.Errorf("dropping candidate pairs: %w", err)
+	for _, q := range []string{"DROP VIEW link_cand", "DROP TABLE link_pairs"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return nil, total, fmt.Errorf("dropping candidate pairs: %w", err)
+		}
 	}
 	return pairs, total, nil
+}
+
+// oncePlan is a rule of blockOnce: the expressions of its equality keys on
+// the left side, and on the right side read as left-side columns (so both
+// are evaluated on one record); sym when they are the same.
+type oncePlan struct {
+	lkeys, rkeys []string
+	sym          bool
+}
+
+// planOnce splits each rule into its keys for blockOnce; ok is false when a
+// rule is not a conjunction of equalities, or when an equality's two sides
+// have different types (their hashes would differ where SQL's = holds).
+func planOnce(ctx context.Context, conn *sql.Conn, rules []string) ([]oncePlan, bool, error) {
+	plans := make([]oncePlan, len(rules))
+	var checks []string
+	for i, rule := range rules {
+		lkeys, rkeys, exact, ok := blockKeys(rule)
+		if !ok || !exact {
+			return nil, false, nil
+		}
+		p := oncePlan{lkeys: lkeys, sym: true}
+		for k := range rkeys {
+			p.rkeys = append(p.rkeys, sideRef["r"].ReplaceAllString(rkeys[k], "${1}l."))
+			p.sym = p.sym && p.rkeys[k] == lkeys[k]
+			if p.rkeys[k] != lkeys[k] {
+				checks = append(checks, "typeof("+lkeys[k]+") = typeof("+p.rkeys[k]+")")
+			}
+		}
+		plans[i] = p
+	}
+	if len(checks) == 0 {
+		return plans, true, nil
+	}
+	var same bool
+	err := conn.QueryRowContext(ctx, "SELECT coalesce(bool_and("+strings.Join(checks, " AND ")+"), true) FROM (SELECT * FROM link_rec LIMIT 1) AS l").Scan(&same)
+	if err != nil {
+		return nil, false, fmt.Errorf("checking blocking keys: %w", err)
+	}
+	return plans, same, nil
+}
+
+// blockOnce inserts into link_pairs each candidate pair once, by the first
+// rule that produces it, with the bit mask of all the rules that produce it
+// (Splink's way: rule i joins on its key and keeps the pairs on which no
+// earlier rule's key agrees). The keys of every rule are evaluated once per
+// record and hashed (link_bkeys); the records of blocks too large to compare
+// whole get their sub-block's key instead, or none when the sub-block is
+// dropped (link_bexc, link_ekeys), so that "an earlier rule produces this
+// pair" is one comparison of two integers.
+func blockOnce(ctx context.Context, conn *sql.Conn, plans []oncePlan, maxBlock int, log *slog.Logger) ([]blockStats, error) {
+	start := time.Now()
+	lap := func(step string) {
+		log.Debug("linkage blocking step", "step", step, "seconds", time.Since(start).Seconds())
+	}
+	stats := make([]blockStats, len(plans))
+	var keys []string
+	for i, p := range plans {
+		stats[i].Rule = i
+		keys = append(keys, hashKey(p.lkeys)+" AS kl"+strconv.Itoa(i))
+		if !p.sym {
+			keys = append(keys, hashKey(p.rkeys)+" AS kr"+strconv.Itoa(i))
+		}
+	}
+	q := strings.NewReplacer("{{keys}}", strings.Join(keys, ", "), "{{sub}}", subKey("l")).Replace(queries.Query("link_block_once_keys"))
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return nil, fmt.Errorf("blocking keys: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE link_bexc (rule INTEGER, side VARCHAR, rid INTEGER, e UBIGINT)"); err != nil {
+		return nil, fmt.Errorf("blocking keys: %w", err)
+	}
+	lap("keys")
+	// Blocks too large: their records' effective keys.
+	exc := make([]bool, len(plans))
+	bound := int64(maxBlock) * int64(maxBlock)
+	for i, p := range plans {
+		if maxBlock <= 0 {
+			break
+		}
+		kl, kr := col("kl", i), col("kl", i)
+		if !p.sym {
+			kr = col("kr", i)
+		}
+		q := strings.NewReplacer("{{kl}}", kl, "{{kr}}", kr).Replace(queries.Query("link_block_once_big"))
+		if _, err := conn.ExecContext(ctx, q, bound); err != nil {
+			return nil, fmt.Errorf("blocking rule %d, large blocks: %w", i, err)
+		}
+		var subs int64
+		if err := conn.QueryRowContext(ctx, "SELECT count(*), count(*) FILTER (WHERE pairs > $1), coalesce(sum(pairs) FILTER (WHERE pairs > $1), 0) FROM link_bsub", bound).
+			Scan(&subs, &stats[i].SkippedBlocks, &stats[i].SkippedPairs); err != nil {
+			return nil, fmt.Errorf("blocking rule %d, large blocks: %w", i, err)
+		}
+		if subs == 0 {
+			continue
+		}
+		exc[i] = true
+		sides := [][2]string{{"l", kl}}
+		if !p.sym {
+			sides = append(sides, [2]string{"r", kr})
+		}
+		for _, s := range sides {
+			q := strings.ReplaceAll(queries.Query("link_block_once_exc"), "{{k}}", s[1])
+			if _, err := conn.ExecContext(ctx, q, i, s[0], bound); err != nil {
+				return nil, fmt.Errorf("blocking rule %d, sub-blocks: %w", i, err)
+			}
+		}
+	}
+	lap("large blocks")
+	// Effective keys.
+	var pivot, cols []string
+	for i, p := range plans {
+		sides := []string{"l"}
+		if !p.sym {
+			sides = append(sides, "r")
+		}
+		for _, s := range sides {
+			k, e := col("k"+s, i), col("e"+s, i)
+			if !exc[i] {
+				cols = append(cols, "b."+k+" AS "+e)
+				continue
+			}
+			cond := "rule = " + strconv.Itoa(i) + " AND side = '" + s + "'"
+			has, x := col("h"+s, i), col("x"+s, i)
+			pivot = append(pivot, "bool_or("+cond+") AS "+has, "max(e) FILTER (WHERE "+cond+") AS "+x)
+			cols = append(cols, "CASE WHEN x."+has+" THEN x."+x+" ELSE b."+k+" END AS "+e)
+		}
+	}
+	if len(pivot) == 0 {
+		pivot = []string{"count(*) AS n"}
+	}
+	q = strings.NewReplacer("{{pivot}}", strings.Join(pivot, ", "), "{{cols}}", strings.Join(cols, ", ")).Replace(queries.Query("link_block_once_ekeys"))
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return nil, fmt.Errorf("blocking, effective keys: %w", err)
+	}
+	for _, t := range []string{"link_bkeys", "link_bsub"} {
+		if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+t); err != nil {
+			return nil, fmt.Errorf("blocking: %w", err)
+		}
+	}
+	lap("effective keys")
+	// Each rule's new pairs.
+	eq := func(j int) string {
+		er := col("el", j)
+		if !plans[j].sym {
+			er = col("er", j)
+		}
+		return "l." + col("el", j) + " = r." + er
+	}
+	for i, p := range plans {
+		var first, mask []string
+		for j := range i {
+			first = append(first, "NOT coalesce("+eq(j)+", false)")
+		}
+		if len(first) == 0 {
+			first = []string{"true"}
+		}
+		mask = append(mask, strconv.FormatInt(int64(1)<<i, 10))
+		for j := i + 1; j < len(plans); j++ {
+			mask = append(mask, "CASE WHEN "+eq(j)+" THEN "+strconv.FormatInt(int64(1)<<j, 10)+" ELSE 0 END")
+		}
+		er := col("el", i)
+		if !p.sym {
+			er = col("er", i)
+		}
+		q := strings.NewReplacer("{{mask}}", "CAST("+strings.Join(mask, " + ")+" AS BIGINT)", "{{el}}", col("el", i), "{{er}}", er,
+			"{{first}}", strings.Join(first, " AND ")).Replace(queries.Query("link_block_once"))
+		res, err := conn.ExecContext(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("blocking rule %d: %w", i, err)
+		}
+		stats[i].FirstPairs, _ = res.RowsAffected()
+		lap("rule " + strconv.Itoa(i))
+	}
+	// Each rule's pairs (those of earlier rules included) and, for a rule
+	// with sub-blocks, those from its sub-blocks.
+	var counts []string
+	for i := range plans {
+		counts = append(counts, "count(*) FILTER (WHERE rules & "+strconv.FormatInt(int64(1)<<i, 10)+" <> 0)")
+	}
+	args := make([]any, len(plans))
+	for i := range plans {
+		args[i] = &stats[i].Pairs
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT "+strings.Join(counts, ", ")+" FROM link_pairs").Scan(args...); err != nil {
+		return nil, fmt.Errorf("counting pairs per rule: %w", err)
+	}
+	rows, err := conn.QueryContext(ctx, "SELECT x.rule, count(*) FROM link_pairs AS p JOIN link_bexc AS x ON x.rid = p.l AND x.side = 'l' AND x.e IS NOT NULL "+
+		"WHERE p.rules & (CAST(1 AS BIGINT) << x.rule) <> 0 GROUP BY x.rule")
+	if err != nil {
+		return nil, fmt.Errorf("counting sub-block pairs: %w", err)
+	}
+	for rows.Next() {
+		var i int
+		var n int64
+		if err := rows.Scan(&i, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("counting sub-block pairs: %w", err)
+		}
+		stats[i].SubPairs = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("counting sub-block pairs: %w", err)
+	}
+	for _, t := range []string{"link_bexc", "link_ekeys"} {
+		if _, err := conn.ExecContext(ctx, "DROP TABLE "+t); err != nil {
+			return nil, fmt.Errorf("blocking: %w", err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, queries.Query("link_block_once_cand")); err != nil {
+		return nil, fmt.Errorf("blocking: %w", err)
+	}
+	return stats, nil
+}
+
+func col(prefix string, i int) string { return prefix + strconv.Itoa(i) }
+
+// hashKey is the hash of a rule's key expressions on one record, NULL when
+// one of them is NULL.
+func hashKey(keys []string) string {
+	var notNull []string
+	for _, k := range keys {
+		notNull = append(notNull, "("+k+") IS NOT NULL")
+	}
+	return "CASE WHEN " + strings.Join(notNull, " AND ") + " THEN hash(" + strings.Join(keys, ", ") + ") END"
 }
 
 // blockRule inserts the pairs of rule i into link_pairs.

@@ -11,6 +11,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/lombardia-orim/correlare/canon"
+	"github.com/lombardia-orim/correlare/demo"
 	queries "github.com/lombardia-orim/correlare/sql"
 )
 
@@ -178,7 +179,8 @@ func TestRuleOverLines(t *testing.T) {
 		t.Fatalf("normalised rule %q, want %q", got, want)
 	}
 	// Every template keeps its placeholders out of its comments.
-	for _, name := range []string{"link_block", "link_block_keyed", "link_block_big", "link_block_sub", "link_block_sub_dropped"} {
+	for _, name := range []string{"link_block", "link_block_keyed", "link_block_big", "link_block_sub", "link_block_sub_dropped",
+		"link_block_once_keys", "link_block_once_big", "link_block_once_exc", "link_block_once_ekeys", "link_block_once"} {
 		for i, line := range strings.Split(queries.Query(name), "\n") {
 			if c, ok := strings.CutPrefix(strings.TrimSpace(line), "--"); ok && strings.Contains(c, "{{") {
 				t.Errorf("%s.sql:%d: placeholder in a comment", name, i+1)
@@ -200,5 +202,73 @@ func TestRuleOverLines(t *testing.T) {
 		if st.CandidatePairs != 1 {
 			t.Errorf("max %d: %d candidate pairs, want 1", max, st.CandidatePairs)
 		}
+	}
+}
+
+// TestBlockOnce: producing each pair once, by its first rule, gives the
+// same candidate pairs, with the same rules' bits, as running every rule on
+// its own and de-duplicating the union, and the same counts per rule (pairs,
+// pairs from sub-blocks, dropped sub-blocks and their pairs), on 3,000
+// synthetic enrolments with the default rules, a budget small enough to cut
+// and drop blocks, without a budget, and with rules in another order.
+func TestBlockOnce(t *testing.T) {
+	w := openTest(t)
+	rows, _ := demo.Synthetic(3000, 5, demo.NoiseHeavy)
+	insertEnrolments(t, w.DB, rows)
+	ctx := context.Background()
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := loadRecords(ctx, conn, nil); err != nil {
+		t.Fatal(err)
+	}
+	reversed := slices.Clone(DefaultBlocking)
+	slices.Reverse(reversed)
+	for _, tc := range []struct {
+		name  string
+		rules []string
+		max   int
+	}{
+		{"default", DefaultBlocking, 40},
+		{"small budget", DefaultBlocking, 4},
+		{"no budget", DefaultBlocking, -1},
+		{"reversed", reversed, 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := slog.New(slog.DiscardHandler)
+			once, onceSt, err := blockWith(ctx, conn, tc.rules, tc.max, log, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			union, unionSt, err := blockWith(ctx, conn, tc.rules, tc.max, log, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(once) == 0 || len(once) != len(union) {
+				t.Fatalf("%d pairs once, %d from the union", len(once), len(union))
+			}
+			for i := range once {
+				if once[i] != union[i] {
+					t.Fatalf("pair %d: once %+v, union %+v", i, once[i], union[i])
+				}
+			}
+			var first, dropped int64
+			for i, bs := range onceSt.Rules {
+				u := unionSt.Rules[i]
+				if bs.Pairs != u.Pairs || bs.SubPairs != u.SubPairs || bs.SkippedBlocks != u.SkippedBlocks || bs.SkippedPairs != u.SkippedPairs {
+					t.Errorf("rule %d: once %+v, union %+v", i, bs, u)
+				}
+				first += bs.FirstPairs
+				dropped += bs.SkippedBlocks
+			}
+			if first != int64(len(once)) {
+				t.Errorf("first pairs add up to %d, want %d", first, len(once))
+			}
+			if (dropped > 0) != (tc.max == 4) {
+				t.Errorf("%d sub-blocks dropped with a budget of %d", dropped, tc.max)
+			}
+		})
 	}
 }

@@ -4,6 +4,6 @@
 -- hash-join; never all pairs) replaces the condition placeholder, on one
 -- line. Parameter 1: the rule's index.
 INSERT INTO link_pairs
-SELECT l.rid, r.rid, CAST(? AS INTEGER)
+SELECT l.rid, r.rid, CAST(1 AS BIGINT) << CAST(? AS INTEGER)
 FROM link_rec AS l
 JOIN link_rec AS r ON l.rid < r.rid AND ({{condition}});

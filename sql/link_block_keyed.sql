@@ -8,5 +8,5 @@ WITH lk0 AS (SELECT l.rid, {{lkeys}} FROM link_rec AS l),
      lk AS (SELECT * FROM lk0 ANTI JOIN link_big USING ({{keys}})),
      rk AS (SELECT r.rid, {{rkeys}} FROM link_rec AS r),
      p AS (SELECT lk.rid AS l, rk.rid AS r FROM lk JOIN rk USING ({{keys}}) WHERE lk.rid < rk.rid)
-SELECT p.l, p.r, CAST(? AS INTEGER)
+SELECT p.l, p.r, CAST(1 AS BIGINT) << CAST(? AS INTEGER)
 FROM {{from}};

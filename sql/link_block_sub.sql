@@ -17,5 +17,5 @@ WITH lk0 AS (SELECT l.rid, {{lkeys}}, {{lsub}} AS sub FROM link_rec AS l),
      p AS (SELECT lk.rid AS l, rk.rid AS r
            FROM lk JOIN rk USING ({{keys}}, sub) JOIN ok USING ({{keys}}, sub)
            WHERE lk.rid < rk.rid)
-SELECT p.l, p.r, CAST($1 AS INTEGER)
+SELECT p.l, p.r, CAST(1 AS BIGINT) << CAST($1 AS INTEGER)
 FROM {{from}};
