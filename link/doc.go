@@ -14,8 +14,13 @@
 //     since its pairs grow quadratically with the data (a million records
 //     with a small vocabulary of names hold same-name blocks of hundreds);
 //     a sub-block still too large is dropped, and what was dropped is
-//     counted per rule in link_runs. Extras columns that look like
-//     identifiers (profile.go) get a rule of their own.
+//     counted per rule in link_runs. When every rule is a conjunction of
+//     equalities (the defaults are), each rule's key is hashed once per
+//     record and each pair is produced once, by its first rule, with the
+//     bits of all the rules that produce it (Splink's way, no
+//     de-duplication); otherwise each rule inserts its pairs and the union
+//     is de-duplicated. Extras columns that look like identifiers
+//     (profile.go) get a rule of their own.
 //  3. Comparison (compare.go): each pair gets a comparison vector, one level per
 //     [Comparison] (exact, one edit, Jaro-Winkler bands from go-edlib, day and
 //     month swapped, omocodia, conflicting valid tax codes, …), in Go on
@@ -67,8 +72,6 @@
 // Records and pairs move between DuckDB and Go as Arrow batches when built
 // with the duckdb_arrow tag (row by row otherwise), and person_links is
 // built by DuckDB from numbers. BenchmarkLink1M links 1,000,000
-// demo.Synthetic enrolments; with today's 26 rules and sub-blocks its
-// blocking inserts about 57 million pair rows and the run is over the
-// issue's 60 s / 4 GiB bound (the earlier 15-rule model took 35 s, 9.5
-// million pairs, under 3 GiB); see BENCH.md for what was measured.
+// demo.Synthetic enrolments; see BENCH.md for what was measured (the
+// blocking stage alone: BenchmarkBlock1M).
 package link

@@ -27,7 +27,7 @@ func TestLabelledSets(t *testing.T) {
 	}{
 		// FEBRL4: 3 rows with no identity at all stay quarantined.
 		{"febrl4", 1, 0.998, 0.999, 0.998, 3},
-		{"demo-indep", 1, 0.988, 0.994, 0.996, 0},
+		{"demo-indep", 1, 0.988, 0.994, 0.995, 0}, // the 17 default rules block 0.9951; the pairs they miss are connected through others (recall as with 26 rules)
 		{"demo", 1, 0.998, 0.999, 1, 0},
 		{"demo-heavy", 1, 0.987, 0.993, 0.996, 0},
 	} {
