@@ -232,7 +232,7 @@ func TestBlockOnce(t *testing.T) {
 		max   int
 	}{
 		{"default", DefaultBlocking, 40},
-		{"small budget", DefaultBlocking, 4},
+		{"small budget", DefaultBlocking, 2},
 		{"no budget", DefaultBlocking, -1},
 		{"reversed", reversed, 6},
 	} {
@@ -266,7 +266,7 @@ func TestBlockOnce(t *testing.T) {
 			if first != int64(len(once)) {
 				t.Errorf("first pairs add up to %d, want %d", first, len(once))
 			}
-			if (dropped > 0) != (tc.max == 4) {
+			if (dropped > 0) != (tc.max == 2) {
 				t.Errorf("%d sub-blocks dropped with a budget of %d", dropped, tc.max)
 			}
 		})
