@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -23,8 +24,13 @@ import (
 //   - batch: rows per Arrow record batch (the ingest uses batchRows);
 //   - threads: DuckDB's threads (the warehouse opens with GOMAXPROCS; 2 is
 //     DuckDB's own default on this 2-core machine, whatever the pinning);
-//   - nopk: into a copy of enrolments without its PRIMARY KEY (and NOT NULL)
-//     constraints, to price the key's ART index.
+//   - pk: into a copy of enrolments with the enrolment_id PRIMARY KEY it had
+//     until migration 010, to price the key's ART index;
+//   - set: a setting of DuckDB's changed first (compression, insertion
+//     order, the WAL's checkpoint threshold).
+//
+// The loader "arrow-view-once" loads all the batches with one statement
+// (sinks.InsertRecords: one Arrow view of them all) instead of one per batch.
 //
 // Run it pinned to one core, like BenchmarkIngest200k.
 func BenchmarkLoadPhases200k(b *testing.B) {
@@ -42,15 +48,21 @@ func BenchmarkLoadPhases200k(b *testing.B) {
 		loader  string
 		batch   int
 		threads int // 0: the warehouse's (GOMAXPROCS)
-		noPK    bool
+		pk      bool
+		set     string // a SET statement run on the warehouse first
 	}{
-		{"arrow-view", batchRows, 0, false},
-		{"arrow-view", batchRows, 2, false},
-		{"arrow-view", batchRows, 0, true},
-		{"arrow-view", 2048, 0, false},
-		{"arrow-view", 32768, 0, false},
-		{"arrow-view", 122880, 0, false},
-		{"appender", batchRows, 0, false},
+		{"arrow-view", batchRows, 0, false, ""},
+		{"arrow-view", batchRows, 2, false, ""},
+		{"arrow-view", batchRows, 0, true, ""},
+		{"arrow-view-once", batchRows, 0, false, ""},
+		{"arrow-view", 2048, 0, false, ""},
+		{"arrow-view", 32768, 0, false, ""},
+		{"arrow-view", 122880, 0, false, ""},
+		{"appender", batchRows, 0, false, ""},
+		{"arrow-view", batchRows, 0, false, "SET preserve_insertion_order = false"},
+		{"arrow-view", batchRows, 0, false, "SET disabled_compression_methods = 'fsst'"},
+		{"arrow-view", batchRows, 0, false, "SET force_compression = 'uncompressed'"},
+		{"arrow-view", batchRows, 0, false, "SET checkpoint_threshold = '1GB'"},
 	}
 	recs := map[int][]arrow.RecordBatch{}
 	defer func() {
@@ -65,8 +77,11 @@ func BenchmarkLoadPhases200k(b *testing.B) {
 		if v.threads > 0 {
 			name += fmt.Sprintf("/threads=%d", v.threads)
 		}
-		if v.noPK {
-			name += "/nopk"
+		if v.pk {
+			name += "/pk"
+		}
+		if v.set != "" {
+			name += "/" + strings.NewReplacer(" ", "", "'", "").Replace(v.set)
 		}
 		b.Run(name, func(b *testing.B) {
 			if recs[v.batch] == nil {
@@ -80,7 +95,7 @@ func BenchmarkLoadPhases200k(b *testing.B) {
 			if v.loader == "appender" {
 				load = sinks.AppendRecord
 			}
-			var insert, commit, checkpoint float64
+			var insert, commit, checkpoint, size float64
 			for b.Loop() {
 				b.StopTimer()
 				whPath := filepath.Join(b.TempDir(), "phases.duckdb")
@@ -89,9 +104,14 @@ func BenchmarkLoadPhases200k(b *testing.B) {
 					b.Fatal(err)
 				}
 				table := "enrolments"
-				if v.noPK {
-					table = "enrolments_nopk"
-					if _, err := wh.DB.ExecContext(ctx, "CREATE TABLE enrolments_nopk AS SELECT * FROM enrolments WITH NO DATA"); err != nil {
+				if v.pk {
+					table = "enrolments_pk"
+					if _, err := wh.DB.ExecContext(ctx, "CREATE TABLE enrolments_pk AS SELECT * FROM enrolments WITH NO DATA; ALTER TABLE enrolments_pk ADD PRIMARY KEY (enrolment_id)"); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if v.set != "" {
+					if _, err := wh.DB.ExecContext(ctx, v.set); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -109,7 +129,15 @@ func BenchmarkLoadPhases200k(b *testing.B) {
 				if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 					b.Fatal(err)
 				}
+				if v.loader == "arrow-view-once" {
+					if err := sinks.InsertRecords(ctx, conn, table, recs[v.batch]); err != nil {
+						b.Fatal(err)
+					}
+				}
 				for _, r := range recs[v.batch] {
+					if v.loader == "arrow-view-once" {
+						break
+					}
 					if err := load(ctx, conn, table, r); err != nil {
 						b.Fatal(err)
 					}
@@ -124,6 +152,9 @@ func BenchmarkLoadPhases200k(b *testing.B) {
 					b.Fatal(err)
 				}
 				c3 := cpuTime()
+				if fi, err := os.Stat(whPath); err == nil {
+					size += float64(fi.Size())
+				}
 				insert += (c1 - c0).Seconds()
 				commit += (c2 - c1).Seconds()
 				checkpoint += (c3 - c2).Seconds()
@@ -133,6 +164,7 @@ func BenchmarkLoadPhases200k(b *testing.B) {
 			b.ReportMetric(commit/n, "commit-cpu-s")
 			b.ReportMetric(checkpoint/n, "checkpoint-cpu-s")
 			b.ReportMetric((insert+commit+checkpoint)/n, "cpu-s")
+			b.ReportMetric(size/n/1e6, "file-MB")
 		})
 	}
 }

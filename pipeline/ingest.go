@@ -91,7 +91,7 @@ func loadFileWith(ctx context.Context, db *sql.DB, runID string, f landing.Fetch
 	w, err := sinks.BeginFile(ctx, db, sinks.File{RunID: runID, Province: prov.Code, Slot: f.Slot, Name: f.Name,
 		SHA256: f.SHA256, LandedPath: f.LandedPath, IngestVersion: IngestVersion, Replaces: prevSHA}, load)
 	if err != nil {
-		res.Status, res.Err = FileFailed, err
+		res.Status, res.Err = FileFailed, otherProvinceErr(err)
 		return res
 	}
 	defer w.Abort(ctx)
@@ -120,7 +120,7 @@ func loadFileWith(ctx context.Context, db *sql.DB, runID string, f landing.Fetch
 		err = &sources.Error{File: f.Name, Err: fmt.Errorf("every one of %d rows was rejected: %w", counts.Quarantined, ErrAllRejected)}
 	}
 	if err == nil {
-		err = w.Commit(ctx)
+		err = otherProvinceErr(w.Commit(ctx))
 	}
 	if err != nil {
 		res.Status, res.Err = FileFailed, err
@@ -130,6 +130,16 @@ func loadFileWith(ctx context.Context, db *sql.DB, runID string, f landing.Fetch
 	log.Info("file loaded", "sheets", sink.sheets, "read", counts.Read, "loaded", counts.Loaded,
 		"quarantined", counts.Quarantined, "skipped", counts.Skipped, "issues", counts.Issues)
 	return res
+}
+
+// otherProvinceErr is err, or the refusal the province reads when the file
+// writer found the file's bytes loaded for another province in this run
+// (two provinces loading them at once; see sinks.FileWriter's claim).
+func otherProvinceErr(err error) error {
+	if ce, ok := errors.AsType[*sinks.ClaimError](err); ok {
+		return &OtherProvinceError{File: ce.File, Owner: ce.Owner}
+	}
+	return err
 }
 
 // ErrAllRejected: a file none of whose rows could be loaded is refused as a whole.

@@ -21,6 +21,15 @@ var viewSeq atomic.Int64
 // buffers directly, without a Go value per cell. Needs the duckdb_arrow build
 // tag (the Makefile sets it).
 func InsertRecord(ctx context.Context, conn *sql.Conn, table string, rec arrow.RecordBatch) error {
+	return InsertRecords(ctx, conn, table, []arrow.RecordBatch{rec})
+}
+
+// InsertRecords is [InsertRecord] for several batches of one schema, in one
+// statement (one Arrow view of them all).
+func InsertRecords(ctx context.Context, conn *sql.Conn, table string, recs []arrow.RecordBatch) error {
+	if len(recs) == 0 {
+		return nil
+	}
 	name := fmt.Sprintf("arrow_batch_%d", viewSeq.Add(1))
 	var release func()
 	err := conn.Raw(func(dc any) error {
@@ -28,7 +37,7 @@ func InsertRecord(ctx context.Context, conn *sql.Conn, table string, rec arrow.R
 		if err != nil {
 			return err
 		}
-		rdr, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
+		rdr, err := array.NewRecordReader(recs[0].Schema(), recs)
 		if err != nil {
 			return err
 		}

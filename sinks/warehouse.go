@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -93,7 +94,10 @@ func (w *Warehouse) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func (w *Warehouse) migrate(ctx context.Context) error {
+func (w *Warehouse) migrate(ctx context.Context) error { return w.migrateTo(ctx, math.MaxInt) }
+
+// migrateTo applies the pending migrations up to version last.
+func (w *Warehouse) migrateTo(ctx context.Context, last int) error {
 	if _, err := w.DB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)`); err != nil {
 		return fmt.Errorf("creating schema_migrations: %w", err)
@@ -107,7 +111,7 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		if err := w.DB.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&n); err != nil {
 			return fmt.Errorf("reading schema_migrations: %w", err)
 		}
-		if n > 0 {
+		if n > 0 || m.Version > last {
 			continue
 		}
 		tx, err := w.DB.BeginTx(ctx, nil)

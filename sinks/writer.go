@@ -121,8 +121,92 @@ func BeginFile(ctx context.Context, db *sql.DB, f File, load LoadFunc) (*FileWri
 			return nil, fmt.Errorf("removing previous rows of %s: %w", f.Name, err)
 		}
 	}
+	if err := w.claim(ctx); err != nil {
+		w.rollback(ctx)
+		return nil, err
+	}
 	go w.loadLoop(ctx)
 	return w, nil
+}
+
+// ErrClaimed: the bytes of the file being loaded are loaded for another
+// province in the same run (the same workbook sent to two offices, loaded
+// by two transactions at once).
+var ErrClaimed = errors.New("the same bytes are loaded for another province in this run")
+
+// ClaimError names the province a run loaded the file's bytes for.
+type ClaimError struct {
+	File  string
+	Owner string // sigla of the province the bytes are loaded for
+}
+
+func (e *ClaimError) Error() string {
+	return fmt.Sprintf("%s: the same bytes are loaded for province %s in this run", e.File, e.Owner)
+}
+
+func (e *ClaimError) Unwrap() error { return ErrClaimed }
+
+// ErrDuplicateID: two rows of one file have the same enrolment_id (the
+// same sheet and row read twice). enrolments has no key; the writer checks
+// each file's rows before COMMIT instead.
+var ErrDuplicateID = errors.New("the same enrolment id on two rows of one file")
+
+// claim records, in the writer's transaction, that this run loads the
+// file's bytes for its province (file_claims). Bytes a committed
+// transaction of the run claimed for another province that still holds
+// them are refused here (a province that no longer does loses the claim);
+// when two transactions claim them at once, the second COMMIT fails (see
+// Commit).
+func (w *FileWriter) claim(ctx context.Context) error {
+	f := &w.file
+	if _, err := w.conn.ExecContext(ctx, queries.Query("file_claim"), f.RunID, f.SHA256, f.Province); err != nil {
+		return fmt.Errorf("claiming the bytes of %s: %w", f.Name, err)
+	}
+	owner, err := w.owner(ctx)
+	if err != nil {
+		return err
+	}
+	if owner == f.Province {
+		return nil
+	}
+	var held int
+	if err := w.conn.QueryRowContext(ctx, queries.Query("file_claim_held"), owner, f.SHA256).Scan(&held); err != nil {
+		return fmt.Errorf("reading the files of %s: %w", owner, err)
+	}
+	if held > 0 {
+		return &ClaimError{File: f.Name, Owner: owner}
+	}
+	if _, err := w.conn.ExecContext(ctx, queries.Query("file_claim_take"), f.RunID, f.SHA256, f.Province); err != nil {
+		return fmt.Errorf("claiming the bytes of %s: %w", f.Name, err)
+	}
+	return nil
+}
+
+// owner is the province the run loaded the file's bytes for, as far as the
+// connection sees ("" for none).
+func (w *FileWriter) owner(ctx context.Context) (string, error) {
+	f := &w.file
+	var owner string
+	err := w.conn.QueryRowContext(ctx, queries.Query("file_claim_owner"), f.RunID, f.SHA256).Scan(&owner)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("reading the claim on %s: %w", f.Name, err)
+	}
+	return owner, nil
+}
+
+// checkIDs fails when two of the file's rows have the same enrolment_id.
+func (w *FileWriter) checkIDs(ctx context.Context) error {
+	f := &w.file
+	var id, sheet string
+	var row, n int
+	err := w.conn.QueryRowContext(ctx, queries.Query("file_duplicate_ids"), f.SHA256).Scan(&id, &sheet, &row, &n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checking the enrolment ids of %s: %w", f.Name, err)
+	}
+	return fmt.Errorf("%s:%s row %d: enrolment id %s on %d rows: %w", f.Name, sheet, row, id, n, ErrDuplicateID)
 }
 
 // LoadPanic is a panic met while loading record batches on the writer's
@@ -262,6 +346,9 @@ func (w *FileWriter) Commit(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := w.checkIDs(ctx); err != nil {
+		return err
+	}
 	f := &w.file
 	for _, m := range w.modules {
 		if err := w.putModule(ctx, m); err != nil {
@@ -273,6 +360,13 @@ func (w *FileWriter) Commit(ctx context.Context) error {
 		return fmt.Errorf("recording source file: %w", err)
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		if ctx.Err() == nil {
+			// Another transaction of the run claimed the same bytes and
+			// committed first (file_claims' key).
+			if owner, oerr := w.owner(ctx); oerr == nil && owner != "" && owner != f.Province {
+				return &ClaimError{File: f.Name, Owner: owner}
+			}
+		}
 		return fmt.Errorf("committing %s: %w", f.Name, err)
 	}
 	w.finished = true
