@@ -83,6 +83,7 @@ const loadQueue = 3
 // other rows are kept in memory and appended at Commit. A FileWriter is used
 // from one goroutine; Abort (deferred) ends it whatever happened.
 type FileWriter struct {
+	db   *sql.DB
 	conn *sql.Conn
 	file File
 	load LoadFunc
@@ -92,6 +93,7 @@ type FileWriter struct {
 	loadErr   error         // the loading goroutine's error; read after done
 	loadPanic *LoadPanic    // a panic of the loading goroutine; read after done
 	closed    bool          // recs is closed: nothing more is queued
+	rows      int64         // enrolments queued
 
 	quarantine, issues, skips [][]driver.Value
 	modules                   []*canon.Module
@@ -113,17 +115,13 @@ func BeginFile(ctx context.Context, db *sql.DB, f File, load LoadFunc) (*FileWri
 		conn.Close()
 		return nil, fmt.Errorf("beginning transaction: %w", err)
 	}
-	w := &FileWriter{conn: conn, file: f, load: load,
+	w := &FileWriter{db: db, conn: conn, file: f, load: load,
 		recs: make(chan arrow.RecordBatch, loadQueue), done: make(chan struct{})}
 	if f.Replaces != "" {
 		if err := DeleteFileRows(ctx, conn, f.Province, f.Replaces); err != nil {
 			w.rollback(ctx)
 			return nil, fmt.Errorf("removing previous rows of %s: %w", f.Name, err)
 		}
-	}
-	if err := w.claim(ctx); err != nil {
-		w.rollback(ctx)
-		return nil, err
 	}
 	go w.loadLoop(ctx)
 	return w, nil
@@ -152,17 +150,22 @@ func (e *ClaimError) Unwrap() error { return ErrClaimed }
 var ErrDuplicateID = errors.New("the same enrolment id on two rows of one file")
 
 // claim records, in the writer's transaction, that this run loads the
-// file's bytes for its province (file_claims). Bytes a committed
-// transaction of the run claimed for another province that still holds
-// them are refused here (a province that no longer does loses the claim);
-// when two transactions claim them at once, the second COMMIT fails (see
-// Commit).
+// file's bytes for its province (file_claims); Commit calls it for a file
+// that brings data. Bytes a committed transaction of the run claimed for
+// another province that still holds them are refused here (a province that
+// no longer does loses the claim); when two transactions claim them at
+// once, the second COMMIT fails (see Commit).
 func (w *FileWriter) claim(ctx context.Context) error {
 	f := &w.file
 	if _, err := w.conn.ExecContext(ctx, queries.Query("file_claim"), f.RunID, f.SHA256, f.Province); err != nil {
+		// A claim committed since this transaction began: its key refuses
+		// ours although this transaction does not see it.
+		if cerr := w.claimedElsewhere(ctx); cerr != nil {
+			return cerr
+		}
 		return fmt.Errorf("claiming the bytes of %s: %w", f.Name, err)
 	}
-	owner, err := w.owner(ctx)
+	owner, err := w.owner(ctx, w.conn)
 	if err != nil {
 		return err
 	}
@@ -182,16 +185,32 @@ func (w *FileWriter) claim(ctx context.Context) error {
 	return nil
 }
 
-// owner is the province the run loaded the file's bytes for, as far as the
-// connection sees ("" for none).
-func (w *FileWriter) owner(ctx context.Context) (string, error) {
+// owner is the province the run loaded the file's bytes for, as far as q
+// sees ("" for none).
+func (w *FileWriter) owner(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (string, error) {
 	f := &w.file
 	var owner string
-	err := w.conn.QueryRowContext(ctx, queries.Query("file_claim_owner"), f.RunID, f.SHA256).Scan(&owner)
+	err := q.QueryRowContext(ctx, queries.Query("file_claim_owner"), f.RunID, f.SHA256).Scan(&owner)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("reading the claim on %s: %w", f.Name, err)
 	}
 	return owner, nil
+}
+
+// claimedElsewhere is a ClaimError when a committed transaction of the run
+// claimed the file's bytes for another province (read outside the writer's
+// transaction, which a failed statement ends); nil otherwise.
+func (w *FileWriter) claimedElsewhere(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	owner, err := w.owner(ctx, w.db)
+	if err != nil || owner == "" || owner == w.file.Province {
+		return nil
+	}
+	return &ClaimError{File: w.file.Name, Owner: owner}
 }
 
 // checkIDs fails when two of the file's rows have the same enrolment_id.
@@ -261,6 +280,7 @@ func (w *FileWriter) Write(ctx context.Context, rec arrow.RecordBatch) error {
 	rec.Retain()
 	select {
 	case w.recs <- rec:
+		w.rows += rec.NumRows()
 		return nil
 	case <-w.done:
 		rec.Release()
@@ -346,6 +366,13 @@ func (w *FileWriter) Commit(ctx context.Context) error {
 			return err
 		}
 	}
+	if w.rows > 0 || len(w.quarantine) > 0 || len(w.modules) > 0 {
+		// A file that brings no data (an empty template) is nobody's:
+		// several provinces may send it (source_file_sha_elsewhere).
+		if err := w.claim(ctx); err != nil {
+			return err
+		}
+	}
 	if err := w.checkIDs(ctx); err != nil {
 		return err
 	}
@@ -360,12 +387,10 @@ func (w *FileWriter) Commit(ctx context.Context) error {
 		return fmt.Errorf("recording source file: %w", err)
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
-		if ctx.Err() == nil {
-			// Another transaction of the run claimed the same bytes and
-			// committed first (file_claims' key).
-			if owner, oerr := w.owner(ctx); oerr == nil && owner != "" && owner != f.Province {
-				return &ClaimError{File: f.Name, Owner: owner}
-			}
+		// Another transaction of the run claimed the same bytes and
+		// committed first (file_claims' key)?
+		if cerr := w.claimedElsewhere(ctx); cerr != nil {
+			return cerr
 		}
 		return fmt.Errorf("committing %s: %w", f.Name, err)
 	}

@@ -15,7 +15,8 @@ import (
 // committed for the first province refuse them at Commit (ErrDuplicateID,
 // as the key did); the claiming province may read them again; and a file
 // whose rows repeat a sheet and row is refused whole. A province whose rows
-// of the bytes are gone since (the shrink guard) loses the claim.
+// of the bytes are gone since (the shrink guard) loses the claim. A file
+// that brings no data is claimed by nobody.
 func TestFileWriterClaims(t *testing.T) {
 	fx := newWriterFixture(t)
 	ctx := fx.ctx
@@ -96,6 +97,25 @@ func TestFileWriterClaims(t *testing.T) {
 			}
 		}, lo, 1200, false, func(err error) bool { return err == nil }, owned},
 	}
+	// A file without data (an empty template) is nobody's: two provinces
+	// of the run load it, one after the other and at once.
+	var empty [2]*FileWriter
+	for i, p := range []string{"CR", "LO"} {
+		f := File{RunID: "r1", Province: p, Slot: "/in/" + p + "/vuoto.xlsx", Name: "vuoto.xlsx", SHA256: "shaE", LandedPath: "/l/shaE"}
+		if empty[i], err = BeginFile(ctx, fx.db, f, nil); err != nil {
+			t.Fatal(err)
+		}
+		defer empty[i].Abort(ctx)
+	}
+	for i, w := range empty {
+		if err := w.Commit(ctx); err != nil {
+			t.Fatalf("empty file, writer %d: %v", i, err)
+		}
+	}
+	if n := fx.count(t, "SELECT count(*) FROM source_files WHERE source_sha256 = 'shaE'"); n != 2 {
+		t.Errorf("the empty file is in source_files %d times, want twice", n)
+	}
+
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.setup != nil {
