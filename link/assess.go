@@ -75,6 +75,15 @@ func Assess(ctx context.Context, db *sql.DB, cfg Config, truthCSV io.Reader, thr
 		return a, err
 	}
 	defer r.conn.Close()
+	if thresholds == nil {
+		thresholds = append([]float64(nil), DefaultEvalThresholds...)
+	}
+	a.Threshold = r.cfg.MatchThreshold
+	thresholds = append(thresholds, a.Threshold)
+	slicesSortUnique(&thresholds)
+	a.Thresholds = thresholds
+	r.keepAt = min(r.keepAt, thresholds[0])
+	r.keepCandidates = true // the blocking recall reads them
 	for _, stage := range []func(context.Context) error{r.load, r.block, r.compare, r.fit} {
 		if err := stage(ctx); err != nil {
 			return a, err
@@ -146,16 +155,9 @@ func Assess(ctx context.Context, db *sql.DB, cfg Config, truthCSV io.Reader, thr
 	if a.TruePairs > 0 {
 		a.BlockingRecall = float64(a.BlockedTruePairs) / float64(a.TruePairs)
 	}
-	if thresholds == nil {
-		thresholds = append([]float64(nil), DefaultEvalThresholds...)
-	}
-	a.Threshold = r.cfg.MatchThreshold
-	thresholds = append(thresholds, a.Threshold)
-	slicesSortUnique(&thresholds)
-	a.Thresholds = thresholds
 	for _, t := range thresholds {
-		for i := range r.pairs {
-			r.pairs[i].blocked, r.pairs[i].accepted = 0, false
+		for i := range r.scored {
+			r.scored[i].blocked, r.scored[i].accepted = 0, false
 		}
 		r.cfg.MatchThreshold = t
 		if err := r.decide(ctx); err != nil {

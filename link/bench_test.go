@@ -16,7 +16,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -209,6 +208,13 @@ func benchLink(b *testing.B, n int) {
 			{"fit", st.FitSeconds}, {"cluster", st.ClusterSeconds}, {"write", st.WriteSeconds}} {
 			b.ReportMetric(ph.s, "s_"+ph.name)
 		}
+		for _, ph := range []struct {
+			name string
+			s    float64
+		}{{"load", st.LoadCPU}, {"block", st.BlockCPU}, {"compare", st.CompareCPU},
+			{"fit", st.FitCPU}, {"cluster", st.ClusterCPU}, {"write", st.WriteCPU}} {
+			b.ReportMetric(ph.s, "cpu_s_"+ph.name)
+		}
 		truth, err := os.Open(filepath.Join(fixture, "truth.csv"))
 		if err != nil {
 			b.Fatal(err)
@@ -237,16 +243,6 @@ func BenchmarkLink1M(b *testing.B) { benchLink(b, 1_000_000) }
 
 // BenchmarkLink100k is the same on 100,000 enrolments.
 func BenchmarkLink100k(b *testing.B) { benchLink(b, 100_000) }
-
-// cpuSeconds is the user and system CPU time of the process so far, DuckDB's
-// threads included.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
 
 // benchBlock runs the blocking stage alone on the fixture of n
 // demo.Synthetic enrolments (read-only, DuckDB threads=2) with the default

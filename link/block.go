@@ -178,14 +178,14 @@ type blockStats struct {
 // of equalities (the default rules, and the extras rules), each pair is
 // produced once, by its first rule (blockOnce); otherwise each rule inserts
 // its own pairs and the union is de-duplicated.
-func block(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int, log *slog.Logger) ([]pairScore, blockStats, error) {
+func block(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int, log *slog.Logger) ([]candidate, blockStats, error) {
 	return blockWith(ctx, conn, rules, maxBlock, log, true)
 }
 
 // blockWith is block; once false runs every rule on its own and
 // de-duplicates the union even when blockOnce could run (the tests compare
 // the two).
-func blockWith(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int, log *slog.Logger, once bool) ([]pairScore, blockStats, error) {
+func blockWith(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int, log *slog.Logger, once bool) ([]candidate, blockStats, error) {
 	total := blockStats{Rule: -1}
 	if _, err := conn.ExecContext(ctx, queries.Query("link_pairs")); err != nil {
 		return nil, total, fmt.Errorf("preparing blocking: %w", err)

@@ -10,7 +10,7 @@ import (
 // analyst decided are united strongest first, so that a chain's weakest
 // pair is the one refused when a component would break a constraint.
 func (r *run) cluster(ctx context.Context) error {
-	pairs, comps := r.pairs, r.comps
+	pairs, comps := r.scored, r.comps
 	taxIdx := -1
 	for k, c := range comps {
 		if c.Kind == KindTaxCode {

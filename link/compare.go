@@ -5,13 +5,16 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-
-	"github.com/hbollon/go-edlib"
+	"sync/atomic"
 )
 
-// compare is the third stage: each candidate pair's comparison vector.
+// compare is the third stage: each candidate pair's comparison vector, as
+// the index of its pattern (the distinct vectors, counted per training rule,
+// are what the model is fitted on).
 func (r *run) compare(ctx context.Context) error {
-	compareAll(ctx, r.recs, r.comps, r.pairs)
+	r.pat, r.pats = compareAll(ctx, r.vals, r.comps, r.pairs, r.trainRules())
+	r.st.Patterns = len(r.pats.levels)
+	r.log.Debug("linkage pairs compared", "patterns", len(r.pats.levels), "seconds", r.elapsed())
 	return ctx.Err()
 }
 
@@ -37,10 +40,6 @@ type record struct {
 	role       string
 	module     string
 	extras     []string // values of the configured extras headers
-
-	// Value ids (see indexValues): equal ids, equal values; 0 is "".
-	surnameID, givenID uint32
-	cid                [maxComparisons]uint32 // comparison k's value
 }
 
 // getter reads one string column of a record; swapped reads the other name
@@ -162,15 +161,47 @@ type comparer struct {
 	labels []string
 	// idxConflict is the taxcode level that the hard rule forbids.
 	idxConflict uint8
-	// index is the comparison's position in the vector (record.cid).
+	// index is the comparison's position in the vector.
 	index int
+	// name says the column is surname_fold or given_name_fold (given says
+	// which): read in the other column when a pair's names are swapped,
+	// numbered in the names' shared vocabulary.
+	name, given bool
+	mode        compareMode
 }
+
+// compareMode is how the fast path compares two different, non-empty
+// values of a comparison.
+type compareMode uint8
+
+const (
+	modeExact  compareMode = iota // different values: else
+	modeDate                      // birth dates (dateLevel)
+	modeTax                       // tax codes (taxLevel)
+	modeName                      // names: Jaro-Winkler and one edit from the names' cache
+	modeDirect                    // cheap (phone, email without Jaro-Winkler bands), or values nearly unique
+	modeCached                    // the fuzzy level remembered by value ids
+)
 
 func newComparer(c Comparison, index int, extras *[]string) comparer {
 	g, _ := columnGetter(c.Column, extras)
 	cp := comparer{Comparison: c, get: g, labels: levelLabels(c), index: index}
-	if c.Kind == KindTaxCode {
+	cp.name = c.Column == "surname_fold" || c.Column == "given_name_fold"
+	cp.given = c.Column == "given_name_fold"
+	switch {
+	case c.Kind == KindTaxCode:
 		cp.idxConflict = 4
+		cp.mode = modeTax
+	case c.Kind == KindDate:
+		cp.mode = modeDate
+	case c.Kind == KindExact:
+		cp.mode = modeExact
+	case cp.name && (c.Kind == KindName || c.Kind == KindText):
+		cp.mode = modeName
+	case c.Kind == KindPhone, c.Kind == KindEmail && len(c.Thresholds) == 0:
+		cp.mode = modeDirect
+	default:
+		cp.mode = modeCached
 	}
 	return cp
 }
@@ -178,131 +209,104 @@ func newComparer(c Comparison, index int, extras *[]string) comparer {
 // elseLevel is the index of the last level.
 func (c *comparer) elseLevel() uint8 { return uint8(len(c.labels) - 1) }
 
-// level returns the comparison level of l and r (r's names swapped when swapped).
-func (c *comparer) level(l, r *record, swapped bool) uint8 { return c.levelCached(l, r, swapped, nil) }
+// values are what the comparisons read, numbered once at load (indexValues):
+// comparison k's value of record rid is vocab[k][vec[rid].id[k]], equal ids
+// are equal values and 0 is "" (missing). A pair compares numbers, and the
+// fuzzy metrics run once per distinct pair of values: surnames, given names,
+// places and organisations repeat across millions of pairs.
+type values struct {
+	vec   []cvec
+	vocab [][]string // per comparison (nil for dates); the name columns share names
+	names []string   // surnames and given names, one vocabulary (a pair's names may be swapped)
+}
 
-// maxCache bounds each comparison's cache of fuzzy levels (per goroutine).
-const maxCache = 1 << 19
+// cvec is one record's values, numbered (see values).
+type cvec struct {
+	id                 [maxComparisons]uint32 // per comparison; tax codes too
+	sur, giv           uint32                 // in values.names
+	taxKey             uint32                 // the de-omocoded key, 0 none
+	birth              int32                  // days since 1970-01-01
+	hasBirth, taxValid bool
+}
 
-// levelCached is level with the fuzzy levels of two different values
-// remembered in cache (nil: none), keyed by the values' ids (indexValues
-// must have run): the vocabularies of names, places and organisations are
-// small beside the pairs, so most fuzzy comparisons repeat.
-func (c *comparer) levelCached(l, r *record, swapped bool, cache map[uint64]uint8) uint8 {
-	switch c.Kind {
-	case KindDate:
-		if !l.hasBirth || !r.hasBirth {
-			return 0
-		}
-		return dateLevel(l.birth, r.birth)
-	case KindTaxCode:
-		return taxLevel(l, r)
+// ids are the value ids comparison c reads on l and on r (r's other name
+// column when swapped).
+func (c *comparer) ids(l, r *cvec, swapped bool) (uint32, uint32) {
+	if !c.name {
+		return l.id[c.index], r.id[c.index]
 	}
-	if cache == nil {
-		a, b := c.get(l, false), c.get(r, swapped)
-		if a == "" || b == "" {
-			return 0
-		}
-		if a == b {
-			return 1
-		}
-		return c.fuzzy(a, b)
+	a, b := l.sur, r.sur
+	if c.given {
+		a = l.giv
 	}
-	ia, ib := c.id(l, false), c.id(r, swapped)
-	if ia == 0 || ib == 0 {
+	if c.given != swapped {
+		b = r.giv
+	}
+	return a, b
+}
+
+// vocabulary numbers strings from 1 in order of first sight; "" is 0.
+type vocabulary struct {
+	ids  map[string]uint32
+	list []string
+}
+
+func newVocabulary() *vocabulary { return &vocabulary{ids: map[string]uint32{}, list: []string{""}} }
+
+func (v *vocabulary) id(s string) uint32 {
+	if s == "" {
 		return 0
 	}
-	if ia == ib {
-		return 1
+	if i, ok := v.ids[s]; ok {
+		return i
 	}
-	if c.Kind != KindName && c.Kind != KindText {
-		return c.fuzzy(c.get(l, false), c.get(r, swapped)) // cheap, or values nearly unique
-	}
-	k := uint64(ia)<<32 | uint64(ib)
-	if lv, ok := cache[k]; ok {
-		return lv
-	}
-	lv := c.fuzzy(c.get(l, false), c.get(r, swapped))
-	if len(cache) < maxCache {
-		cache[k] = lv
-	}
-	return lv
+	i := uint32(len(v.list))
+	v.ids[s] = i
+	v.list = append(v.list, s)
+	return i
 }
 
-// id is the value id of the column c compares (swapped: the other name).
-func (c *comparer) id(r *record, swapped bool) uint32 {
-	switch c.Column {
-	case "surname_fold":
-		if swapped {
-			return r.givenID
+// indexValues numbers the values the comparisons read, one vocabulary per
+// column (the two name columns share one), a goroutine per column.
+func indexValues(recs []record, comps []comparer) *values {
+	v := &values{vec: make([]cvec, len(recs)), vocab: make([][]string, len(comps))}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		names := newVocabulary()
+		keys := newVocabulary()
+		for i := range recs {
+			r, c := &recs[i], &v.vec[i]
+			c.sur, c.giv = names.id(r.surname), names.id(r.given)
+			c.taxKey = keys.id(r.taxKey)
+			c.birth, c.hasBirth, c.taxValid = r.birth, r.hasBirth, r.taxValid
 		}
-		return r.surnameID
-	case "given_name_fold":
-		if swapped {
-			return r.surnameID
+		v.names = names.list
+	})
+	for k := range comps {
+		c := &comps[k]
+		if c.Kind == KindDate || c.name {
+			continue
 		}
-		return r.givenID
-	}
-	return r.cid[c.index]
-}
-
-// indexValues numbers the distinct values the comparisons read (one
-// vocabulary for all columns, "" is 0) and stores each record's ids.
-func indexValues(recs []record, comps []comparer) {
-	vocab := map[string]uint32{"": 0}
-	id := func(s string) uint32 {
-		if v, ok := vocab[s]; ok {
-			return v
-		}
-		v := uint32(len(vocab))
-		vocab[s] = v
-		return v
-	}
-	for i := range recs {
-		r := &recs[i]
-		r.surnameID, r.givenID = id(r.surname), id(r.given)
-		for k := range comps {
-			switch comps[k].Kind {
-			case KindDate, KindTaxCode:
-			default:
-				r.cid[k] = id(comps[k].get(r, false))
+		wg.Go(func() {
+			vocab := newVocabulary()
+			for i := range recs {
+				v.vec[i].id[k] = vocab.id(c.get(&recs[i], false))
 			}
+			v.vocab[k] = vocab.list
+		})
+	}
+	wg.Wait()
+	for k := range comps {
+		c := &comps[k]
+		if !c.name {
+			continue
+		}
+		v.vocab[k] = v.names
+		for i := range v.vec {
+			v.vec[i].id[k], _ = c.ids(&v.vec[i], &v.vec[i], false)
 		}
 	}
-}
-
-// withinOneEdit says whether a and b are at most one edit apart (optimal
-// string alignment distance, go-edlib), skipping the metric when the
-// lengths or the differing bytes of two ASCII strings already rule it out.
-func withinOneEdit(a, b string) bool {
-	a, b = clip(a), clip(b)
-	if ascii(a) && ascii(b) {
-		d := len(a) - len(b)
-		if d > 1 || d < -1 {
-			return false
-		}
-		if d == 0 {
-			diff := 0
-			for i := 0; i < len(a); i++ {
-				if a[i] != b[i] {
-					diff++
-				}
-			}
-			if diff > 2 {
-				return false
-			}
-		}
-	}
-	return edlib.OSADamerauLevenshteinDistance(a, b) <= 1
-}
-
-func ascii(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
+	return v
 }
 
 // fuzzy is the level of two different, non-empty values.
@@ -331,15 +335,35 @@ func (c *comparer) fuzzy(a, b string) uint8 {
 }
 
 // jwLevel is first + the index of the first threshold that the Jaro-Winkler
-// similarity of a and b reaches, else elseLevel.
+// similarity of a and b reaches, else elseLevel (no bands: not computed).
 func jwLevel(a, b string, thresholds []float64, first, elseLevel uint8) uint8 {
-	s := float64(jaroWinkler(a, b))
+	if len(thresholds) == 0 {
+		return elseLevel
+	}
+	return jwBand(jaroWinkler(a, b), thresholds, first, elseLevel)
+}
+
+// jwBand is first + the index of the first threshold that similarity s
+// reaches, else elseLevel.
+func jwBand(s32 float32, thresholds []float64, first, elseLevel uint8) uint8 {
+	s := float64(s32)
 	for i, t := range thresholds {
 		if s >= t-1e-6 {
 			return first + uint8(i)
 		}
 	}
 	return elseLevel
+}
+
+// nameLevel is the level of two different names from their similarity.
+func (c *comparer) nameLevel(e nameSim) uint8 {
+	if c.Kind == KindText {
+		return jwBand(e.jw, c.Thresholds, 2, c.elseLevel())
+	}
+	if e.oneEdit {
+		return 2
+	}
+	return jwBand(e.jw, c.Thresholds, 3, c.elseLevel())
 }
 
 // dateLevel compares two days since the epoch: 1 exact, 2 day and month
@@ -405,135 +429,378 @@ func civil(days int32) (y, m, d int) {
 	return y, m, d
 }
 
-// taxLevel: 0 a code missing, 1 exact, 2 equal after omocodia, 3 one edit
-// apart, 4 both valid and different (the hard rule), 5 else.
-func taxLevel(l, r *record) uint8 {
-	a, b := l.taxCode, r.taxCode
-	if a == "" || b == "" {
+// scratch is one goroutine's comparison state: the values and its memory
+// of fuzzy comparisons by value ids (bounded, so it never holds more than a
+// few megabytes per comparison).
+type scratch struct {
+	v     *values
+	comps []comparer
+	limit int                // entries each hash table may hold (0: maxCacheEntries)
+	names pairCache[nameSim] // two names' similarity
+	// per comparison (modeCached): the fuzzy level by value ids + 1, in a
+	// square table when the vocabulary is small, else in a hash table.
+	dense  [][]uint8
+	levels []pairCache[uint8]
+}
+
+// nameSim is two names' Jaro-Winkler similarity and whether they are one
+// edit apart.
+type nameSim struct {
+	jw      float32
+	oneEdit bool
+}
+
+// denseVocab bounds the vocabularies whose fuzzy levels are kept in a square
+// table (1 MiB); larger ones use a hash table.
+const denseVocab = 1024
+
+func newScratch(v *values, comps []comparer) *scratch {
+	s := &scratch{v: v, comps: comps, dense: make([][]uint8, len(comps)), levels: make([]pairCache[uint8], len(comps))}
+	for k := range comps {
+		if n := len(v.vocab[k]); comps[k].mode == modeCached && n <= denseVocab {
+			s.dense[k] = make([]uint8, n*n)
+		}
+	}
+	return s
+}
+
+// pair packs the comparison levels of records l and r (4 bits each) and
+// says whether r's names were read in reverse order.
+func (s *scratch) pair(li, ri int32) (uint64, bool) {
+	l, r := &s.v.vec[li], &s.v.vec[ri]
+	sw := s.swapBetter(l, r)
+	var packed uint64
+	for k := range s.comps {
+		packed |= uint64(s.level(k, l, r, sw)) << (4 * k)
+	}
+	return packed, sw
+}
+
+// level is comparison k's level of l and r.
+func (s *scratch) level(k int, l, r *cvec, swapped bool) uint8 {
+	c := &s.comps[k]
+	switch c.mode {
+	case modeDate:
+		if !l.hasBirth || !r.hasBirth {
+			return 0
+		}
+		return dateLevel(l.birth, r.birth)
+	case modeTax:
+		return s.taxLevel(k, l, r)
+	}
+	a, b := c.ids(l, r, swapped)
+	if a == 0 || b == 0 {
 		return 0
 	}
 	if a == b {
 		return 1
 	}
-	if l.taxKey != "" && l.taxKey == r.taxKey {
+	switch c.mode {
+	case modeExact:
+		return c.elseLevel()
+	case modeName:
+		return c.nameLevel(s.sim(a, b))
+	case modeDirect:
+		return c.fuzzy(s.v.vocab[k][a], s.v.vocab[k][b])
+	}
+	if d := s.dense[k]; d != nil {
+		i := int(a)*len(s.v.vocab[k]) + int(b)
+		if d[i] == 0 {
+			d[i] = c.fuzzy(s.v.vocab[k][a], s.v.vocab[k][b]) + 1
+		}
+		return d[i] - 1
+	}
+	key := uint64(a)<<32 | uint64(b)
+	if lv, ok := s.levels[k].get(key); ok {
+		return lv
+	}
+	lv := c.fuzzy(s.v.vocab[k][a], s.v.vocab[k][b])
+	s.levels[k].put(key, lv, s.limit)
+	return lv
+}
+
+// taxLevel: 0 a code missing, 1 exact, 2 equal after omocodia, 3 one edit
+// apart, 4 both valid and different (the hard rule), 5 else.
+func (s *scratch) taxLevel(k int, l, r *cvec) uint8 {
+	a, b := l.id[k], r.id[k]
+	if a == 0 || b == 0 {
+		return 0
+	}
+	if a == b {
+		return 1
+	}
+	if l.taxKey != 0 && l.taxKey == r.taxKey {
 		return 2
 	}
 	if l.taxValid && r.taxValid {
 		return 4
 	}
-	if withinOneEdit(a, b) {
+	if withinOneEdit(s.v.vocab[k][a], s.v.vocab[k][b]) {
 		return 3
 	}
 	return 5
 }
 
-// swapBetterCached is swapBetter with the Jaro-Winkler similarities of
-// names remembered in jw by value ids (indexValues must have run).
-func swapBetterCached(l, r *record, jw map[uint64]float32) bool {
-	ls, lg, rs, rg := l.surnameID, l.givenID, r.surnameID, r.givenID
+// sim is the similarity of two different, non-empty names (by id).
+func (s *scratch) sim(a, b uint32) nameSim {
+	key := uint64(a)<<32 | uint64(b)
+	if e, ok := s.names.get(key); ok {
+		return e
+	}
+	x, y := s.v.names[a], s.v.names[b]
+	e := nameSim{jw: jaroWinkler(x, y), oneEdit: withinOneEdit(x, y)}
+	s.names.put(key, e, s.limit)
+	return e
+}
+
+// jw is the Jaro-Winkler similarity of two names by id (0 when one is
+// missing, 1 when equal).
+func (s *scratch) jw(a, b uint32) float32 {
+	switch {
+	case a == 0 || b == 0:
+		return 0
+	case a == b:
+		return 1
+	}
+	return s.sim(a, b).jw
+}
+
+// swapBetter says whether r's names read better in reverse order against
+// l's: the two crossed similarities beat the straight ones by 0.1.
+func (s *scratch) swapBetter(l, r *cvec) bool {
+	ls, lg, rs, rg := l.sur, l.giv, r.sur, r.giv
 	if ls == rs || lg == rg {
 		return false
 	}
 	if ls == rg && lg == rs {
 		return true
 	}
-	sim := func(a, b uint32, sa, sb string) float32 {
-		if a == b {
-			return jaroWinkler(sa, sb)
-		}
-		k := uint64(a)<<32 | uint64(b)
-		if v, ok := jw[k]; ok {
-			return v
-		}
-		v := jaroWinkler(sa, sb)
-		if len(jw) < maxCache {
-			jw[k] = v
-		}
-		return v
-	}
-	straight := sim(ls, rs, l.surname, r.surname) + sim(lg, rg, l.given, r.given)
-	crossed := sim(ls, rg, l.surname, r.given) + sim(lg, rs, l.given, r.surname)
+	straight := s.jw(ls, rs) + s.jw(lg, rg)
+	crossed := s.jw(ls, rg) + s.jw(lg, rs)
 	return crossed > straight+0.1
 }
 
-// swapBetter says whether r's names read better in reverse order against l's.
-func swapBetter(l, r *record) bool {
-	if l.surname == r.surname || l.given == r.given {
-		return false
-	}
-	if l.surname == r.given && l.given == r.surname {
-		return true
-	}
-	straight := jaroWinkler(l.surname, r.surname) + jaroWinkler(l.given, r.given)
-	crossed := jaroWinkler(l.surname, r.given) + jaroWinkler(l.given, r.surname)
-	return crossed > straight+0.1
+// maxCacheEntries bounds each hash table of a scratch.
+const maxCacheEntries = 1 << 19
+
+// pairCache maps a pair of value ids (a<<32 | b, never 0) to what was
+// computed for it: open addressing, linear probing, grown by doubling up to
+// maxCacheEntries entries, after which nothing new is remembered.
+type pairCache[V any] struct {
+	keys  []uint64
+	vals  []V
+	n     int
+	shift uint
 }
 
-// comparePair packs the comparison levels of records l and r and says
-// whether r's names were read in reverse order; caches (one per comparison,
-// nil: none) remember fuzzy levels.
-func comparePair(l, r *record, comps []comparer, caches *caches) (uint64, bool) {
-	var sw bool
-	if caches != nil {
-		sw = swapBetterCached(l, r, caches.jw)
-	} else {
-		sw = swapBetter(l, r)
+func (c *pairCache[V]) slot(key uint64) int {
+	return int((key * 0x9E3779B97F4A7C15) >> c.shift)
+}
+
+func (c *pairCache[V]) get(key uint64) (V, bool) {
+	var zero V
+	if c.n == 0 {
+		return zero, false
 	}
-	var packed uint64
-	for k := range comps {
-		var c map[uint64]uint8
-		if caches != nil {
-			c = caches.levels[k]
+	mask := len(c.keys) - 1
+	for i := c.slot(key); ; i = (i + 1) & mask {
+		switch c.keys[i] {
+		case key:
+			return c.vals[i], true
+		case 0:
+			return zero, false
 		}
-		packed |= uint64(comps[k].levelCached(l, r, sw, c)) << (4 * k)
 	}
-	return packed, sw
 }
 
-// caches are one goroutine's memory of fuzzy comparisons, by value ids.
-type caches struct {
-	levels []map[uint64]uint8 // per comparison
-	jw     map[uint64]float32 // name similarities, for swapBetter
-}
-
-func newCaches(n int) *caches {
-	c := &caches{levels: make([]map[uint64]uint8, n), jw: map[uint64]float32{}}
-	for k := range c.levels {
-		c.levels[k] = map[uint64]uint8{}
+func (c *pairCache[V]) put(key uint64, v V, limit int) {
+	if limit == 0 {
+		limit = maxCacheEntries
 	}
-	return c
+	if c.n >= limit {
+		return
+	}
+	if 2*(c.n+1) > len(c.keys) {
+		c.grow()
+	}
+	mask := len(c.keys) - 1
+	i := c.slot(key)
+	for c.keys[i] != 0 && c.keys[i] != key {
+		i = (i + 1) & mask
+	}
+	if c.keys[i] == 0 {
+		c.n++
+	}
+	c.keys[i], c.vals[i] = key, v
 }
 
-// parallel calls f on GOMAXPROCS consecutive parts [lo, hi) of [0, n), one
-// goroutine each, w numbering the parts, and waits for them.
-func parallel(n int, f func(w, lo, hi int)) {
-	workers := runtime.GOMAXPROCS(0)
-	chunk := (n + workers - 1) / workers
+func (c *pairCache[V]) grow() {
+	size := max(2*len(c.keys), 1<<10)
+	old, oldVals := c.keys, c.vals
+	c.keys, c.vals = make([]uint64, size), make([]V, size)
+	c.shift = uint(64 - bitsFor(size))
+	c.n = 0
+	for i, k := range old {
+		if k != 0 {
+			c.put(k, oldVals[i], 0)
+		}
+	}
+}
+
+// bitsFor is log2 of the power of two n.
+func bitsFor(n int) int {
+	b := 0
+	for 1<<b < n {
+		b++
+	}
+	return b
+}
+
+// patterns are the distinct comparison vectors of the candidate pairs and,
+// per vector, how many pairs have it in all and per training rule.
+type patterns struct {
+	levels []uint64  // 4 bits per comparison
+	counts []float64 // per pattern, stride 1 + training rules: all pairs, then each training rule's
+	stride int
+}
+
+// count is how many pairs have pattern p (j = -1), or of those how many
+// training rule j produced.
+func (ps *patterns) count(p, j int) float64 { return ps.counts[p*ps.stride+1+j] }
+
+// patternIndex numbers comparison vectors: open addressing by vector.
+type patternIndex struct {
+	keys   []uint64
+	idx    []uint32 // pattern + 1; 0 empty
+	levels []uint64
+	shift  uint
+}
+
+// id returns the number of vector lv, numbering it if new.
+func (x *patternIndex) id(lv uint64) uint32 {
+	if 2*(len(x.levels)+1) > len(x.keys) {
+		size := max(2*len(x.keys), 1<<10)
+		x.keys, x.idx = make([]uint64, size), make([]uint32, size)
+		x.shift = uint(64 - bitsFor(size))
+		for i, l := range x.levels {
+			x.insert(l, uint32(i))
+		}
+	}
+	mask := len(x.keys) - 1
+	i := int((lv * 0x9E3779B97F4A7C15) >> x.shift)
+	for ; x.idx[i] != 0; i = (i + 1) & mask {
+		if x.keys[i] == lv {
+			return x.idx[i] - 1
+		}
+	}
+	p := uint32(len(x.levels))
+	x.keys[i], x.idx[i] = lv, p+1
+	x.levels = append(x.levels, lv)
+	return p
+}
+
+func (x *patternIndex) insert(lv uint64, p uint32) {
+	mask := len(x.keys) - 1
+	i := int((lv * 0x9E3779B97F4A7C15) >> x.shift)
+	for x.idx[i] != 0 {
+		i = (i + 1) & mask
+	}
+	x.keys[i], x.idx[i] = lv, p+1
+}
+
+// compareChunk is how many pairs a worker takes at a time.
+const compareChunk = 1 << 14
+
+// parallelChunks runs f over [0, n) in chunks of size pairs on GOMAXPROCS
+// goroutines (w numbers the goroutine) and returns which goroutine did each
+// chunk. Each chunk is done once; what f writes per index is its own, so the
+// results do not depend on the schedule.
+func parallelChunks(ctx context.Context, n, size int, f func(w, lo, hi int)) []int32 {
+	chunks := (n + size - 1) / size
+	owner := make([]int32, chunks)
+	workers := max(min(runtime.GOMAXPROCS(0), chunks), 1)
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, n)
-		if lo >= hi {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(w, lo, hi)
-		}()
+	for w := range workers {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				c := int(next.Add(1) - 1)
+				if c >= chunks {
+					return
+				}
+				owner[c] = int32(w)
+				f(w, c*size, min((c+1)*size, n))
+			}
+		})
 	}
 	wg.Wait()
+	return owner
 }
 
-// compareAll fills the levels of pairs, on every core.
-func compareAll(ctx context.Context, recs []record, comps []comparer, pairs []pairScore) {
-	parallel(len(pairs), func(_, lo, hi int) {
-		caches := newCaches(len(comps))
+// workers is how many goroutines parallelChunks starts for n items.
+func workers(n, size int) int {
+	return max(min(runtime.GOMAXPROCS(0), (n+size-1)/size), 1)
+}
+
+// compareAll compares every candidate pair on every core and returns each
+// pair's pattern number and the patterns, counted in all and per training
+// rule (train: the rules' indexes in the blocking rules).
+func compareAll(ctx context.Context, v *values, comps []comparer, pairs []candidate, train []int) ([]uint32, *patterns) {
+	stride := 1 + len(train)
+	nw := workers(len(pairs), compareChunk)
+	type local struct {
+		index  patternIndex
+		counts []int64
+	}
+	locals := make([]local, nw)
+	scratches := make([]*scratch, nw)
+	pat := make([]uint32, len(pairs))
+	owner := parallelChunks(ctx, len(pairs), compareChunk, func(w, lo, hi int) {
+		s, lc := scratches[w], &locals[w]
+		if s == nil {
+			s = newScratch(v, comps)
+			scratches[w] = s
+		}
 		for i := lo; i < hi; i++ {
-			if (i-lo)%65536 == 0 && ctx.Err() != nil {
-				return
-			}
 			p := &pairs[i]
-			p.levels, p.swapped = comparePair(&recs[p.l], &recs[p.r], comps, caches)
+			lv, _ := s.pair(p.l, p.r)
+			id := lc.index.id(lv)
+			if int(id)*stride >= len(lc.counts) {
+				lc.counts = append(lc.counts, make([]int64, stride)...)
+			}
+			c := lc.counts[int(id)*stride:]
+			c[0]++
+			for j, rule := range train {
+				if p.rules&(1<<rule) != 0 {
+					c[1+j]++
+				}
+			}
+			pat[i] = id
 		}
 	})
+	ps := &patterns{stride: stride}
+	var global patternIndex
+	remap := make([][]uint32, nw)
+	for w := range locals {
+		lc := &locals[w]
+		remap[w] = make([]uint32, len(lc.index.levels))
+		for j, lv := range lc.index.levels {
+			g := global.id(lv)
+			if int(g)*stride >= len(ps.counts) {
+				ps.counts = append(ps.counts, make([]float64, stride)...)
+			}
+			for x := range stride {
+				ps.counts[int(g)*stride+x] += float64(lc.counts[j*stride+x])
+			}
+			remap[w][j] = g
+		}
+	}
+	ps.levels = global.levels
+	parallelChunks(ctx, len(owner), 1, func(_, c, _ int) {
+		m := remap[owner[c]]
+		for i := c * compareChunk; i < min((c+1)*compareChunk, len(pat)); i++ {
+			pat[i] = m[pat[i]]
+		}
+	})
+	return pat, ps
 }

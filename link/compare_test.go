@@ -65,17 +65,16 @@ func TestComparisonLevels(t *testing.T) {
 		{"extras", &extra, record{extras: []string{"77"}}, record{extras: []string{"77"}}, false, "exact"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := tc.c.labels[tc.c.level(&tc.l, &tc.r, tc.swapped)]
-			if got != tc.want {
-				t.Errorf("level %q, want %q", got, tc.want)
+			if got := tc.c.labels[refLevel(tc.c, &tc.l, &tc.r, tc.swapped)]; got != tc.want {
+				t.Errorf("reference level %q, want %q", got, tc.want)
 			}
-			// The cached path by value ids gives the same level, twice.
-			recs := []record{tc.l, tc.r}
-			indexValues(recs, []comparer{*tc.c})
-			cache := map[uint64]uint8{}
+			// The fast path by value ids gives the same level, twice (the
+			// second from its memory).
+			comps := []comparer{*tc.c}
+			s := newScratch(indexValues([]record{tc.l, tc.r}, comps), comps)
 			for range 2 {
-				if got := tc.c.labels[tc.c.levelCached(&recs[0], &recs[1], tc.swapped, cache)]; got != tc.want {
-					t.Errorf("cached level %q, want %q", got, tc.want)
+				if got := tc.c.labels[s.level(0, &s.v.vec[0], &s.v.vec[1], tc.swapped)]; got != tc.want {
+					t.Errorf("level %q, want %q", got, tc.want)
 				}
 			}
 		})
@@ -92,17 +91,16 @@ func TestSwapBetter(t *testing.T) {
 		{"reversed", record{surname: "ROSSI", given: "MARIA"}, record{surname: "MARIA", given: "ROSSI"}, true},
 		{"reversed with typo", record{surname: "MAZELLI", given: "LAURA"}, record{surname: "LAURA", given: "MZEELLI"}, true},
 		{"different", record{surname: "ROSSI", given: "MARIA"}, record{surname: "BIANCHI", given: "ANNA"}, false},
+		{"given name missing, surname in the other column", record{surname: "ROSSI"}, record{surname: "MARIA", given: "ROSSI"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := swapBetter(&tc.l, &tc.r); got != tc.want {
-				t.Errorf("swapBetter = %v, want %v", got, tc.want)
+			if got := refSwapBetter(&tc.l, &tc.r); got != tc.want {
+				t.Errorf("reference swapBetter = %v, want %v", got, tc.want)
 			}
-			recs := []record{tc.l, tc.r}
-			indexValues(recs, nil)
-			jw := map[uint64]float32{}
+			s := newScratch(indexValues([]record{tc.l, tc.r}, nil), nil)
 			for range 2 {
-				if got := swapBetterCached(&recs[0], &recs[1], jw); got != tc.want {
-					t.Errorf("swapBetterCached = %v, want %v", got, tc.want)
+				if got := s.swapBetter(&s.v.vec[0], &s.v.vec[1]); got != tc.want {
+					t.Errorf("swapBetter = %v, want %v", got, tc.want)
 				}
 			}
 		})

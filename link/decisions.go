@@ -74,19 +74,26 @@ func (r *run) decide(ctx context.Context) error {
 		}
 	}
 	seen := make(map[[2]int32]bool, len(analyst))
-	for i := range r.pairs {
-		p := &r.pairs[i]
-		if v, ok := analyst[[2]int32{p.l, p.r}]; ok {
-			p.analyst = v
-			seen[[2]int32{p.l, p.r}] = true
+	if len(analyst) > 0 {
+		for i := range r.scored {
+			p := &r.scored[i]
+			if v, ok := analyst[[2]int32{p.l, p.r}]; ok {
+				p.analyst = v
+				seen[[2]int32{p.l, p.r}] = true
+			}
 		}
 	}
+	// A decided pair that fit did not keep (blocking did not produce it, or
+	// the model gave it less than keepAt) is compared and scored now.
+	var s *scratch
 	for _, k := range order {
 		if !seen[k] {
-			r.pairs = append(r.pairs, pairScore{l: k[0], r: k[1], analyst: analyst[k]})
-			last := r.pairs[len(r.pairs)-1:]
-			compareAll(ctx, r.recs, r.comps, last)
-			scoreAll(r.recs, r.comps, r.md, r.tf, last)
+			if s == nil {
+				s = newScratch(r.vals, r.comps)
+			}
+			p := r.sc.score(s, k[0], k[1])
+			p.analyst = analyst[k]
+			r.scored = append(r.scored, p)
 		}
 	}
 	return ctx.Err()

@@ -56,9 +56,26 @@ func normalise(p []float64) {
 	}
 }
 
-// expectation returns the probability that a pair with levels is a match.
-func (md *model) expectation(levels []uint8) float64 {
-	lm, lu := math.Log(md.lambda), math.Log(1-md.lambda)
+// modelLogs are the logarithms of a model's m and u, by comparison and
+// level, taken once per iteration rather than once per pattern.
+type modelLogs struct{ m, u [][]float64 }
+
+func (md *model) logs() modelLogs {
+	lg := modelLogs{m: make([][]float64, len(md.m)), u: make([][]float64, len(md.u))}
+	for k := range md.m {
+		lg.m[k] = make([]float64, len(md.m[k]))
+		lg.u[k] = make([]float64, len(md.u[k]))
+		for l := 1; l < len(md.m[k]); l++ {
+			lg.m[k][l] = math.Log(md.m[k][l])
+			lg.u[k][l] = math.Log(md.u[k][l])
+		}
+	}
+	return lg
+}
+
+// expectationLogs returns the probability that a pair with levels is a
+// match, given log λ, log(1-λ) and the model's logs.
+func (md *model) expectationLogs(levels []uint8, lm, lu float64, lg modelLogs) float64 {
 	for k, l := range levels {
 		if l == 0 {
 			continue
@@ -66,8 +83,8 @@ func (md *model) expectation(levels []uint8) float64 {
 		if k < len(md.never) && md.never[k] == l {
 			return 0
 		}
-		lm += math.Log(md.m[k][l])
-		lu += math.Log(md.u[k][l])
+		lm += lg.m[k][l]
+		lu += lg.u[k][l]
 	}
 	d := lu - lm
 	if d > 700 {
@@ -93,8 +110,10 @@ func estimate(pats []pattern, md model, fixU, fixM bool, maxIter int) (model, in
 			uAcc[k] = make([]float64, len(md.u[k]))
 		}
 		var matches, total float64
+		lg := md.logs()
+		lm, lu := math.Log(md.lambda), math.Log(1-md.lambda)
 		for _, p := range pats {
-			g := md.expectation(p.levels)
+			g := md.expectationLogs(p.levels, lm, lu, lg)
 			matches += g * p.count
 			total += p.count
 			for k, l := range p.levels {

@@ -1,70 +1,44 @@
 package link
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"math/rand/v2"
-	"sort"
+	"slices"
 	"strings"
 )
 
 // fit is the fourth stage: the Fellegi-Sunter model estimated on the
-// candidate pairs, then every pair scored.
+// candidate pairs' patterns, then the pairs worth keeping scored.
 func (r *run) fit(ctx context.Context) error {
-	md, iters := fit(r.recs, r.comps, r.pairs, r.cfg)
+	md, iters := fit(ctx, r.vals, r.comps, r.pats, len(r.pairs), r.cfg, r.trainRules())
 	r.st.EMIterations, r.st.Lambda = iters, md.lambda
 	r.md = md
-	r.tf = termFrequencies(r.recs, r.comps)
-	scoreAll(r.recs, r.comps, md, r.tf, r.pairs)
-	r.st.Patterns = countPatterns(r.pairs)
-	releaseMemory() // the comparison caches
-	r.log.Debug("linkage model fitted", "iterations", iters, "lambda", md.lambda, "patterns", r.st.Patterns, "seconds", r.elapsed())
+	r.tf = termFrequencies(r.vals, r.comps)
+	r.sc = newScorer(md, r.tf, r.comps, r.pats)
+	r.scored = r.sc.keep(ctx, r.vals, r.pairs, r.pat, r.keepAt)
+	if !r.keepCandidates {
+		r.pairs, r.pat = nil, nil
+	}
+	releaseMemory() // the candidates and the comparison caches
+	r.log.Debug("linkage model fitted", "iterations", iters, "lambda", md.lambda, "patterns", r.st.Patterns, "kept_pairs", len(r.scored), "seconds", r.elapsed())
 	return ctx.Err()
 }
 
 // fit estimates u from random pairs and then λ and m by EM over the
-// candidate pairs' distinct comparison vectors (u fixed, as Splink does).
-func fit(recs []record, comps []comparer, pairs []pairScore, cfg Config) (model, int) {
+// candidate pairs' distinct comparison vectors (u fixed, as Splink does);
+// nPairs is the number of candidate pairs, train the training rules'
+// indexes in cfg.Blocking.
+func fit(ctx context.Context, v *values, comps []comparer, ps *patterns, nPairs int, cfg Config, train []int) (model, int) {
 	md := model{lambda: 0.3, m: make([][]float64, len(comps)), u: make([][]float64, len(comps)), never: make([]uint8, len(comps))}
-	counts := make([][]float64, len(comps))
 	for k, c := range comps {
 		md.m[k] = initialM(len(c.labels))
-		counts[k] = make([]float64, len(c.labels))
 		if c.Kind == KindTaxCode {
 			md.never[k] = c.idxConflict
 		}
 	}
-	n := len(recs)
-	var sample [][2]int32
-	if total := n * (n - 1) / 2; total <= cfg.USamplePairs {
-		sample = make([][2]int32, 0, total)
-		for a := 0; a < n; a++ {
-			for b := a + 1; b < n; b++ {
-				sample = append(sample, [2]int32{int32(a), int32(b)})
-			}
-		}
-	} else {
-		rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6c696e6b))
-		sample = make([][2]int32, 0, cfg.USamplePairs)
-		for i := 0; i < cfg.USamplePairs; i++ {
-			a, b := rng.IntN(n), rng.IntN(n)
-			if a != b {
-				sample = append(sample, [2]int32{int32(a), int32(b)})
-			}
-		}
-	}
-	packed := make([]uint64, len(sample))
-	parallel(len(sample), func(_, lo, hi int) {
-		caches := newCaches(len(comps))
-		for i := lo; i < hi; i++ {
-			packed[i], _ = comparePair(&recs[sample[i][0]], &recs[sample[i][1]], comps, caches)
-		}
-	})
-	for _, p := range packed {
-		for k := range comps {
-			counts[k][levelAt(p, k)]++
-		}
-	}
+	counts := uCounts(ctx, v, comps, uSample(len(v.vec), cfg))
 	for k := range comps {
 		u := make([]float64, len(counts[k]))
 		for l := 1; l < len(u); l++ {
@@ -73,7 +47,7 @@ func fit(recs []record, comps []comparer, pairs []pairScore, cfg Config) (model,
 		normalise(u)
 		md.u[k] = u
 	}
-	// One EM session per blocking rule, as Splink trains: the comparisons
+	// One EM session per training rule, as Splink trains: the comparisons
 	// a rule reads are left out of its session (they agree by construction),
 	// and each comparison's m is the mean over the sessions that estimate it.
 	sums := make([][]float64, len(comps))
@@ -82,17 +56,15 @@ func fit(recs []record, comps []comparer, pairs []pairScore, cfg Config) (model,
 		sums[k] = make([]float64, len(md.m[k]))
 	}
 	iters := 0
-	for i, rule := range cfg.Blocking {
-		if !contains(cfg.Training, rule) {
-			continue
-		}
+	for j, i := range train {
+		rule := cfg.Blocking[i]
 		var mask uint64
 		for k, c := range comps {
 			if !ruleReads(rule, c.Column) {
 				mask |= 0xF << (4 * k)
 			}
 		}
-		pats := patterns(pairs, comps, func(p *pairScore) bool { return p.rules&(1<<i) != 0 }, mask)
+		pats := aggregate(ps, len(comps), j, mask)
 		if len(pats) == 0 {
 			continue
 		}
@@ -122,25 +94,86 @@ func fit(recs []record, comps []comparer, pairs []pairScore, cfg Config) (model,
 		}
 		normalise(md.m[k])
 	}
-	md.lambda = priorAllPairs(recs, comps, pairs, md)
+	md.lambda = priorAllPairs(len(v.vec), len(comps), ps, nPairs, md)
 	return md, iters
+}
+
+// uSample draws the random pairs that estimate u (all pairs when there are
+// at most cfg.USamplePairs).
+func uSample(n int, cfg Config) [][2]int32 {
+	if total := n * (n - 1) / 2; total <= cfg.USamplePairs {
+		sample := make([][2]int32, 0, total)
+		for a := 0; a < n; a++ {
+			for b := a + 1; b < n; b++ {
+				sample = append(sample, [2]int32{int32(a), int32(b)})
+			}
+		}
+		return sample
+	}
+	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6c696e6b))
+	sample := make([][2]int32, 0, cfg.USamplePairs)
+	for i := 0; i < cfg.USamplePairs; i++ {
+		a, b := rng.IntN(n), rng.IntN(n)
+		if a != b {
+			sample = append(sample, [2]int32{int32(a), int32(b)})
+		}
+	}
+	return sample
+}
+
+// uCounts counts, per comparison and level, the sample pairs at it.
+func uCounts(ctx context.Context, v *values, comps []comparer, sample [][2]int32) [][]float64 {
+	nw := workers(len(sample), compareChunk)
+	scratches := make([]*scratch, nw)
+	local := make([][][]int64, nw)
+	parallelChunks(ctx, len(sample), compareChunk, func(w, lo, hi int) {
+		if scratches[w] == nil {
+			scratches[w] = newScratch(v, comps)
+			local[w] = make([][]int64, len(comps))
+			for k, c := range comps {
+				local[w][k] = make([]int64, len(c.labels))
+			}
+		}
+		s, c := scratches[w], local[w]
+		for i := lo; i < hi; i++ {
+			p, _ := s.pair(sample[i][0], sample[i][1])
+			for k := range comps {
+				c[k][levelAt(p, k)]++
+			}
+		}
+	})
+	counts := make([][]float64, len(comps))
+	for k, c := range comps {
+		counts[k] = make([]float64, len(c.labels))
+		for w := range local {
+			if local[w] == nil {
+				continue
+			}
+			for l, n := range local[w][k] {
+				counts[k][l] += float64(n)
+			}
+		}
+	}
+	return counts
 }
 
 // priorAllPairs estimates λ, the probability that two records drawn at random
 // match, by the fixed point of λ = Σ P(match | pair, λ) / all pairs, where
 // pairs that blocking did not produce count as non-matches.
-func priorAllPairs(recs []record, comps []comparer, pairs []pairScore, md model) float64 {
-	n := float64(len(recs))
+func priorAllPairs(nRecs, nComps int, ps *patterns, nPairs int, md model) float64 {
+	n := float64(nRecs)
 	all := n * (n - 1) / 2
-	if all < 1 || len(pairs) == 0 {
+	if all < 1 || nPairs == 0 {
 		return probFloor
 	}
-	pats := patterns(pairs, comps, func(*pairScore) bool { return true }, ^uint64(0))
-	md.lambda = clamp(float64(len(pairs)) / all / 2)
+	pats := aggregate(ps, nComps, -1, ^uint64(0))
+	lg := md.logs()
+	md.lambda = clamp(float64(nPairs) / all / 2)
 	for it := 0; it < 100; it++ {
 		var expected float64
+		lm, lu := math.Log(md.lambda), math.Log(1-md.lambda)
 		for _, p := range pats {
-			expected += p.count * md.expectation(p.levels)
+			expected += p.count * md.expectationLogs(p.levels, lm, lu, lg)
 		}
 		next := clamp(expected / all)
 		if math.Abs(next-md.lambda) < 1e-12+1e-6*md.lambda {
@@ -171,46 +204,59 @@ func ruleReads(rule, column string) bool {
 	return strings.Contains(rule, column)
 }
 
-// patterns aggregates the comparison vectors of the pairs keep accepts,
-// with the levels outside mask set to null.
-func patterns(pairs []pairScore, comps []comparer, keep func(*pairScore) bool, mask uint64) []pattern {
+// aggregate returns the comparison vectors of the pairs training rule j
+// produced (j = -1: all pairs), with the levels outside mask set to null,
+// and how many pairs have each; the commonest first (ties: by vector, so
+// that EM adds them in the same order on every run).
+func aggregate(ps *patterns, nComps, j int, mask uint64) []pattern {
 	agg := map[uint64]float64{}
-	for i := range pairs {
-		if keep(&pairs[i]) {
-			agg[pairs[i].levels&mask]++
+	for p, lv := range ps.levels {
+		if c := ps.count(p, j); c > 0 {
+			agg[lv&mask] += c
 		}
 	}
-	pats := make([]pattern, 0, len(agg))
-	for packed, c := range agg {
-		lv := make([]uint8, len(comps))
-		for k := range comps {
+	keys := make([]uint64, 0, len(agg))
+	for k := range agg {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b uint64) int {
+		if c := cmp.Compare(agg[b], agg[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	pats := make([]pattern, len(keys))
+	for i, packed := range keys {
+		lv := make([]uint8, nComps)
+		for k := range lv {
 			lv[k] = levelAt(packed, k)
 		}
-		pats = append(pats, pattern{levels: lv, count: c})
+		pats[i] = pattern{levels: lv, count: agg[packed]}
 	}
-	sort.Slice(pats, func(i, j int) bool { return pats[i].count > pats[j].count })
 	return pats
 }
 
 // termFrequencies returns, per comparison with TermFrequency, each value's
-// share of the records.
-func termFrequencies(recs []record, comps []comparer) []map[string]float64 {
-	tf := make([]map[string]float64, len(comps))
+// share of the records that have one, by value id (0: not among them).
+func termFrequencies(v *values, comps []comparer) [][]float64 {
+	tf := make([][]float64, len(comps))
 	for k, c := range comps {
 		if !c.TermFrequency || c.Kind == KindDate {
 			continue
 		}
-		counts := map[string]int{}
+		counts := make([]int, len(v.vocab[k]))
 		total := 0
-		for i := range recs {
-			if v := c.get(&recs[i], false); v != "" {
-				counts[v]++
+		for i := range v.vec {
+			if id := v.vec[i].id[k]; id != 0 {
+				counts[id]++
 				total++
 			}
 		}
-		f := make(map[string]float64, len(counts))
-		for v, n := range counts {
-			f[v] = float64(n) / float64(total)
+		f := make([]float64, len(counts))
+		for id, n := range counts {
+			if n > 0 {
+				f[id] = float64(n) / float64(total)
+			}
 		}
 		tf[k] = f
 	}
@@ -218,23 +264,25 @@ func termFrequencies(recs []record, comps []comparer) []map[string]float64 {
 }
 
 // levelWeight is the match weight (log2 Bayes factor) of comparison k at
-// level lv for the pair, re-weighted by the values' frequency when the
-// comparison uses term frequencies: on the exact level u becomes the value's
+// level lv for a pair whose values are a (left) and b (right, after a
+// swap), re-weighted by the values' frequency when the comparison uses term
+// frequencies (tf[k] not nil): on the exact level u becomes the value's
 // frequency; on a fuzzy level (one edit, Jaro-Winkler) the level's weight is
 // adjusted by as much as the exact level would be for the commoner of the
 // two values (as Splink does), so ROSSI/ROSSO is weaker evidence than a
 // typo in a rare surname.
-func levelWeight(md model, tf []map[string]float64, comps []comparer, k int, lv uint8, l, r *record, swapped bool) float64 {
+func levelWeight(md model, tf [][]float64, comps []comparer, k int, lv uint8, a, b uint32) float64 {
 	if lv == 0 {
 		return 0
 	}
 	u := md.u[k][lv]
 	w := 0.0
-	if tf[k] != nil && lv < comps[k].elseLevel() {
-		f, ok := tf[k][comps[k].get(l, false)]
+	if k < len(tf) && tf[k] != nil && lv < comps[k].elseLevel() {
+		f := tf[k][a]
+		ok := f > 0
 		if lv > 1 {
-			g, okr := tf[k][comps[k].get(r, swapped)]
-			f, ok = max(f, g), ok || okr
+			g := tf[k][b]
+			f, ok = max(f, g), ok || g > 0
 		}
 		if ok {
 			if lv == 1 {
@@ -247,57 +295,16 @@ func levelWeight(md model, tf []map[string]float64, comps []comparer, k int, lv 
 	return w + math.Log2(md.m[k][lv]/u)
 }
 
-// scoreAll sets the match weight and probability of pairs, on every core:
-// the weight of a comparison vector is computed once, then the exact levels
-// of the term-frequency comparisons are re-weighted by the value's frequency.
-func scoreAll(recs []record, comps []comparer, md model, tf []map[string]float64, pairs []pairScore) {
-	prior := math.Log2(md.lambda / (1 - md.lambda))
-	noTF := make([]map[string]float64, len(comps))
-	var tfComps []int
-	for k := range comps {
-		if tf[k] != nil {
-			tfComps = append(tfComps, k)
-		}
-	}
-	parallel(len(pairs), func(_, lo, hi int) {
-		base := map[uint64]float64{}
-		for i := lo; i < hi; i++ {
-			p := &pairs[i]
-			w, ok := base[p.levels]
-			if !ok {
-				w = patternWeight(md, noTF, comps, p.levels)
-				base[p.levels] = w
-			}
-			for _, k := range tfComps {
-				if lv := levelAt(p.levels, k); lv >= 1 && lv < comps[k].elseLevel() {
-					l, r := &recs[p.l], &recs[p.r]
-					w += levelWeight(md, tf, comps, k, lv, l, r, p.swapped) - levelWeight(md, noTF, comps, k, lv, l, r, p.swapped)
-				}
-			}
-			p.weight = prior + w
-			p.prob = 1 / (1 + math.Exp2(-p.weight))
-		}
-	})
-}
-
-func countPatterns(pairs []pairScore) int {
-	seen := map[uint64]bool{}
-	for i := range pairs {
-		seen[pairs[i].levels] = true
-	}
-	return len(seen)
-}
-
 // patternWeight is the match weight of a comparison vector without the
 // prior or term frequencies: the sum of its levels' weights, except that
 // the comparisons of one Group (context that goes together: organisation,
 // role, province) add only their strongest agreement, and every
 // disagreement.
-func patternWeight(md model, tf []map[string]float64, comps []comparer, levels uint64) float64 {
+func patternWeight(md model, comps []comparer, levels uint64) float64 {
 	var w float64
 	var best map[string]float64
 	for k := range comps {
-		lw := levelWeight(md, tf, comps, k, levelAt(levels, k), nil, nil, false)
+		lw := levelWeight(md, nil, comps, k, levelAt(levels, k), 0, 0)
 		g := comps[k].Group
 		if g == "" || lw <= 0 {
 			w += lw
@@ -312,4 +319,131 @@ func patternWeight(md model, tf []map[string]float64, comps []comparer, levels u
 		w += b
 	}
 	return w
+}
+
+// scorer turns comparison vectors into match weights and probabilities:
+// the weight of a pattern is computed once, then the levels of the
+// term-frequency comparisons are re-weighted by the pair's values.
+type scorer struct {
+	md      model
+	tf      [][]float64
+	comps   []comparer
+	tfComps []int     // the comparisons with term frequencies
+	prior   float64   // log2 of the prior odds
+	levels  []uint64  // per pattern: its comparison vector
+	base    []float64 // per pattern: patternWeight
+	// bound is, per pattern, the most a pair's weight can be (prior and
+	// term frequencies included): the rarest value's adjustment per level.
+	bound []float64
+}
+
+func newScorer(md model, tf [][]float64, comps []comparer, ps *patterns) *scorer {
+	sc := &scorer{md: md, tf: tf, comps: comps, prior: math.Log2(md.lambda / (1 - md.lambda))}
+	maxAdjust := make([][]float64, len(comps))
+	for k := range comps {
+		if tf[k] == nil {
+			continue
+		}
+		sc.tfComps = append(sc.tfComps, k)
+		rarest := 0.0
+		for _, f := range tf[k] {
+			if f > 0 && (rarest == 0 || f < rarest) {
+				rarest = f
+			}
+		}
+		maxAdjust[k] = make([]float64, len(comps[k].labels))
+		if rarest == 0 {
+			continue
+		}
+		// One value of frequency rarest, the other absent: for every level
+		// the adjustment only falls as the commoner value's frequency rises.
+		tfk := []float64{0, rarest}
+		one := make([][]float64, len(comps))
+		one[k] = tfk
+		for lv := uint8(1); lv < comps[k].elseLevel(); lv++ {
+			d := levelWeight(md, one, comps, k, lv, 1, 0) - levelWeight(md, nil, comps, k, lv, 1, 0)
+			maxAdjust[k][lv] = max(d, 0)
+		}
+	}
+	if ps != nil {
+		sc.levels = ps.levels
+		sc.base = make([]float64, len(ps.levels))
+		sc.bound = make([]float64, len(ps.levels))
+		for p, lv := range ps.levels {
+			sc.base[p] = patternWeight(md, comps, lv)
+			b := sc.prior + sc.base[p]
+			for _, k := range sc.tfComps {
+				b += maxAdjust[k][levelAt(lv, k)]
+			}
+			sc.bound[p] = b
+		}
+	}
+	return sc
+}
+
+// weight is the match weight of the pair l, r (values v) with comparison
+// vector levels whose patternWeight is base.
+func (sc *scorer) weight(v *values, l, r int32, levels uint64, swapped bool, base float64) float64 {
+	w := base
+	lv, rv := &v.vec[l], &v.vec[r]
+	for _, k := range sc.tfComps {
+		if x := levelAt(levels, k); x >= 1 && x < sc.comps[k].elseLevel() {
+			a, b := sc.comps[k].ids(lv, rv, swapped)
+			w += levelWeight(sc.md, sc.tf, sc.comps, k, x, a, b) - levelWeight(sc.md, nil, sc.comps, k, x, a, b)
+		}
+	}
+	return sc.prior + w
+}
+
+func probability(weight float64) float64 { return 1 / (1 + math.Exp2(-weight)) }
+
+// score compares and scores one pair (an analyst's, say).
+func (sc *scorer) score(s *scratch, l, r int32) pairScore {
+	levels, sw := s.pair(l, r)
+	w := sc.weight(s.v, l, r, levels, sw, patternWeight(sc.md, sc.comps, levels))
+	return pairScore{l: l, r: r, levels: levels, swapped: sw, weight: w, prob: probability(w)}
+}
+
+// keep scores the candidate pairs whose probability can reach at, on every
+// core, and returns those that do, in candidate order. A pattern whose
+// bound falls short is not looked at pair by pair: most candidates are
+// plainly different persons.
+func (sc *scorer) keep(ctx context.Context, v *values, pairs []candidate, pat []uint32, at float64) []pairScore {
+	const margin = 1e-6 // the bound's rounding
+	hopeless := make([]bool, len(sc.bound))
+	for p, b := range sc.bound {
+		hopeless[p] = probability(b+margin) < at
+	}
+	chunks := make([][]pairScore, (len(pairs)+compareChunk-1)/compareChunk)
+	scratches := make([]*scratch, workers(len(pairs), compareChunk))
+	parallelChunks(ctx, len(pairs), compareChunk, func(w, lo, hi int) {
+		if scratches[w] == nil {
+			scratches[w] = newScratch(v, sc.comps)
+		}
+		s := scratches[w]
+		var out []pairScore
+		for i := lo; i < hi; i++ {
+			p := pat[i]
+			if hopeless[p] {
+				continue
+			}
+			c := &pairs[i]
+			lv := sc.levels[p]
+			sw := s.swapBetter(&v.vec[c.l], &v.vec[c.r])
+			wt := sc.weight(v, c.l, c.r, lv, sw, sc.base[p])
+			if prob := probability(wt); prob >= at {
+				out = append(out, pairScore{l: c.l, r: c.r, levels: lv, swapped: sw, weight: wt, prob: prob})
+			}
+		}
+		chunks[lo/compareChunk] = out
+	})
+	var n int
+	for _, c := range chunks {
+		n += len(c)
+	}
+	kept := make([]pairScore, 0, n)
+	for _, c := range chunks {
+		kept = append(kept, c...)
+	}
+	return kept
 }

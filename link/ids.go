@@ -53,8 +53,8 @@ func (r *run) assignIDs(ctx context.Context) error {
 			r.st.Retired++
 		}
 	}
-	for i := range r.pairs {
-		p := &r.pairs[i]
+	for i := range r.scored {
+		p := &r.scored[i]
 		if r.personOf[p.l] != r.personOf[p.r] && p.analyst == 0 && (p.blocked != 0 && p.blocked != reasonCode("tax_code") ||
 			p.prob >= r.cfg.ReviewThreshold && p.prob < r.cfg.MatchThreshold) {
 			r.st.ReviewPairs++

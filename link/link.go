@@ -33,15 +33,31 @@ type Stats struct {
 	// the pairs, comparing the pairs, fitting the model and scoring,
 	// clustering and stable ids, writing the tables.
 	LoadSeconds, BlockSeconds, CompareSeconds, FitSeconds, ClusterSeconds, WriteSeconds float64
+	// CPU seconds by phase: the process's user + system time (every thread,
+	// Go's and DuckDB's; 0 where unknown). Unlike the seconds above they do
+	// not grow when other processes share the cores, but they count what
+	// else the process runs meanwhile.
+	LoadCPU, BlockCPU, CompareCPU, FitCPU, ClusterCPU, WriteCPU float64
 }
 
-// pairScore is one candidate pair after comparison and scoring.
+// candidate is one pair that blocking produced: its records (l < r) and
+// the rules that produced it (bit i: rule i). A million records make tens of
+// millions of them, so a candidate holds nothing else: its comparison
+// vector is a pattern number (run.pat), and only the pairs worth keeping
+// after scoring become a pairScore.
+type candidate struct {
+	l, r  int32
+	rules uint32
+}
+
+// pairScore is one pair after comparison and scoring that the later stages
+// read: at or above the lowest threshold in use (run.keepAt), or decided by
+// an analyst.
 type pairScore struct {
 	l, r     int32
-	rules    uint32 // bit i: blocking rule i produced the pair
-	swapped  bool   // r's names compared in reverse order
-	analyst  int8   // +1 same, -1 different, 0 none
-	blocked  uint8  // index in blockReasons: why an accepted pair was refused
+	swapped  bool  // r's names compared in reverse order
+	analyst  int8  // +1 same, -1 different, 0 none
+	blocked  uint8 // index in blockReasons: why an accepted pair was refused
 	accepted bool
 	levels   uint64 // 4 bits per comparison
 	weight   float64
@@ -56,22 +72,34 @@ type run struct {
 	cfg       Config
 	log       *slog.Logger
 	start     time.Time
+	startCPU  float64 // cpuSeconds at start
 	st        Stats
 	decisions []Decision
 	extras    []string // the extras headers the comparisons read
 
-	comps    []comparer           // load: the comparison vector
-	recs     []record             // load: the enrolments, by rid
-	pairs    []pairScore          // block: the candidate pairs; compare: their levels
-	rules    []blockStats         // block: what each rule produced
-	md       model                // fit
-	tf       []map[string]float64 // fit: term frequencies, by comparison
-	cl       *clusterer           // decide: analysts' unions and refusals; cluster: the model's
-	members  [][]int32            // ids: each person's records
-	ids      []string             // ids: each person's person_id
-	events   []event              // ids: person_events
-	previous []string             // ids: the previous run's person ids, oldest first
-	personOf []int32              // ids: record → person index
+	comps    []comparer   // load: the comparison vector
+	recs     []record     // load: the enrolments, by rid
+	vals     *values      // load: what the comparisons read, numbered
+	pairs    []candidate  // block: the candidate pairs
+	rules    []blockStats // block: what each rule produced
+	pat      []uint32     // compare: each candidate's pattern
+	pats     *patterns    // compare: the distinct comparison vectors, counted
+	md       model        // fit
+	tf       [][]float64  // fit: term frequencies, by comparison and value id
+	sc       *scorer      // fit: the model's weights, for the pairs scored later
+	scored   []pairScore  // fit: the pairs at or above keepAt; decide: and the analysts'
+	cl       *clusterer   // decide: analysts' unions and refusals; cluster: the model's
+	members  [][]int32    // ids: each person's records
+	ids      []string     // ids: each person's person_id
+	events   []event      // ids: person_events
+	previous []string     // ids: the previous run's person ids, oldest first
+	personOf []int32      // ids: record → person index
+
+	// keepAt is the lowest probability a later stage reads (the match,
+	// review and link thresholds; Assess's): fit keeps the pairs at or above
+	// it. keepCandidates keeps pairs and pat after fit (Assess reads them).
+	keepAt         float64
+	keepCandidates bool
 }
 
 // elapsed is the seconds since the run started, for the log.
@@ -88,27 +116,29 @@ func Link(ctx context.Context, db *sql.DB, runID string, cfg Config, log *slog.L
 	}
 	defer r.conn.Close()
 	r.runID = runID
+	st := &r.st
 	stages := []struct {
-		do      func(context.Context) error
-		seconds *float64
+		do           func(context.Context) error
+		seconds, cpu *float64
 	}{
-		{r.load, &r.st.LoadSeconds},         // load.go
-		{r.block, &r.st.BlockSeconds},       // block.go
-		{r.compare, &r.st.CompareSeconds},   // compare.go
-		{r.fit, &r.st.FitSeconds},           // fit.go
-		{r.decide, &r.st.ClusterSeconds},    // decisions.go
-		{r.cluster, &r.st.ClusterSeconds},   // cluster.go
-		{r.assignIDs, &r.st.ClusterSeconds}, // ids.go
-		{r.write, &r.st.WriteSeconds},       // write.go
+		{r.load, &st.LoadSeconds, &st.LoadCPU},            // load.go
+		{r.block, &st.BlockSeconds, &st.BlockCPU},         // block.go
+		{r.compare, &st.CompareSeconds, &st.CompareCPU},   // compare.go
+		{r.fit, &st.FitSeconds, &st.FitCPU},               // fit.go
+		{r.decide, &st.ClusterSeconds, &st.ClusterCPU},    // decisions.go
+		{r.cluster, &st.ClusterSeconds, &st.ClusterCPU},   // cluster.go
+		{r.assignIDs, &st.ClusterSeconds, &st.ClusterCPU}, // ids.go
+		{r.write, &st.WriteSeconds, &st.WriteCPU},         // write.go
 	}
-	lap := r.start
+	lap, cpu := r.start, r.startCPU
 	for _, s := range stages {
 		if err := s.do(ctx); err != nil {
 			return r.st, err
 		}
-		now := time.Now()
+		now, nowCPU := time.Now(), cpuSeconds()
 		*s.seconds += now.Sub(lap).Seconds()
-		lap = now
+		*s.cpu += nowCPU - cpu
+		lap, cpu = now, nowCPU
 	}
 	return r.st, nil
 }
@@ -133,10 +163,21 @@ func reasonCode(why string) uint8 {
 
 func levelAt(packed uint64, k int) uint8 { return uint8(packed>>(4*k)) & 0xF }
 
+// trainRules are the indexes of the blocking rules that are training rules.
+func (r *run) trainRules() []int {
+	var out []int
+	for i, rule := range r.cfg.Blocking {
+		if contains(r.cfg.Training, rule) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // prepare checks cfg, reads the analysts' decisions and opens the
 // connection a run works on (its temporary tables live there).
 func prepare(ctx context.Context, db *sql.DB, cfg Config, log *slog.Logger) (*run, error) {
-	start := time.Now()
+	start, startCPU := time.Now(), cpuSeconds()
 	if errs := cfg.Validate(); len(errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
 	}
@@ -152,7 +193,8 @@ func prepare(ctx context.Context, db *sql.DB, cfg Config, log *slog.Logger) (*ru
 	if err != nil {
 		return nil, fmt.Errorf("connecting to warehouse: %w", err)
 	}
-	r := &run{conn: conn, cfg: cfg, log: log, start: start, decisions: decisions}
+	r := &run{conn: conn, cfg: cfg, log: log, start: start, startCPU: startCPU, decisions: decisions}
+	r.keepAt = min(cfg.MatchThreshold, cfg.ReviewThreshold, cfg.LinkThreshold)
 	r.comps = make([]comparer, len(cfg.Comparisons))
 	for i, c := range cfg.Comparisons {
 		r.comps[i] = newComparer(c, i, &r.extras)

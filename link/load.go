@@ -18,7 +18,7 @@ func (r *run) load(ctx context.Context) error {
 	}
 	r.recs = recs
 	r.st.Records = len(recs)
-	indexValues(recs, r.comps)
+	r.vals = indexValues(recs, r.comps)
 	r.log.Debug("linkage records loaded", "records", len(recs), "seconds", r.elapsed())
 	return nil
 }

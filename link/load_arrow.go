@@ -105,8 +105,8 @@ func appendBatch(recs *[]record, b arrow.RecordBatch, in interner) error {
 }
 
 // readPairs reads link_candidates as Arrow record batches; n bounds their number.
-func readPairs(ctx context.Context, conn *sql.Conn, n int) ([]pairScore, error) {
-	pairs := make([]pairScore, 0, n)
+func readPairs(ctx context.Context, conn *sql.Conn, n int) ([]candidate, error) {
+	pairs := make([]candidate, 0, n)
 	err := conn.Raw(func(dc any) error {
 		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 		if err != nil {
@@ -126,7 +126,7 @@ func readPairs(ctx context.Context, conn *sql.Conn, n int) ([]pairScore, error) 
 			}
 			for i := 0; i < int(b.NumRows()); i++ {
 				v := lr.Value(i)
-				pairs = append(pairs, pairScore{l: int32(v >> 32), r: int32(uint32(v)), rules: uint32(rules.Value(i))})
+				pairs = append(pairs, candidate{l: int32(v >> 32), r: int32(uint32(v)), rules: uint32(rules.Value(i))})
 			}
 		}
 		return rdr.Err()

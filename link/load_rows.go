@@ -56,19 +56,19 @@ func readRecords(ctx context.Context, conn *sql.Conn, n int) ([]record, error) {
 }
 
 // readPairs reads link_candidates row by row; n bounds their number.
-func readPairs(ctx context.Context, conn *sql.Conn, n int) ([]pairScore, error) {
+func readPairs(ctx context.Context, conn *sql.Conn, n int) ([]candidate, error) {
 	rows, err := conn.QueryContext(ctx, queries.Query("link_candidates"))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	pairs := make([]pairScore, 0, n)
+	pairs := make([]candidate, 0, n)
 	for rows.Next() {
 		var lr, rules int64
 		if err := rows.Scan(&lr, &rules); err != nil {
 			return nil, err
 		}
-		pairs = append(pairs, pairScore{l: int32(lr >> 32), r: int32(uint32(lr)), rules: uint32(rules)})
+		pairs = append(pairs, candidate{l: int32(lr >> 32), r: int32(uint32(lr)), rules: uint32(rules)})
 	}
 	return pairs, rows.Err()
 }

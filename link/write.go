@@ -16,12 +16,12 @@ import (
 // write is the last stage: persons, person_links, link_model,
 // person_events and link_runs.
 func (r *run) write(ctx context.Context) error {
-	w := writer{conn: r.conn, runID: r.runID, cfg: r.cfg, recs: r.recs, comps: r.comps}
+	w := writer{conn: r.conn, runID: r.runID, cfg: r.cfg, recs: r.recs, vals: r.vals, comps: r.comps}
 	if err := w.publish(ctx, r.members, r.ids, r.previous); err != nil {
 		return err
 	}
 	r.log.Debug("linkage persons written", "seconds", r.elapsed())
-	if err := w.links(ctx, r.pairs, r.personOf, r.md, r.tf); err != nil {
+	if err := w.links(ctx, r.scored, r.personOf, r.md, r.tf); err != nil {
 		return err
 	}
 	r.log.Debug("linkage person_links written", "rows", w.linkRows, "seconds", r.elapsed())
@@ -45,6 +45,7 @@ type writer struct {
 	runID string
 	cfg   Config
 	recs  []record
+	vals  *values
 	comps []comparer
 
 	linkRows int // rows written to person_links
@@ -116,7 +117,7 @@ func previousFirstSeen(ctx context.Context, conn *sql.Conn) ([][2]string, error)
 // only (record numbers, level indexes, weights) to a scratch table, and
 // DuckDB builds the rows with their labels and maps: appending a map per row
 // costs more than the whole linkage.
-func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32, md model, tf []map[string]float64) error {
+func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32, md model, tf [][]float64) error {
 	var keep []int
 	for i := range pairs {
 		p := &pairs[i]
@@ -146,7 +147,7 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 	vals := make([]driver.Value, 7+2*len(w.comps))
 	if err := appendTemp(ctx, w.conn, "link_links", len(keep), func(j int) []driver.Value {
 		p := &pairs[keep[j]]
-		l, r := &w.recs[p.l], &w.recs[p.r]
+		l, r := &w.vals.vec[p.l], &w.vals.vec[p.r]
 		same := personOf[p.l] == personOf[p.r]
 		decision, source, detail := "different", "model", ""
 		switch {
@@ -173,7 +174,8 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 		best := map[string]int{}
 		for k := range w.comps {
 			lv := levelAt(p.levels, k)
-			wt := levelWeight(md, tf, w.comps, k, lv, l, r, p.swapped)
+			a, b := w.comps[k].ids(l, r, p.swapped)
+			wt := levelWeight(md, tf, w.comps, k, lv, a, b)
 			vals[7+2*k], vals[8+2*k] = lv, wt
 			if g := w.comps[k].Group; g != "" && wt > 0 {
 				if b, ok := best[g]; !ok || wt > vals[8+2*b].(float64) {
@@ -226,7 +228,7 @@ func (w *writer) model(ctx context.Context, md model) error {
 		var m, u, wt driver.Value
 		if l > 0 {
 			m, u = md.m[k][l], md.u[k][l]
-			wt = levelWeight(md, make([]map[string]float64, len(w.comps)), w.comps, k, uint8(l), nil, nil, false)
+			wt = levelWeight(md, nil, w.comps, k, uint8(l), 0, 0)
 		}
 		return []driver.Value{w.runID, c.Name, c.Column, int32(l), c.labels[l], m, u, wt, c.TermFrequency && l == 1}
 	})
