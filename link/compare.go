@@ -217,6 +217,7 @@ func (c *comparer) elseLevel() uint8 { return uint8(len(c.labels) - 1) }
 type values struct {
 	vec   []cvec
 	vocab [][]string // per comparison (nil for dates); the name columns share names
+	local [][]uint32 // per email comparison: each value id's local part (before "@"), numbered
 	names []string   // surnames and given names, one vocabulary (a pair's names may be swapped)
 }
 
@@ -269,7 +270,7 @@ func (v *vocabulary) id(s string) uint32 {
 // indexValues numbers the values the comparisons read, one vocabulary per
 // column (the two name columns share one), a goroutine per column.
 func indexValues(recs []record, comps []comparer) *values {
-	v := &values{vec: make([]cvec, len(recs)), vocab: make([][]string, len(comps))}
+	v := &values{vec: make([]cvec, len(recs)), vocab: make([][]string, len(comps)), local: make([][]uint32, len(comps))}
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		names := newVocabulary()
@@ -293,6 +294,14 @@ func indexValues(recs []record, comps []comparer) *values {
 				v.vec[i].id[k] = vocab.id(c.get(&recs[i], false))
 			}
 			v.vocab[k] = vocab.list
+			if c.Kind == KindEmail {
+				parts := newVocabulary()
+				v.local[k] = make([]uint32, len(vocab.list))
+				for id, e := range vocab.list {
+					la, _, _ := strings.Cut(e, "@")
+					v.local[k][id] = parts.id(la)
+				}
+			}
 		})
 	}
 	wg.Wait()
@@ -437,6 +446,9 @@ type scratch struct {
 	comps []comparer
 	limit int                // entries each hash table may hold (0: maxCacheEntries)
 	names pairCache[nameSim] // two names' similarity
+	// recent are the name pairs swapBetter looked up for the pair being
+	// compared, which its name levels read again.
+	recent [4]cacheSlot[nameSim]
 	// per comparison (modeCached): the fuzzy level by value ids + 1, in a
 	// square table when the vocabulary is small, else in a hash table.
 	dense  [][]uint8
@@ -468,6 +480,7 @@ func newScratch(v *values, comps []comparer) *scratch {
 // says whether r's names were read in reverse order.
 func (s *scratch) pair(li, ri int32) (uint64, bool) {
 	l, r := &s.v.vec[li], &s.v.vec[ri]
+	s.recent = [4]cacheSlot[nameSim]{}
 	sw := s.swapBetter(l, r)
 	var packed uint64
 	for k := range s.comps {
@@ -501,6 +514,12 @@ func (s *scratch) level(k int, l, r *cvec, swapped bool) uint8 {
 	case modeName:
 		return c.nameLevel(s.sim(a, b))
 	case modeDirect:
+		if c.Kind == KindEmail { // no Jaro-Winkler bands
+			if s.v.local[k][a] == s.v.local[k][b] {
+				return 2
+			}
+			return c.elseLevel()
+		}
 		return c.fuzzy(s.v.vocab[k][a], s.v.vocab[k][b])
 	}
 	if d := s.dense[k]; d != nil {
@@ -544,12 +563,23 @@ func (s *scratch) taxLevel(k int, l, r *cvec) uint8 {
 // sim is the similarity of two different, non-empty names (by id).
 func (s *scratch) sim(a, b uint32) nameSim {
 	key := uint64(a)<<32 | uint64(b)
-	if e, ok := s.names.get(key); ok {
-		return e
+	for i := range s.recent {
+		if s.recent[i].key == key {
+			return s.recent[i].val
+		}
 	}
-	x, y := s.v.names[a], s.v.names[b]
-	e := nameSim{jw: jaroWinkler(x, y), oneEdit: withinOneEdit(x, y)}
-	s.names.put(key, e, s.limit)
+	e, ok := s.names.get(key)
+	if !ok {
+		x, y := s.v.names[a], s.v.names[b]
+		e = nameSim{jw: jaroWinkler(x, y), oneEdit: withinOneEdit(x, y)}
+		s.names.put(key, e, s.limit)
+	}
+	for i := range s.recent {
+		if s.recent[i].key == 0 {
+			s.recent[i] = cacheSlot[nameSim]{key, e}
+			break
+		}
+	}
 	return e
 }
 
@@ -584,13 +614,18 @@ func (s *scratch) swapBetter(l, r *cvec) bool {
 const maxCacheEntries = 1 << 19
 
 // pairCache maps a pair of value ids (a<<32 | b, never 0) to what was
-// computed for it: open addressing, linear probing, grown by doubling up to
-// maxCacheEntries entries, after which nothing new is remembered.
+// computed for it: open addressing, linear probing, key and value side by
+// side (one cache line), grown by doubling up to a bound (maxCacheEntries),
+// after which nothing new is remembered.
 type pairCache[V any] struct {
-	keys  []uint64
-	vals  []V
+	slots []cacheSlot[V]
 	n     int
 	shift uint
+}
+
+type cacheSlot[V any] struct {
+	key uint64
+	val V
 }
 
 func (c *pairCache[V]) slot(key uint64) int {
@@ -602,17 +637,19 @@ func (c *pairCache[V]) get(key uint64) (V, bool) {
 	if c.n == 0 {
 		return zero, false
 	}
-	mask := len(c.keys) - 1
+	mask := len(c.slots) - 1
 	for i := c.slot(key); ; i = (i + 1) & mask {
-		switch c.keys[i] {
+		switch c.slots[i].key {
 		case key:
-			return c.vals[i], true
+			return c.slots[i].val, true
 		case 0:
 			return zero, false
 		}
 	}
 }
 
+// put remembers v for key unless the table holds limit entries (0:
+// maxCacheEntries).
 func (c *pairCache[V]) put(key uint64, v V, limit int) {
 	if limit == 0 {
 		limit = maxCacheEntries
@@ -620,29 +657,29 @@ func (c *pairCache[V]) put(key uint64, v V, limit int) {
 	if c.n >= limit {
 		return
 	}
-	if 2*(c.n+1) > len(c.keys) {
+	if 2*(c.n+1) > len(c.slots) {
 		c.grow()
 	}
-	mask := len(c.keys) - 1
+	mask := len(c.slots) - 1
 	i := c.slot(key)
-	for c.keys[i] != 0 && c.keys[i] != key {
+	for c.slots[i].key != 0 && c.slots[i].key != key {
 		i = (i + 1) & mask
 	}
-	if c.keys[i] == 0 {
+	if c.slots[i].key == 0 {
 		c.n++
 	}
-	c.keys[i], c.vals[i] = key, v
+	c.slots[i] = cacheSlot[V]{key, v}
 }
 
 func (c *pairCache[V]) grow() {
-	size := max(2*len(c.keys), 1<<10)
-	old, oldVals := c.keys, c.vals
-	c.keys, c.vals = make([]uint64, size), make([]V, size)
+	size := max(2*len(c.slots), 1<<10)
+	old := c.slots
+	c.slots = make([]cacheSlot[V], size)
 	c.shift = uint(64 - bitsFor(size))
 	c.n = 0
-	for i, k := range old {
-		if k != 0 {
-			c.put(k, oldVals[i], 0)
+	for _, sl := range old {
+		if sl.key != 0 {
+			c.put(sl.key, sl.val, 0)
 		}
 	}
 }
