@@ -6,7 +6,9 @@
 // each, which it runs in order:
 //
 //  1. Load (load.go): link_rec is built in DuckDB and read into Go records;
-//     the values the comparisons read are numbered.
+//     the values the comparisons read are numbered, one vocabulary per
+//     column (the two name columns share one), so that a pair compares
+//     numbers.
 //  2. Blocking (block.go): DuckDB joins produce candidate pairs, one join per rule of
 //     [Config.Blocking] (never all pairs). A rule's equalities are its
 //     block key; a block with more than [Config.MaxBlockRecords] records
@@ -21,26 +23,37 @@
 //     de-duplication); otherwise each rule inserts its pairs and the union
 //     is de-duplicated. Extras columns that look like identifiers
 //     (profile.go) get a rule of their own.
+//     A candidate is 12 bytes: its two records and the rules that
+//     produced it.
 //  3. Comparison (compare.go): each pair gets a comparison vector, one level per
-//     [Comparison] (exact, one edit, Jaro-Winkler bands from go-edlib, day and
-//     month swapped, omocodia, conflicting valid tax codes, …), in Go on
-//     every core; the fuzzy levels of two values are remembered by value id,
-//     since names, places and organisations repeat.
+//     [Comparison] (exact, one edit, Jaro-Winkler bands with go-edlib's
+//     arithmetic, day and month swapped, omocodia, conflicting valid tax
+//     codes, …), on every core in chunks; the fuzzy levels of two values
+//     are remembered by value ids (a square table for a small vocabulary,
+//     a bounded hash table otherwise), since names, places and
+//     organisations repeat. A pair keeps only its vector's number: the
+//     distinct vectors (patterns) are counted as they come, in all and per
+//     training rule.
 //  4. Scoring (fit.go, em.go): a Fellegi-Sunter model. u is estimated from random pairs;
-//     m by expectation-maximisation over the distinct comparison vectors
-//     (not the pairs) of the training rules (each session leaves out the
-//     comparisons its rule reads); λ, the probability that two random
-//     records match, by a fixed point over the candidates. The hard rule
+//     m by expectation-maximisation over the patterns (not the pairs) of
+//     the training rules (each session leaves out the comparisons its rule
+//     reads); λ, the probability that two random records match, by a fixed
+//     point over the patterns. The hard rule
 //     holds in EM too: a pair with two different valid tax codes is a
 //     non-match there, so that namesakes cannot teach the match class that a
 //     different birth date is typical of one person. The exact and
 //     fuzzy levels of the surname and the given name are re-weighted by the
 //     value's frequency (ROSSI is weak evidence); the comparisons of one
 //     group (organisation, role, province) add only their strongest
-//     agreement.
+//     agreement. A pattern's weight is computed once; the pairs whose
+//     pattern cannot reach the lowest threshold in use (link, review,
+//     match), even with the rarest values, are not scored one by one, and
+//     only the pairs at or above it are kept for the stages below: the
+//     candidates are then released.
 //  5. Analysts' decisions (decisions.go, [ReadDecisions]): "same" unites two
 //     records first, "different" forbids them in one person; they win over
-//     the model and over the hard rule.
+//     the model and over the hard rule. A decided pair that fit did not
+//     keep is compared and scored then.
 //  6. Clustering (cluster.go): union-find over the pairs at or above
 //     MatchThreshold, strongest first, so that a chain's weakest pair is the
 //     one refused when a component would hold two different valid tax codes
@@ -71,7 +84,9 @@
 //
 // Records and pairs move between DuckDB and Go as Arrow batches when built
 // with the duckdb_arrow tag (row by row otherwise), and person_links is
-// built by DuckDB from numbers. BenchmarkLink1M links 1,000,000
-// demo.Synthetic enrolments; see BENCH.md for what was measured (the
+// built by DuckDB from numbers. A candidate pair costs 16 bytes in Go (12,
+// and 4 for its pattern number) until fit releases it. BenchmarkLink1M
+// links 1,000,000 demo.Synthetic enrolments; see BENCH.md for what was
+// measured, stage by stage, in seconds and CPU seconds ([Stats]; the
 // blocking stage alone: BenchmarkBlock1M).
 package link
