@@ -45,8 +45,10 @@ type Comparison struct {
 	// similar address is little evidence beyond the names).
 	Thresholds []float64 `yaml:"thresholds"`
 	// TermFrequency re-weights the exact level by how common the value is
-	// (ROSSI is weak evidence, a rare surname strong). Default: on for the
-	// surname and the given name.
+	// (ROSSI is weak evidence, a rare surname strong), and the fuzzy levels
+	// by as much as the exact level would be for the commoner of the two
+	// values (as Splink does). Default: on for the surname and the given
+	// name.
 	TermFrequency bool `yaml:"term_frequency"`
 	// Group names comparisons whose agreements go together (an
 	// organisation, its province, the role in it): the comparisons of one
