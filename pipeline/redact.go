@@ -25,20 +25,36 @@ func redactURL(raw string) string {
 // duckQuoted is what DuckDB quotes into a message: 'Mario Rossi',
 // "id: Mario Rossi". From the first quote of the line to the last, of
 // either kind, so that a value holding a quote (D'Angelo, "Bruno") is not
-// cut short: what lies between two values goes too.
-var duckQuoted = regexp.MustCompile(`['"].*['"]`)
+// cut short: what lies between two values goes too. A quote left open (the
+// value went on past "Input:") takes the rest of the line.
+var duckQuoted = regexp.MustCompile(`['"](?:.*['"]|.*$)`)
+
+// duckSuffix is what may follow the last quote of a redacted line: DuckDB's
+// own words after the value. Anything else there may be the value's own
+// tail (a value holding a quote and a line break: "D'Angelo⏎Mario" leaves
+// "Angelo" after the last quote of the first line), so it goes.
+var duckSuffix = regexp.MustCompile(`^( to [A-Z0-9_]+( when casting from source column [a-z0-9_]+)?| violates (primary key|unique|foreign key) constraint[. A-Za-z]*)$`)
 
 // redactDuckDB is a DuckDB error message without the values it may quote
 // (a surname in "Could not convert string 'Rossi' to INT32", a key in a
 // constraint error): only its first line (the next ones echo the query or
-// the value under a caret), every quoted span as '…', and nothing after
-// "Input:" (JSON errors print the input there).
+// the value under a caret), nothing after "Input:" (JSON errors print the
+// input there), every quoted span as '…' followed only by DuckDB's known
+// words.
 func redactDuckDB(msg string) string {
 	msg, _, _ = strings.Cut(msg, "\n")
 	if i := strings.Index(msg, "Input:"); i >= 0 {
 		msg = msg[:i] + "Input: …"
 	}
-	return duckQuoted.ReplaceAllLiteralString(msg, "'…'")
+	loc := duckQuoted.FindStringIndex(msg)
+	if loc == nil {
+		return msg
+	}
+	head, tail := msg[:loc[0]], msg[loc[1]:]
+	if !duckSuffix.MatchString(tail) {
+		tail = ""
+	}
+	return head + "'…'" + tail
 }
 
 // redactedError is an error whose text has the DuckDB messages in its chain
