@@ -218,7 +218,15 @@ func BenchmarkIngest200k(b *testing.B) {
 				m.resume()
 				b.StartTimer()
 
+				// As loadProvinces does: DuckDB on one thread while loading.
+				restore, err := sinks.LoadingThreads(ctx, wh.DB)
+				if err != nil {
+					b.Fatal(err)
+				}
 				res := loadFileWith(ctx, wh.DB, "bench-run", f, prov, "", log, l.load)
+				if err := restore(ctx); err != nil {
+					b.Fatal(err)
+				}
 				if res.Err != nil {
 					b.Fatalf("%s: %v", res.Status, res.Err)
 				}

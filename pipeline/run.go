@@ -336,7 +336,13 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 // loadProvinces fetches every province's files and loads them into the
 // building warehouse db, up to workers provinces at a time, and records
 // their outcomes in res, in config order.
-func loadProvinces(ctx context.Context, db *sql.DB, land *landing.Archive, cfg *Config, opt Options, res *Result, log *slog.Logger, bar *progressbar.ProgressBar) error {
+func loadProvinces(ctx context.Context, db *sql.DB, land *landing.Archive, cfg *Config, opt Options, res *Result, log *slog.Logger, bar *progressbar.ProgressBar) (err error) {
+	// DuckDB on one thread while files load in parallel (sinks.LoadingThreads).
+	restore, err := sinks.LoadingThreads(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, restore(ctx)) }()
 	fopt := landing.Options{
 		Timeout: cfg.HTTP.Timeout.Duration, MaxBytes: cfg.HTTP.MaxMiB << 20,
 		Retries: *cfg.HTTP.Retries, Backoff: cfg.HTTP.Backoff.Duration,

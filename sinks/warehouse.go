@@ -139,3 +139,30 @@ func (w *Warehouse) SchemaVersion(ctx context.Context) (int, error) {
 	err := w.DB.QueryRowContext(ctx, "SELECT max(version) FROM schema_migrations").Scan(&v)
 	return int(v.Int64), err
 }
+
+// LoadingThreads sets DuckDB to one thread while files are loaded, and
+// returns the function that sets back the threads it had (call it when the
+// loads are done, on any path).
+//
+// Each file is loaded by its own [FileWriter], and files load in parallel
+// (one per core); the inserts of Arrow batches, COMMIT and the per-file
+// checks gain nothing from DuckDB's own threads on top. On 2 cores, a
+// 200,000-row file cost about 1.45× the CPU time with DuckDB's 2 threads
+// as with 1, for the same or a longer wall-clock time (pipeline/BENCH.md,
+// "DuckDB's threads while loading"). threads is a setting of the whole
+// database: nothing else should run on db meanwhile.
+func LoadingThreads(ctx context.Context, db *sql.DB) (restore func(context.Context) error, err error) {
+	var before int64
+	if err := db.QueryRowContext(ctx, "SELECT CAST(current_setting('threads') AS BIGINT)").Scan(&before); err != nil {
+		return nil, fmt.Errorf("reading DuckDB's threads: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, "SET GLOBAL threads = 1"); err != nil {
+		return nil, fmt.Errorf("setting DuckDB's threads for loading: %w", err)
+	}
+	return func(ctx context.Context) error {
+		if _, err := db.ExecContext(context.WithoutCancel(ctx), "SET GLOBAL threads = "+strconv.FormatInt(before, 10)); err != nil {
+			return fmt.Errorf("setting DuckDB's threads back to %d: %w", before, err)
+		}
+		return nil
+	}, nil
+}

@@ -62,6 +62,46 @@ func TestOpenWarehouseThreads(t *testing.T) {
 	}
 }
 
+// TestLoadingThreads: DuckDB runs one thread (for every connection) between
+// LoadingThreads and its restore, and the threads it had after.
+func TestLoadingThreads(t *testing.T) {
+	ctx := context.Background()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	runtime.GOMAXPROCS(3)
+	w, err := OpenWarehouse(ctx, filepath.Join(t.TempDir(), "w.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close(ctx)
+	threads := func(q interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}) int {
+		var n int
+		if err := q.QueryRowContext(ctx, "SELECT current_setting('threads')").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	other, err := w.DB.Conn(ctx) // a connection opened before
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	restore, err := LoadingThreads(ctx, w.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, m := threads(w.DB), threads(other); n != 1 || m != 1 {
+		t.Errorf("while loading: threads %d, %d on another connection; want 1", n, m)
+	}
+	if err := restore(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, m := threads(w.DB), threads(other); n != 3 || m != 3 {
+		t.Errorf("after loading: threads %d, %d on another connection; want 3", n, m)
+	}
+}
+
 // TestMigration010KeepsEnrolments: migration 010 recreates enrolments
 // without its PRIMARY KEY. A warehouse at version 9 keeps every row and
 // column value, the columns keep their order, types and NOT NULLs, and no
