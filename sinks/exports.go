@@ -19,9 +19,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -294,66 +297,112 @@ func PointLatest(dir string, m Manifest) error {
 	return nil
 }
 
-// writeExportData fills the person keys, computes the rows of every
-// dataset (the warehouse is scanned and sorted once: see
+// exportScratchMu serialises the exports of this process: the scratch
+// database export_scratch has one name per DuckDB instance.
+var exportScratchMu sync.Mutex
+
+// writeExportData fills the person keys, computes the rows of the
+// applications (the warehouse is scanned and sorted once: see
 // sql/export_applications.sql), then writes each dataset as Parquet and
 // CSV into tmp, recording row counts and data-dictionary rows.
+//
+// Two connections share the work, on the scratch database export_scratch:
+// one writes the Parquet files (DuckDB's COPY), the other the CSV files
+// (Go, from Arrow batches) and the persons' rows (aggregated in Go while
+// the applications' CSV is written: writeApplicationsCSV), at the same
+// time. Each writes its own files, in a fixed order: the output does not
+// depend on which finishes first.
 func writeExportData(ctx context.Context, db *sql.DB, tmp string, opt ExportOptions, m *Manifest, dict *[][]string) error {
-	conn, err := db.Conn(ctx) // temporary tables live on one connection
+	exportScratchMu.Lock()
+	defer exportScratchMu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pq, err := db.Conn(ctx) // the Parquet files
 	if err != nil {
 		return fmt.Errorf("connecting: %w", err)
 	}
-	defer conn.Close()
-	defer conn.ExecContext(context.WithoutCancel(ctx), queries.Query("export_drop"))
+	defer pq.Close()
+	cv, err := db.Conn(ctx) // the CSV files
+	if err != nil {
+		return fmt.Errorf("connecting: %w", err)
+	}
+	defer cv.Close()
+	if _, err := pq.ExecContext(ctx, queries.Query("export_scratch")); err != nil {
+		return fmt.Errorf("creating scratch database: %w", err)
+	}
+	defer func() {
+		for _, c := range []*sql.Conn{cv, pq} {
+			c.ExecContext(context.WithoutCancel(ctx), queries.Query("export_drop"))
+		}
+	}()
 
-	if err := fillPersonKeys(ctx, conn, opt.Key); err != nil {
+	keys, err := fillPersonKeys(ctx, pq, opt.Key)
+	if err != nil {
 		return err
 	}
 	year := opt.Now.Year()
-	if _, err := conn.ExecContext(ctx, queries.Query("export_applications"), year); err != nil {
+	if _, err := pq.ExecContext(ctx, queries.Query("export_applications"), year); err != nil {
 		return fmt.Errorf("selecting applications: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, queries.Query("export_persons"), year); err != nil {
-		return fmt.Errorf("selecting persons: %w", err)
-	}
+
 	parquet := map[string]int64{}
 	cols := map[string][]exportColumn{}
-	for _, ds := range exportDatasets {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if _, err := conn.ExecContext(ctx, queries.Query(ds.view)); err != nil {
+	writeParquet := func(ds exportDataset) error {
+		if _, err := pq.ExecContext(ctx, queries.Query(ds.view)); err != nil {
 			return fmt.Errorf("selecting %s: %w", ds.name, err)
 		}
-		copySQL := strings.Replace(queries.Query("export_parquet"), "TO :dir", "TO "+sqlLiteral(filepath.Join(tmp, ds.name)), 1)
-		res, err := conn.ExecContext(ctx, copySQL)
-		if err != nil {
+		var err error
+		if parquet[ds.name], err = writeParquetPartitions(ctx, pq, filepath.Join(tmp, ds.name)); err != nil {
 			return fmt.Errorf("writing %s parquet: %w", ds.name, err)
 		}
-		if parquet[ds.name], err = res.RowsAffected(); err != nil {
-			return fmt.Errorf("writing %s parquet: %w", ds.name, err)
-		}
-		if cols[ds.name], err = exportColumns(ctx, conn); err != nil {
+		if cols[ds.name], err = exportColumns(ctx, pq); err != nil {
 			return fmt.Errorf("listing %s columns: %w", ds.name, err)
 		}
+		return nil
 	}
 	csvRows := map[string]int64{}
-	for _, ds := range []exportDataset{exportApplications, exportPersons} {
-		if _, err := conn.ExecContext(ctx, queries.Query(ds.view)); err != nil {
+	// The applications' and participations' Parquet files, while the
+	// applications' and participations' CSV files are written and the
+	// persons' rows computed.
+	err = both(ctx, cancel, func() error {
+		for _, ds := range []exportDataset{exportApplications, exportParticipations} {
+			if err := writeParquet(ds); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func() error {
+		if _, err := cv.ExecContext(ctx, queries.Query(exportApplications.view)); err != nil {
+			return fmt.Errorf("selecting %s: %w", exportApplications.name, err)
+		}
+		sub := &csvSubset{Path: filepath.Join(tmp, exportParticipations.name+".csv"), Column: "status", Value: participationStatus}
+		n, nSub, err := writeApplicationsCSV(ctx, cv, filepath.Join(tmp, exportApplications.name+".csv"), sub, keys, year)
+		if err != nil {
+			return err
+		}
+		csvRows[exportApplications.name], csvRows[exportParticipations.name] = n, nSub
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// The persons' Parquet files while their CSV file is written.
+	err = both(ctx, cancel, func() error {
+		return writeParquet(exportPersons)
+	}, func() error {
+		ds := exportPersons
+		if _, err := cv.ExecContext(ctx, queries.Query(ds.view)); err != nil {
 			return fmt.Errorf("selecting %s: %w", ds.name, err)
 		}
-		var sub *csvSubset
-		if ds == exportApplications {
-			sub = &csvSubset{Path: filepath.Join(tmp, exportParticipations.name+".csv"), Column: "status", Value: participationStatus}
-		}
-		n, nSub, _, err := writeRowsCSV(ctx, conn, filepath.Join(tmp, ds.name+".csv"), sub)
+		n, _, _, err := writeRowsCSV(ctx, cv, filepath.Join(tmp, ds.name+".csv"), nil)
 		if err != nil {
 			return fmt.Errorf("writing %s.csv: %w", ds.name, err)
 		}
 		csvRows[ds.name] = n
-		if sub != nil {
-			csvRows[exportParticipations.name] = nSub
-		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, ds := range exportDatasets {
 		if csvRows[ds.name] != parquet[ds.name] {
@@ -369,48 +418,182 @@ func writeExportData(ctx context.Context, db *sql.DB, tmp string, opt ExportOpti
 	return nil
 }
 
-// fillPersonKeys computes every person's pseudonym into export_person_keys.
-func fillPersonKeys(ctx context.Context, conn *sql.Conn, key []byte) error {
+// hivePartValue is what a partition value may be to be written in a path
+// as it is (a province's sigla, a year).
+var hivePartValue = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// writeParquetPartitions writes the rows of export_rows as Hive-partitioned
+// Parquet under dir, dir/province=CR/year=2013/part_0.parquet, each file
+// holding its partition's rows in export_rows' order, and returns the
+// number of rows written.
+func writeParquetPartitions(ctx context.Context, conn *sql.Conn, dir string) (int64, error) {
+	type partition struct {
+		province string
+		year     int64
+		rows     int64
+	}
+	rows, err := conn.QueryContext(ctx, queries.Query("export_partitions"))
+	if err != nil {
+		return 0, err
+	}
+	var parts []partition
+	for rows.Next() {
+		var p partition
+		var prov sql.NullString
+		var year sql.NullInt64
+		if err := rows.Scan(&prov, &year, &p.rows); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if !prov.Valid || !year.Valid || !hivePartValue.MatchString(prov.String) {
+			rows.Close()
+			return 0, fmt.Errorf("a partition of %d rows has no usable province or year", p.rows)
+		}
+		p.province, p.year = prov.String, year.Int64
+		parts = append(parts, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, p := range parts {
+		pdir := filepath.Join(dir, "province="+p.province, "year="+strconv.FormatInt(p.year, 10))
+		if err := os.MkdirAll(pdir, 0o750); err != nil {
+			return n, err
+		}
+		file := filepath.Join(pdir, "part_0.parquet")
+		copySQL := strings.Replace(queries.Query("export_parquet"), "TO :file", "TO "+sqlLiteral(file), 1)
+		res, err := conn.ExecContext(ctx, copySQL, p.province, p.year)
+		if err != nil {
+			return n, fmt.Errorf("partition province=%s/year=%d: %w", p.province, p.year, err)
+		}
+		written, err := res.RowsAffected()
+		if err != nil {
+			return n, err
+		}
+		if written != p.rows {
+			return n, fmt.Errorf("partition province=%s/year=%d: %d rows written, %d selected", p.province, p.year, written, p.rows)
+		}
+		n += written
+	}
+	return n, nil
+}
+
+// both runs a and b at the same time and returns the first error (of a
+// when both fail); the first to fail cancels the other through cancel.
+func both(ctx context.Context, cancel context.CancelFunc, a, b func() error) error {
+	var errA, errB error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if errB = b(); errB != nil {
+			cancel()
+		}
+	}()
+	if errA = a(); errA != nil {
+		cancel()
+	}
+	<-done
+	if errA != nil {
+		return errA
+	}
+	return errB
+}
+
+// fillPersonKeys computes every person's pseudonym into
+// export_person_keys, numbering the persons in the order of their keys,
+// and returns the keys by number.
+func fillPersonKeys(ctx context.Context, conn *sql.Conn, key []byte) ([]string, error) {
 	if _, err := conn.ExecContext(ctx, queries.Query("export_keys")); err != nil {
-		return fmt.Errorf("creating person keys: %w", err)
+		return nil, fmt.Errorf("creating person keys: %w", err)
 	}
 	rows, err := conn.QueryContext(ctx, queries.Query("export_person_ids"))
 	if err != nil {
-		return fmt.Errorf("listing persons: %w", err)
+		return nil, fmt.Errorf("listing persons: %w", err)
 	}
-	var ids, keys []string
-	keyer := newPersonKeyer(key)
+	var ids []string
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
-			return fmt.Errorf("listing persons: %w", err)
+			return nil, fmt.Errorf("listing persons: %w", err)
 		}
 		ids = append(ids, id)
-		keys = append(keys, keyer.key(id))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("listing persons: %w", err)
+		return nil, fmt.Errorf("listing persons: %w", err)
 	}
-	if err := putPersonKeys(ctx, conn, ids, keys); err != nil {
-		return fmt.Errorf("storing person keys: %w", err)
+	keys := personKeys(key, ids)
+	order := make([]int32, len(ids))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	return nil
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(keys[a], keys[b]) })
+	sortedIDs, sortedKeys := make([]string, len(ids)), make([]string, len(ids))
+	for i, j := range order {
+		sortedIDs[i], sortedKeys[i] = ids[j], keys[j]
+	}
+	if err := putPersonKeys(ctx, conn, sortedIDs, sortedKeys); err != nil {
+		return nil, fmt.Errorf("storing person keys: %w", err)
+	}
+	return sortedKeys, nil
 }
 
-// putPersonKeysList stores the person keys with list parameters, 10,000 at a
-// time; putPersonKeys hands DuckDB Arrow batches instead when built with the
-// duckdb_arrow tag (exports_arrow.go).
+// personKeys returns PersonKey(key, id) of every id, computed on as many
+// goroutines as Go may use CPUs.
+func personKeys(key []byte, ids []string) []string {
+	keys := make([]string, len(ids))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(ids)/10000))
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(ids)/workers, (w+1)*len(ids)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			keyer := newPersonKeyer(key)
+			for i := lo; i < hi; i++ {
+				keys[i] = keyer.key(ids[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return keys
+}
+
+// putPersonKeysList stores the person keys, numbered from 0 in their order,
+// with list parameters, 10,000 at a time; putPersonKeys hands DuckDB Arrow
+// batches instead when built with the duckdb_arrow tag (exports_arrow.go).
 func putPersonKeysList(ctx context.Context, conn *sql.Conn, ids, keys []string) error {
 	const chunk = 10000
 	for i := 0; i < len(ids); i += chunk {
 		j := min(i+chunk, len(ids))
-		if _, err := conn.ExecContext(ctx, queries.Query("export_keys_put"), ids[i:j], keys[i:j]); err != nil {
+		nos := make([]int32, j-i)
+		for k := range nos {
+			nos[k] = int32(i + k)
+		}
+		if _, err := conn.ExecContext(ctx, queries.Query("export_keys_put"), ids[i:j], keys[i:j], nos); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeApplicationsCSVScan writes the applications' CSV file (and the
+// participations', the subset sub) through database/sql and computes the
+// persons' rows in SQL (sql/export_persons.sql): writeApplicationsCSV
+// without the duckdb_arrow tag, or when the Arrow writer does not format a
+// column's type.
+func writeApplicationsCSVScan(ctx context.Context, conn *sql.Conn, path string, sub *csvSubset, year int) (int64, int64, error) {
+	n, nSub, _, err := writeRowsCSVScan(ctx, conn, path, sub)
+	if err != nil {
+		return 0, 0, fmt.Errorf("writing %s: %w", filepath.Base(path), err)
+	}
+	if _, err := conn.ExecContext(ctx, queries.Query("export_persons"), year); err != nil {
+		return 0, 0, fmt.Errorf("selecting persons: %w", err)
+	}
+	return n, nSub, nil
 }
 
 // exportColumn is a column of the exported files as the data dictionary

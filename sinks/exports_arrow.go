@@ -45,27 +45,42 @@ func writeRowsCSVArrow(ctx context.Context, conn *sql.Conn, path string, sub *cs
 	if err != nil {
 		return 0, 0, nil, err
 	}
+	n, nSub, err := writeCSVArrow(ctx, conn, queries.Query("export_rows"), path, cols, sub, nil)
+	return n, nSub, cols, err
+}
+
+// writeCSVArrow writes the rows of query, whose first columns are cols, to
+// path (and those of the subset to sub.Path), formatting those columns
+// only, and hands each record batch to each (when not nil) after its rows
+// are written. errArrowType (and no file) for a column of cols whose type
+// it does not format.
+func writeCSVArrow(ctx context.Context, conn *sql.Conn, query, path string, cols []exportColumn, sub *csvSubset, each func(arrow.RecordBatch) error) (int64, int64, error) {
 	var w *csvSink
 	defer func() {
 		if w != nil {
 			w.abort()
 		}
 	}()
-	err = conn.Raw(func(dc any) error {
+	err := conn.Raw(func(dc any) error {
 		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 		if err != nil {
 			return err
 		}
-		rdr, err := ar.QueryContext(ctx, queries.Query("export_rows"))
+		rdr, err := ar.QueryContext(ctx, query)
 		if err != nil {
 			return err
 		}
 		defer rdr.Release()
 		fields := rdr.Schema().Fields()
-		if len(fields) != len(cols) {
-			return fmt.Errorf("export_rows: %d Arrow columns, %d SQL columns", len(fields), len(cols))
+		if len(fields) < len(cols) {
+			return fmt.Errorf("export rows: %d Arrow columns, %d SQL columns", len(fields), len(cols))
 		}
-		for _, f := range fields {
+		for j, c := range cols {
+			if fields[j].Name != c.Name {
+				return fmt.Errorf("export rows: Arrow column %d is %s, SQL column %s", j, fields[j].Name, c.Name)
+			}
+		}
+		for _, f := range fields[:len(cols)] {
 			if !csvArrowType(f.Type) {
 				return fmt.Errorf("column %s (%s): %w", f.Name, f.Type, errArrowType)
 			}
@@ -104,6 +119,11 @@ func writeRowsCSVArrow(ctx context.Context, conn *sql.Conn, path string, sub *cs
 					return err
 				}
 			}
+			if each != nil {
+				if err := each(b); err != nil {
+					return err
+				}
+			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -111,12 +131,12 @@ func writeRowsCSVArrow(ctx context.Context, conn *sql.Conn, path string, sub *cs
 		return rdr.Err()
 	})
 	if err != nil {
-		return 0, 0, nil, err
+		return 0, 0, err
 	}
 	n, nSub := w.n, w.nSub
 	err = w.close()
 	w = nil
-	return n, nSub, cols, err
+	return n, nSub, err
 }
 
 // csvArrowType says whether csvColumn formats columns of type t.
@@ -182,13 +202,15 @@ func csvColumn(a arrow.Array) (func(dst []byte, i int) []byte, error) {
 	return nil, fmt.Errorf("%s: %w", a.DataType(), errArrowType)
 }
 
-// putPersonKeys stores the person keys into export_person_keys as Arrow
-// batches of 65,536 rows, each registered as a view and inserted with one
-// INSERT … SELECT (list parameters cost a DuckDB value per element).
+// putPersonKeys stores the person keys, numbered from 0 in their order,
+// into export_person_keys as Arrow batches of 65,536 rows, each registered
+// as a view and inserted with one INSERT … SELECT (list parameters cost a
+// DuckDB value per element).
 func putPersonKeys(ctx context.Context, conn *sql.Conn, ids, keys []string) error {
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "person_id", Type: arrow.BinaryTypes.String},
 		{Name: "person_key", Type: arrow.BinaryTypes.String},
+		{Name: "person_no", Type: arrow.PrimitiveTypes.Int32},
 	}, nil)
 	const chunk = 1 << 16
 	for i := 0; i < len(ids); i += chunk {
@@ -196,6 +218,10 @@ func putPersonKeys(ctx context.Context, conn *sql.Conn, ids, keys []string) erro
 		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 		b.Field(0).(*array.StringBuilder).AppendValues(ids[i:j], nil)
 		b.Field(1).(*array.StringBuilder).AppendValues(keys[i:j], nil)
+		nos := b.Field(2).(*array.Int32Builder)
+		for k := i; k < j; k++ {
+			nos.Append(int32(k))
+		}
 		rec := b.NewRecordBatch()
 		b.Release()
 		err := insertKeys(ctx, conn, rec)

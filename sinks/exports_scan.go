@@ -14,6 +14,13 @@ func writeRowsCSV(ctx context.Context, conn *sql.Conn, path string, sub *csvSubs
 	return writeRowsCSVScan(ctx, conn, path, sub)
 }
 
+// writeApplicationsCSV writes the applications' and participations' CSV
+// files and computes the persons' rows: built without the duckdb_arrow tag,
+// through database/sql and SQL.
+func writeApplicationsCSV(ctx context.Context, conn *sql.Conn, path string, sub *csvSubset, _ []string, year int) (int64, int64, error) {
+	return writeApplicationsCSVScan(ctx, conn, path, sub, year)
+}
+
 // putPersonKeys stores the person keys: built without the duckdb_arrow tag,
 // with list parameters.
 func putPersonKeys(ctx context.Context, conn *sql.Conn, ids, keys []string) error {

@@ -8,10 +8,11 @@
 -- enrolment's key (rows alike in all the rest keep one order from run to
 -- run): the order of the CSV files and, within each partition, of the
 -- Parquet files.
--- row_year (the application's own year, NULL when unknown) and birth_date
--- are only for export_persons: the export views leave them out.
+-- row_year (the application's own year, NULL when unknown), birth_date and
+-- person_no are only for the persons' figures (export_persons, or Go's
+-- aggregation: exports_persons.go): the export views leave them out.
 -- $1 = the run's year, used when a row has no year of its own.
-CREATE OR REPLACE TEMP TABLE export_apps AS
+CREATE OR REPLACE TABLE export_scratch.export_apps AS
 SELECT
     k.person_key,
     a.province_code                                          AS province,
@@ -32,7 +33,8 @@ SELECT
     a.attendance,
     a.satisfaction,
     a.year                                                   AS row_year,
-    a.birth_date
+    a.birth_date,
+    k.person_no
 FROM applications a
-LEFT JOIN export_person_keys k ON k.person_id = a.person_id
+LEFT JOIN export_scratch.export_person_keys k ON k.person_id = a.person_id
 ORDER BY province, year, a.module_id, a.status, k.person_key, a.enrolment_id;

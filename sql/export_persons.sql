@@ -6,8 +6,12 @@
 -- frequent over the person's applications, like mode() in person_summary
 -- but with a tie settled the same way on every run: the smallest value
 -- (F before M, the earlier birth date, the first type alphabetically).
+-- Built without the duckdb_arrow tag, and when the applications' CSV falls
+-- back to database/sql; otherwise Go aggregates the same figures while it
+-- writes the applications' CSV and export_persons_put stores them
+-- (exports_persons.go; TestPersonAggsMatchSQL compares the two).
 -- $1 = the run's year, used when a person's applications have no year.
-CREATE OR REPLACE TEMP TABLE export_person_rows AS
+CREATE OR REPLACE TABLE export_scratch.export_person_rows AS
 SELECT
     person_key,
     first_province                                                 AS province,
@@ -43,7 +47,7 @@ FROM (
         min(row_year)                                    AS first_year,
         max(row_year)                                    AS last_year,
         sum(hours_attended) FILTER (WHERE status = 'accepted') AS hours_attended
-    FROM export_apps
+    FROM export_scratch.export_apps
     WHERE person_key IS NOT NULL
     GROUP BY person_key
 )

@@ -1,0 +1,405 @@
+//go:build duckdb_arrow
+
+package sinks
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/duckdb/duckdb-go/v2"
+
+	queries "github.com/lombardia-orim/correlare/sql"
+)
+
+// writeApplicationsCSV writes the applications' CSV file (and the
+// participations', the subset sub) from the rows of export_apps and, in the
+// same pass, aggregates the persons' figures that sql/export_persons.sql
+// computes and stores them as export_person_rows (sql/export_persons_put.sql):
+// a hash aggregation of a million rows into 700,000 groups cost DuckDB
+// more than the whole CSV pass; here each row adds to its person's figures,
+// found by person_no. keys are the person keys by person_no; year is the
+// run's. A column type the Arrow writer does not format falls back to
+// database/sql and SQL's aggregation.
+func writeApplicationsCSV(ctx context.Context, conn *sql.Conn, path string, sub *csvSubset, keys []string, year int) (int64, int64, error) {
+	n, nSub, err := writeApplicationsCSVArrow(ctx, conn, path, sub, keys, year)
+	if errors.Is(err, errArrowType) {
+		return writeApplicationsCSVScan(ctx, conn, path, sub, year)
+	}
+	return n, nSub, err
+}
+
+// writeApplicationsCSVArrow is writeApplicationsCSV without the fallback:
+// errArrowType (and no file) for a column type it does not format.
+func writeApplicationsCSVArrow(ctx context.Context, conn *sql.Conn, path string, sub *csvSubset, keys []string, year int) (int64, int64, error) {
+	cols, err := exportColumns(ctx, conn)
+	if err != nil {
+		return 0, 0, fmt.Errorf("writing %s: %w", filepath.Base(path), err)
+	}
+	agg := newPersonAggs(len(keys))
+	n, nSub, err := writeCSVArrow(ctx, conn, queries.Query("export_apps_rows"), path, cols, sub, agg.add)
+	if err != nil {
+		return 0, 0, fmt.Errorf("writing %s: %w", filepath.Base(path), err)
+	}
+	if err := putPersonRows(ctx, conn, agg, keys, year); err != nil {
+		return 0, 0, fmt.Errorf("selecting persons: %w", err)
+	}
+	return n, nSub, nil
+}
+
+// valueCount is a value (an interned string's number, or a date) and how
+// many times a person has it.
+type valueCount struct{ v, n int32 }
+
+// modeAcc counts the values of one person (NULLs left out): the first
+// distinct value inline (most persons have one application), the others in
+// more.
+type modeAcc struct {
+	first valueCount // n == 0: no value yet
+	more  []valueCount
+}
+
+func (m *modeAcc) add(v int32) {
+	if m.first.n == 0 || m.first.v == v {
+		m.first.v = v
+		m.first.n++
+		return
+	}
+	for i := range m.more {
+		if m.more[i].v == v {
+			m.more[i].n++
+			return
+		}
+	}
+	m.more = append(m.more, valueCount{v, 1})
+}
+
+// mode returns the most frequent value, of ties the smallest by less
+// (list_aggregate(list_sort(list(x)), 'mode')); ok false when none.
+func (m *modeAcc) mode(less func(a, b int32) bool) (v int32, ok bool) {
+	if m.first.n == 0 {
+		return 0, false
+	}
+	best := m.first
+	for _, c := range m.more {
+		if c.n > best.n || (c.n == best.n && less(c.v, best.v)) {
+			best = c
+		}
+	}
+	return best.v, true
+}
+
+// personAcc is one person's figures (sql/export_persons.sql's aggregates).
+type personAcc struct {
+	apps, participations, withdrawals, notAccepted int64
+	hours                                          float64
+	hasHours                                       bool
+	firstYear, lastYear                            int32
+	hasYear                                        bool
+	// The first application: the smallest (row_year NULLS LAST, start_date
+	// NULLS LAST, province); hasFirst false before any.
+	hasFirst             bool
+	fYearNull, fDateNull bool
+	fYear, fDate         int32
+	fProvince            int32
+	sex, birth, org      modeAcc
+	provinces            modeAcc
+}
+
+// personAggs aggregates the persons' figures from export_apps' record
+// batches (add), indexed by person_no.
+type personAggs struct {
+	persons []personAcc
+	strs    []string         // interned province, sex and organisation type values
+	ids     map[string]int32 // their numbers
+	cols    map[string]int   // export_apps' column → index, from the first batch
+}
+
+func newPersonAggs(n int) *personAggs {
+	return &personAggs{persons: make([]personAcc, n), ids: map[string]int32{}}
+}
+
+func (p *personAggs) intern(s string) int32 {
+	if id, ok := p.ids[s]; ok {
+		return id
+	}
+	id := int32(len(p.strs))
+	s = strings.Clone(s) // the batch's memory is released
+	p.strs = append(p.strs, s)
+	p.ids[s] = id
+	return id
+}
+
+// personAggColumns are the columns of export_apps the aggregation reads.
+var personAggColumns = []string{"person_no", "province", "row_year", "start_date", "status", "sex", "birth_date", "organisation_type", "hours_attended"}
+
+// add adds the rows of one batch of export_apps to their persons.
+func (p *personAggs) add(b arrow.RecordBatch) error {
+	if p.cols == nil {
+		p.cols = map[string]int{}
+		for i, f := range b.Schema().Fields() {
+			p.cols[f.Name] = i
+		}
+		for _, c := range personAggColumns {
+			if _, ok := p.cols[c]; !ok {
+				return fmt.Errorf("export_apps has no column %s", c)
+			}
+		}
+	}
+	col := func(name string) arrow.Array { return b.Column(p.cols[name]) }
+	pno, ok1 := col("person_no").(*array.Int32)
+	rowYear, ok2 := col("row_year").(*array.Int32)
+	start, ok3 := col("start_date").(*array.Date32)
+	birth, ok4 := col("birth_date").(*array.Date32)
+	hours, ok5 := col("hours_attended").(*array.Float64)
+	province, err1 := arrowText(col("province"))
+	status, err2 := arrowText(col("status"))
+	sex, err3 := arrowText(col("sex"))
+	org, err4 := arrowText(col("organisation_type"))
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
+		return errors.New("export_apps: a column of the persons' figures has another type")
+	}
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		return err
+	}
+	provCol := col("province")
+	for i := 0; i < int(b.NumRows()); i++ {
+		if pno.IsNull(i) {
+			continue // not linked to a person
+		}
+		no := int(pno.Value(i))
+		if no < 0 || no >= len(p.persons) {
+			return fmt.Errorf("export_apps: person_no %d out of range", no)
+		}
+		a := &p.persons[no]
+		a.apps++
+		accepted := false
+		if !status.IsNull(i) {
+			switch status.Value(i) {
+			case participationStatus:
+				a.participations++
+				accepted = true
+			case "withdrawn":
+				a.withdrawals++
+			case "not_accepted":
+				a.notAccepted++
+			}
+		}
+		if accepted && !hours.IsNull(i) {
+			a.hours += hours.Value(i)
+			a.hasHours = true
+		}
+		yNull, y := rowYear.IsNull(i), int32(0)
+		if !yNull {
+			y = rowYear.Value(i)
+			if !a.hasYear || y < a.firstYear {
+				a.firstYear = y
+			}
+			if !a.hasYear || y > a.lastYear {
+				a.lastYear = y
+			}
+			a.hasYear = true
+		}
+		if provCol.IsNull(i) {
+			return errors.New("export_apps: an application without a province")
+		}
+		prov := p.intern(province.Value(i))
+		a.provinces.add(prov)
+		dNull, d := start.IsNull(i), int32(0)
+		if !dNull {
+			d = int32(start.Value(i))
+		}
+		if !a.hasFirst || p.firstBefore(yNull, y, dNull, d, prov, a) {
+			a.hasFirst, a.fYearNull, a.fYear, a.fDateNull, a.fDate, a.fProvince = true, yNull, y, dNull, d, prov
+		}
+		if !sex.IsNull(i) {
+			a.sex.add(p.intern(sex.Value(i)))
+		}
+		if !birth.IsNull(i) {
+			a.birth.add(int32(birth.Value(i)))
+		}
+		if !org.IsNull(i) {
+			a.org.add(p.intern(org.Value(i)))
+		}
+	}
+	return nil
+}
+
+// firstBefore says whether the application (row_year, start_date,
+// province) comes before a's first: NULLs last, provinces by their text.
+func (p *personAggs) firstBefore(yNull bool, y int32, dNull bool, d int32, prov int32, a *personAcc) bool {
+	if yNull != a.fYearNull {
+		return !yNull
+	}
+	if !yNull && y != a.fYear {
+		return y < a.fYear
+	}
+	if dNull != a.fDateNull {
+		return !dNull
+	}
+	if !dNull && d != a.fDate {
+		return d < a.fDate
+	}
+	return p.strs[prov] < p.strs[a.fProvince]
+}
+
+func (p *personAggs) strLess(a, b int32) bool { return p.strs[a] < p.strs[b] }
+
+func dateLess(a, b int32) bool { return a < b }
+
+// putPersonRows stores the persons' figures as export_person_rows, in the
+// export's order (province, year, person key), through the Arrow view
+// export_person_aggs.
+func putPersonRows(ctx context.Context, conn *sql.Conn, agg *personAggs, keys []string, year int) error {
+	// The persons with an application, in export order: person_no follows
+	// the person key.
+	type entry struct {
+		prov string
+		year int32
+		no   int32
+	}
+	var order []entry
+	for no := range agg.persons {
+		a := &agg.persons[no]
+		if a.apps == 0 {
+			continue
+		}
+		y := int32(year)
+		if a.hasYear {
+			y = a.firstYear
+		}
+		order = append(order, entry{agg.strs[a.fProvince], y, int32(no)})
+	}
+	slices.SortFunc(order, func(x, y entry) int {
+		if c := strings.Compare(x.prov, y.prov); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.year, y.year); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.no, y.no)
+	})
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "ord", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "person_key", Type: arrow.BinaryTypes.String},
+		{Name: "province", Type: arrow.BinaryTypes.String},
+		{Name: "first_year", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+		{Name: "last_year", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+		{Name: "sex", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "birth_date", Type: arrow.FixedWidthTypes.Date32, Nullable: true},
+		{Name: "organisation_type", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "applications", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "participations", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "withdrawals", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "not_accepted", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "province_count", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "provinces", Type: arrow.BinaryTypes.String},
+		{Name: "hours_attended", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	}, nil)
+	const chunk = 1 << 16
+	var recs []arrow.RecordBatch
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	var provs []string
+	for lo := 0; lo < len(order); lo += chunk {
+		hi := min(lo+chunk, len(order))
+		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		f := b.Fields()
+		for k, e := range order[lo:hi] {
+			a := &agg.persons[e.no]
+			f[0].(*array.Int64Builder).Append(int64(lo + k))
+			f[1].(*array.StringBuilder).Append(keys[e.no])
+			f[2].(*array.StringBuilder).Append(e.prov)
+			if a.hasYear {
+				f[3].(*array.Int32Builder).Append(a.firstYear)
+				f[4].(*array.Int32Builder).Append(a.lastYear)
+			} else {
+				f[3].AppendNull()
+				f[4].AppendNull()
+			}
+			if v, ok := a.sex.mode(agg.strLess); ok {
+				f[5].(*array.StringBuilder).Append(agg.strs[v])
+			} else {
+				f[5].AppendNull()
+			}
+			if v, ok := a.birth.mode(dateLess); ok {
+				f[6].(*array.Date32Builder).Append(arrow.Date32(v))
+			} else {
+				f[6].AppendNull()
+			}
+			if v, ok := a.org.mode(agg.strLess); ok {
+				f[7].(*array.StringBuilder).Append(agg.strs[v])
+			} else {
+				f[7].AppendNull()
+			}
+			f[8].(*array.Int64Builder).Append(a.apps)
+			f[9].(*array.Int64Builder).Append(a.participations)
+			f[10].(*array.Int64Builder).Append(a.withdrawals)
+			f[11].(*array.Int64Builder).Append(a.notAccepted)
+			provs = provs[:0]
+			provs = append(provs, agg.strs[a.provinces.first.v])
+			for _, c := range a.provinces.more {
+				provs = append(provs, agg.strs[c.v])
+			}
+			slices.Sort(provs)
+			f[12].(*array.Int64Builder).Append(int64(len(provs)))
+			f[13].(*array.StringBuilder).Append(strings.Join(provs, ","))
+			if a.hasHours {
+				f[14].(*array.Float64Builder).Append(a.hours)
+			} else {
+				f[14].AppendNull()
+			}
+		}
+		recs = append(recs, b.NewRecordBatch())
+		b.Release()
+	}
+	var release func()
+	err := conn.Raw(func(dc any) error {
+		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		rdr, err := array.NewRecordReader(schema, recs)
+		if err != nil {
+			return err
+		}
+		defer rdr.Release()
+		release, err = a.RegisterView(rdr, "export_person_aggs")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, err = conn.ExecContext(ctx, queries.Query("export_persons_put"), year)
+	return err
+}
+
+// arrowText returns the string column a with a Value accessor, whichever
+// of DuckDB's string layouts it comes in.
+func arrowText(a arrow.Array) (interface {
+	IsNull(int) bool
+	Value(int) string
+}, error) {
+	switch c := a.(type) {
+	case *array.String:
+		return c, nil
+	case *array.LargeString:
+		return c, nil
+	case *array.StringView:
+		return c, nil
+	}
+	return nil, fmt.Errorf("column of type %s is not text", a.DataType())
+}
