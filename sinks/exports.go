@@ -973,6 +973,8 @@ func sqlLiteral(s string) string {
 
 // checksumTree lists every regular file under root with its size and sha256,
 // and restricts permissions (pseudonymised data is still personal data).
+// The files are hashed on as many goroutines as Go may use CPUs, the
+// largest first.
 func checksumTree(root string) ([]ManifestFile, error) {
 	var files []ManifestFile
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -985,28 +987,63 @@ func checksumTree(root string) ([]ManifestFile, error) {
 		if err := os.Chmod(path, 0o640); err != nil {
 			return err
 		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		h := sha256.New()
-		n, err := io.Copy(h, f)
-		if err != nil {
-			return fmt.Errorf("hashing %s: %w", path, err)
-		}
 		rel, err := filepath.Rel(root, path)
 		if err != nil {
 			return err
 		}
-		files = append(files, ManifestFile{Path: filepath.ToSlash(rel), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))})
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		files = append(files, ManifestFile{Path: filepath.ToSlash(rel), Size: fi.Size()})
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing export files: %w", err)
 	}
+	errs := make([]error, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(files))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = hashFile(filepath.Join(root, filepath.FromSlash(files[i].Path)), &files[i])
+			}
+		}()
+	}
+	order := make([]int, len(files)) // the largest first
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return files[order[a]].Size > files[order[b]].Size })
+	for _, i := range order {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("listing export files: %w", err)
+	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return files, nil
+}
+
+// hashFile fills f's size and sha256 from the file at path.
+func hashFile(path string, f *ManifestFile) error {
+	r, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	if err != nil {
+		return fmt.Errorf("hashing %s: %w", path, err)
+	}
+	f.Size, f.SHA256 = n, hex.EncodeToString(h.Sum(nil))
+	return nil
 }
 
 // writeFileSync writes a new file and syncs it.

@@ -4,10 +4,11 @@
 -- positions. Computed once per export: the participations are these rows
 -- filtered (export_view_participations), the persons are aggregated from
 -- them (export_persons), so the warehouse is scanned and sorted once.
--- Sorted by province, year, module, status and person key, then by the
--- enrolment's key (rows alike in all the rest keep one order from run to
--- run): the order of the CSV files and, within each partition, of the
--- Parquet files.
+-- Sorted by province, year, module, status and person key (person_no
+-- numbers the persons in the order of their keys: an integer to compare
+-- rather than 64 characters, the same order), then by the enrolment's key
+-- (rows alike in all the rest keep one order from run to run): the order
+-- of the CSV files and, within each partition, of the Parquet files.
 -- row_year (the application's own year, NULL when unknown), birth_date and
 -- person_no are only for the persons' figures (export_persons, or Go's
 -- aggregation: exports_persons.go): the export views leave them out.
@@ -37,4 +38,4 @@ SELECT
     k.person_no
 FROM applications a
 LEFT JOIN export_scratch.export_person_keys k ON k.person_id = a.person_id
-ORDER BY province, year, a.module_id, a.status, k.person_key, a.enrolment_id;
+ORDER BY province, year, a.module_id, a.status, k.person_no, a.enrolment_id;
