@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/lombardia-orim/correlare/sinks"
 	queries "github.com/lombardia-orim/correlare/sql"
 )
@@ -17,7 +20,7 @@ import (
 // person_events and link_runs.
 func (r *run) write(ctx context.Context) error {
 	w := writer{conn: r.conn, runID: r.runID, cfg: r.cfg, recs: r.recs, vals: r.vals, comps: r.comps}
-	if err := w.publish(ctx, r.members, r.ids, r.previous); err != nil {
+	if err := w.publish(ctx, r.members, r.ids); err != nil {
 		return err
 	}
 	r.log.Debug("linkage persons written", "seconds", r.elapsed())
@@ -52,34 +55,33 @@ type writer struct {
 }
 
 // publish writes the new assignment (persons, person_members,
-// enrolments.person_id) in one transaction.
-func (w *writer) publish(ctx context.Context, members [][]int32, ids []string, previous []string) error {
+// enrolments.person_id) in one transaction. Go hands DuckDB each record's
+// person as an Arrow batch (rid, person_id, whether the person has several
+// records); sql/link_publish.sql does the rest.
+func (w *writer) publish(ctx context.Context, members [][]int32, ids []string) error {
 	if _, err := w.conn.ExecContext(ctx, queries.Query("link_scratch"), w.runID); err != nil {
 		return fmt.Errorf("preparing assignment: %w", err)
 	}
-	type row struct {
-		rec, comp int32
-		multi     bool
-	}
-	rows := make([]row, 0, len(w.recs))
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "rid", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "person_id", Type: arrow.BinaryTypes.String},
+		{Name: "multi", Type: arrow.FixedWidthTypes.Boolean},
+	}, nil)
+	b := newBatches(schema)
+	defer b.release()
+	rid := b.rb.Field(0).(*array.Int32Builder)
+	pid := b.rb.Field(1).(*array.StringBuilder)
+	multi := b.rb.Field(2).(*array.BooleanBuilder)
 	for ci, ms := range members {
 		for _, m := range ms {
-			rows = append(rows, row{m, int32(ci), len(ms) > 1})
+			rid.Append(m)
+			pid.Append(ids[ci])
+			multi.Append(len(ms) > 1)
+			b.row()
 		}
 	}
-	if err := appendTemp(ctx, w.conn, "link_assign", len(rows), func(i int) []driver.Value {
-		return []driver.Value{rows[i].rec, ids[rows[i].comp], rows[i].multi}
-	}); err != nil {
-		return err
-	}
-	first, err := previousFirstSeen(ctx, w.conn)
-	if err != nil {
-		return err
-	}
-	if err := appendTemp(ctx, w.conn, "link_first", len(first), func(i int) []driver.Value {
-		return []driver.Value{first[i][0], first[i][1]}
-	}); err != nil {
-		return err
+	if err := insertArrow(ctx, w.conn, "link_assign", b.done()); err != nil {
+		return fmt.Errorf("preparing assignment: %w", err)
 	}
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -93,23 +95,6 @@ func (w *writer) publish(ctx context.Context, members [][]int32, ids []string, p
 		return fmt.Errorf("publishing persons: %w", err)
 	}
 	return nil
-}
-
-func previousFirstSeen(ctx context.Context, conn *sql.Conn) ([][2]string, error) {
-	rows, err := conn.QueryContext(ctx, queries.Query("link_previous"))
-	if err != nil {
-		return nil, fmt.Errorf("reading previous persons: %w", err)
-	}
-	defer rows.Close()
-	var out [][2]string
-	for rows.Next() {
-		var id, first string
-		if err := rows.Scan(&id, &first); err != nil {
-			return nil, fmt.Errorf("reading previous persons: %w", err)
-		}
-		out = append(out, [2]string{id, first})
-	}
-	return out, rows.Err()
 }
 
 // links writes person_links: accepted pairs, pairs an analyst or a rule
@@ -144,9 +129,32 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 	if _, err := w.conn.ExecContext(ctx, create); err != nil {
 		return fmt.Errorf("preparing person_links: %w", err)
 	}
-	vals := make([]driver.Value, 7+2*len(w.comps))
-	if err := appendTemp(ctx, w.conn, "link_links", len(keep), func(j int) []driver.Value {
-		p := &pairs[keep[j]]
+	fields := []arrow.Field{
+		{Name: "l", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "r", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "weight", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "prob", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "decision", Type: arrow.BinaryTypes.String},
+		{Name: "source", Type: arrow.BinaryTypes.String},
+		{Name: "detail", Type: arrow.BinaryTypes.String, Nullable: true},
+	}
+	for k := range w.comps {
+		fields = append(fields, arrow.Field{Name: fmt.Sprintf("lv%d", k), Type: arrow.PrimitiveTypes.Uint8},
+			arrow.Field{Name: fmt.Sprintf("w%d", k), Type: arrow.PrimitiveTypes.Float64})
+	}
+	b := newBatches(arrow.NewSchema(fields, nil))
+	defer b.release()
+	lb, rb := b.rb.Field(0).(*array.Int32Builder), b.rb.Field(1).(*array.Int32Builder)
+	weightB, probB := b.rb.Field(2).(*array.Float64Builder), b.rb.Field(3).(*array.Float64Builder)
+	decisionB, sourceB, detailB := b.rb.Field(4).(*array.StringBuilder), b.rb.Field(5).(*array.StringBuilder), b.rb.Field(6).(*array.StringBuilder)
+	lvB, wB := make([]*array.Uint8Builder, len(w.comps)), make([]*array.Float64Builder, len(w.comps))
+	for k := range w.comps {
+		lvB[k], wB[k] = b.rb.Field(7+2*k).(*array.Uint8Builder), b.rb.Field(8+2*k).(*array.Float64Builder)
+	}
+	lvs, wts := make([]uint8, len(w.comps)), make([]float64, len(w.comps))
+	best := map[string]int{}
+	for _, i := range keep {
+		p := &pairs[i]
 		l, r := &w.vals.vec[p.l], &w.vals.vec[p.r]
 		same := personOf[p.l] == personOf[p.r]
 		decision, source, detail := "different", "model", ""
@@ -167,30 +175,43 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 		case p.analyst == 0 && (source == "guard" || p.prob >= w.cfg.ReviewThreshold && p.prob < w.cfg.MatchThreshold):
 			decision = "review"
 		}
-		vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6] = p.l, p.r, p.weight, p.prob, decision, source, nullable(detail)
+		lb.Append(p.l)
+		rb.Append(p.r)
+		weightB.Append(p.weight)
+		probB.Append(p.prob)
+		decisionB.Append(decision)
+		sourceB.Append(source)
+		if detail == "" {
+			detailB.AppendNull()
+		} else {
+			detailB.Append(detail)
+		}
 		// The weights as they counted in the pair's match weight: of a
 		// Group's agreements only the strongest counts (patternWeight), so
 		// the others are written as 0 and the weights add up to it.
-		best := map[string]int{}
+		clear(best)
 		for k := range w.comps {
 			lv := levelAt(p.levels, k)
 			a, b := w.comps[k].ids(l, r, p.swapped)
 			wt := levelWeight(md, tf, w.comps, k, lv, a, b)
-			vals[7+2*k], vals[8+2*k] = lv, wt
+			lvs[k], wts[k] = lv, wt
 			if g := w.comps[k].Group; g != "" && wt > 0 {
-				if b, ok := best[g]; !ok || wt > vals[8+2*b].(float64) {
+				if b, ok := best[g]; !ok || wt > wts[b] {
 					best[g] = k
 				}
 			}
 		}
 		for k := range w.comps {
-			if g := w.comps[k].Group; g != "" && vals[8+2*k].(float64) > 0 && best[g] != k {
-				vals[8+2*k] = 0.0
+			if g := w.comps[k].Group; g != "" && wts[k] > 0 && best[g] != k {
+				wts[k] = 0
 			}
+			lvB[k].Append(lvs[k])
+			wB[k].Append(wts[k])
 		}
-		return vals
-	}); err != nil {
-		return err
+		b.row()
+	}
+	if err := insertArrow(ctx, w.conn, "link_links", b.done()); err != nil {
+		return fmt.Errorf("preparing person_links: %w", err)
 	}
 	q := strings.NewReplacer("{{names}}", strings.Join(names, ", "), "{{labels}}", strings.Join(labels, ", "),
 		"{{weights}}", strings.Join(weights, ", ")).Replace(queries.Query("link_links"))
@@ -205,13 +226,6 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 
 // sqlString quotes s as an SQL string literal.
 func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-func nullable(s string) driver.Value {
-	if s == "" {
-		return nil
-	}
-	return s
-}
 
 // model writes link_model: m, u and weight of every level.
 func (w *writer) model(ctx context.Context, md model) error {
@@ -237,14 +251,38 @@ func (w *writer) model(ctx context.Context, md model) error {
 // events appends person_events.
 func (w *writer) events(ctx context.Context, evs []event) error {
 	at := time.Now().UTC()
-	return appendRows(ctx, w.conn, "person_events", len(evs), func(i int) []driver.Value {
-		e := evs[i]
-		ids := make([]any, len(e.ids))
-		for j, s := range e.ids {
-			ids[j] = s
+	b := newBatches(arrow.NewSchema([]arrow.Field{
+		{Name: "run_id", Type: arrow.BinaryTypes.String},
+		{Name: "at", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
+		{Name: "kind", Type: arrow.BinaryTypes.String},
+		{Name: "person_id", Type: arrow.BinaryTypes.String},
+		{Name: "person_ids", Type: arrow.ListOf(arrow.BinaryTypes.String)},
+		{Name: "detail", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil))
+	defer b.release()
+	runB, atB, kindB := b.rb.Field(0).(*array.StringBuilder), b.rb.Field(1).(*array.TimestampBuilder), b.rb.Field(2).(*array.StringBuilder)
+	pidB, idsB, detailB := b.rb.Field(3).(*array.StringBuilder), b.rb.Field(4).(*array.ListBuilder), b.rb.Field(5).(*array.StringBuilder)
+	idB := idsB.ValueBuilder().(*array.StringBuilder)
+	for _, e := range evs {
+		runB.Append(w.runID)
+		atB.Append(arrow.Timestamp(at.UnixMicro()))
+		kindB.Append(e.kind)
+		pidB.Append(e.personID)
+		idsB.Append(true)
+		for _, id := range e.ids {
+			idB.Append(id)
 		}
-		return []driver.Value{w.runID, at, e.kind, e.personID, ids, nullable(e.detail)}
-	})
+		if e.detail == "" {
+			detailB.AppendNull()
+		} else {
+			detailB.Append(e.detail)
+		}
+		b.row()
+	}
+	if err := insertArrow(ctx, w.conn, "person_events", b.done()); err != nil {
+		return fmt.Errorf("writing person_events: %w", err)
+	}
+	return nil
 }
 
 // run appends the run's link_runs row.
@@ -269,12 +307,6 @@ func (w *writer) run(ctx context.Context, st Stats, rules []blockStats) error {
 			int64(st.AcceptedPairs), int64(st.ReviewPairs), int64(st.Persons), int64(st.PersonsMulti), st.Seconds,
 			st.SubBlockPairs, st.SkippedBlocks, st.SkippedPairs, string(js)}
 	})
-}
-
-// appendTemp appends rows to a temporary table (the project's one appender
-// loop, in sinks).
-func appendTemp(ctx context.Context, conn *sql.Conn, table string, n int, row func(i int) []driver.Value) error {
-	return sinks.AppendTempRows(ctx, conn, table, n, row)
 }
 
 // appendRows appends rows to table through a DuckDB appender on conn.
