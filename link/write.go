@@ -55,33 +55,65 @@ type writer struct {
 }
 
 // publish writes the new assignment (persons, person_members,
-// enrolments.person_id) in one transaction. Go hands DuckDB each record's
-// person as an Arrow batch (rid, person_id, whether the person has several
-// records); sql/link_publish.sql does the rest.
+// enrolments.person_id) in one transaction. Go reads what persons take from
+// the enrolments (sql/link_publish_read.sql), builds the persons (a person
+// of one row is that row; the others take the most frequent values, ties
+// to the smallest) and hands DuckDB three Arrow batches: each record's
+// person, the enrolments whose person changes, the persons;
+// sql/link_publish.sql replaces the tables from them.
 func (w *writer) publish(ctx context.Context, members [][]int32, ids []string) error {
 	if _, err := w.conn.ExecContext(ctx, queries.Query("link_scratch"), w.runID); err != nil {
 		return fmt.Errorf("preparing assignment: %w", err)
 	}
-	schema := arrow.NewSchema([]arrow.Field{
+	recs, err := readArrow(ctx, w.conn, queries.Query("link_publish_read"))
+	if err != nil {
+		return fmt.Errorf("reading enrolments to publish: %w", err)
+	}
+	defer func() {
+		for _, b := range recs {
+			b.Release()
+		}
+	}()
+	c, err := newEnrolCols(recs, len(w.recs))
+	if err != nil {
+		return err
+	}
+	assign := newBatches(arrow.NewSchema([]arrow.Field{
 		{Name: "rid", Type: arrow.PrimitiveTypes.Int32},
 		{Name: "person_id", Type: arrow.BinaryTypes.String},
-		{Name: "multi", Type: arrow.FixedWidthTypes.Boolean},
-	}, nil)
-	b := newBatches(schema)
-	defer b.release()
-	rid := b.rb.Field(0).(*array.Int32Builder)
-	pid := b.rb.Field(1).(*array.StringBuilder)
-	multi := b.rb.Field(2).(*array.BooleanBuilder)
+	}, nil))
+	defer assign.release()
+	rid, pid := assign.rb.Field(0).(*array.Int32Builder), assign.rb.Field(1).(*array.StringBuilder)
+	update := newBatches(arrow.NewSchema([]arrow.Field{
+		{Name: "erow", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "person_id", Type: arrow.BinaryTypes.String},
+	}, nil))
+	defer update.release()
+	erow, upid := update.rb.Field(0).(*array.Int64Builder), update.rb.Field(1).(*array.StringBuilder)
+	pb := newPersonBuilder()
+	defer pb.b.release()
 	for ci, ms := range members {
+		id := ids[ci]
 		for _, m := range ms {
 			rid.Append(m)
-			pid.Append(ids[ci])
-			multi.Append(len(ms) > 1)
-			b.row()
+			pid.Append(id)
+			assign.row()
+			// Only the enrolments whose person changes are updated.
+			if e, i := c.row(m); e.person.IsNull(i) || e.person.Value(i) != id {
+				erow.Append(e.erow.Value(i))
+				upid.Append(id)
+				update.row()
+			}
 		}
+		pb.add(id, ms, c)
 	}
-	if err := insertArrow(ctx, w.conn, "link_assign", b.done()); err != nil {
-		return fmt.Errorf("preparing assignment: %w", err)
+	for _, t := range []struct {
+		name string
+		b    *batches
+	}{{"link_assign", assign}, {"link_update", update}, {"link_persons", pb.b}} {
+		if err := insertArrow(ctx, w.conn, t.name, t.b.done()); err != nil {
+			return fmt.Errorf("preparing assignment: %w", err)
+		}
 	}
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,7 @@ func stagesBeforeWrite(t testing.TB, db *sql.DB, runID string, cfg Config) *run 
 // writeBoth writes the run r (its stages run on a warehouse whose file
 // was at pre before) twice: with the reference writer into a copy of pre
 // at refPath, with the writer in use into a copy at newPath. It returns the
-// seconds of each.
+// seconds of each, and logs their CPU seconds.
 func writeBoth(t testing.TB, r *run, pre, refPath, newPath string) (ref, cur float64) {
 	t.Helper()
 	ctx := context.Background()
@@ -79,7 +80,7 @@ func writeBoth(t testing.TB, r *run, pre, refPath, newPath string) (ref, cur flo
 			t.Fatal(err)
 		}
 		r.conn = conn
-		start := time.Now()
+		start, cpu := time.Now(), cpuSeconds()
 		if i == 0 {
 			err = r.writeRef(ctx)
 			ref = time.Since(start).Seconds()
@@ -87,6 +88,7 @@ func writeBoth(t testing.TB, r *run, pre, refPath, newPath string) (ref, cur flo
 			err = r.write(ctx)
 			cur = time.Since(start).Seconds()
 		}
+		t.Logf("writer %d: %.2f s, %.2f CPU-s", i, time.Since(start).Seconds(), cpuSeconds()-cpu)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,9 +99,10 @@ func writeBoth(t testing.TB, r *run, pre, refPath, newPath string) (ref, cur flo
 }
 
 // linkTables are the tables a linkage run writes, as compared: every column
-// but the clock's (person_events.at, link_runs.at and seconds).
+// but the clock's (person_events.at, link_runs.at and seconds) and the
+// persons' most frequent values, which samePersons compares.
 var linkTables = []struct{ name, cols string }{
-	{"persons", "*"},
+	{"persons", "person_id, participations, applications, modules, provinces, first_seen_run, last_run"},
 	{"person_members", "*"},
 	{"enrolments", "enrolment_id, person_id"},
 	{"person_links", "* REPLACE (CAST(levels AS VARCHAR) AS levels, CAST(weights AS VARCHAR) AS weights)"},
@@ -119,6 +122,9 @@ func sameTables(t testing.TB, a, b string) map[string]int {
 		t.Fatal(err)
 	}
 	counts := map[string]int{}
+	if _, err := db.ExecContext(ctx, "USE main"); err != nil {
+		t.Fatal(err)
+	}
 	for _, tb := range linkTables {
 		var n, m, diff int
 		q := fmt.Sprintf(`SELECT (SELECT count(*) FROM ref.%[1]s), (SELECT count(*) FROM main.%[1]s),
@@ -132,7 +138,78 @@ func sameTables(t testing.TB, a, b string) map[string]int {
 		}
 		counts[tb.name] = n
 	}
+	counts["persons with another tie"] = samePersons(t, db)
 	return counts
+}
+
+// modeColumns are the persons' columns that are the most frequent value
+// of their rows, and the rows each counts (display_name: those with both
+// names when the person has any).
+var modeColumns = []struct{ col, rows string }{
+	{"display_name", "surname IS NOT NULL AND given_name IS NOT NULL OR NOT any_full"},
+	{"surname", "true"},
+	{"given_name", "true"},
+	{"sex", "true"},
+	{"birth_date", "true"},
+	{"tax_code", "tax_code_status = 'valid'"},
+}
+
+// samePersons fails t unless the persons in main (db, with ref attached)
+// take the most frequent value of their rows, a tie going to the smallest
+// (the exports' list_aggregate(list_sort(list(x)), 'mode')), and unless
+// every value the persons in ref took instead is as frequent: the reference
+// writer's mode() settled ties by the order rows met it, which varies with
+// the plan and the threads. It returns the persons whose values differ.
+func samePersons(t testing.TB, db *sql.DB) int {
+	t.Helper()
+	ctx := context.Background()
+	q := `CREATE OR REPLACE TEMP TABLE want AS
+		SELECT person_id,
+		       coalesce(list_aggregate(list_sort(list(display_name) FILTER (WHERE surname IS NOT NULL AND given_name IS NOT NULL)), 'mode'),
+		                list_aggregate(list_sort(list(display_name)), 'mode')) AS display_name,
+		       list_aggregate(list_sort(list(surname) FILTER (WHERE surname IS NOT NULL)), 'mode') AS surname,
+		       list_aggregate(list_sort(list(given_name) FILTER (WHERE given_name IS NOT NULL)), 'mode') AS given_name,
+		       list_aggregate(list_sort(list(sex) FILTER (WHERE sex IS NOT NULL)), 'mode') AS sex,
+		       list_aggregate(list_sort(list(birth_date) FILTER (WHERE birth_date IS NOT NULL)), 'mode') AS birth_date,
+		       list_aggregate(list_sort(list(tax_code) FILTER (WHERE tax_code IS NOT NULL AND tax_code_status = 'valid')), 'mode') AS tax_code
+		FROM main.enrolments GROUP BY person_id`
+	if _, err := db.ExecContext(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	var diff int
+	q = `SELECT (SELECT count(*) FROM (SELECT * FROM want EXCEPT ALL
+	                SELECT person_id, display_name, surname, given_name, sex, birth_date, tax_code FROM main.persons))
+	          + (SELECT count(*) FROM (SELECT person_id, display_name, surname, given_name, sex, birth_date, tax_code FROM main.persons
+	                EXCEPT ALL SELECT * FROM want))`
+	if err := db.QueryRowContext(ctx, q).Scan(&diff); err != nil {
+		t.Fatal(err)
+	}
+	if diff != 0 {
+		t.Errorf("persons: %d rows differ from the most frequent values, ties to the smallest", diff)
+	}
+	for _, m := range modeColumns {
+		var n int
+		q := fmt.Sprintf(`WITH e AS (
+			    SELECT *, bool_or(surname IS NOT NULL AND given_name IS NOT NULL) OVER (PARTITION BY person_id) AS any_full
+			    FROM main.enrolments),
+			c AS (SELECT person_id, %[1]s AS v, count(*) AS n FROM e WHERE %[2]s GROUP BY ALL)
+			SELECT count(*) FROM ref.persons AS r JOIN main.persons AS m USING (person_id)
+			LEFT JOIN c AS cr ON cr.person_id = r.person_id AND cr.v = r.%[1]s
+			LEFT JOIN c AS cm ON cm.person_id = m.person_id AND cm.v = m.%[1]s
+			WHERE r.%[1]s IS DISTINCT FROM m.%[1]s AND cr.n IS DISTINCT FROM cm.n`, m.col, m.rows)
+		if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("persons.%s: %d persons where the reference writer took a value that is not a tie of the one taken", m.col, n)
+		}
+	}
+	q = `SELECT count(*) FROM (SELECT person_id, display_name, surname, given_name, sex, birth_date, tax_code FROM ref.persons
+	        EXCEPT SELECT person_id, display_name, surname, given_name, sex, birth_date, tax_code FROM main.persons)`
+	if err := db.QueryRowContext(ctx, q).Scan(&diff); err != nil {
+		t.Fatal(err)
+	}
+	return diff
 }
 
 // TestWriteIdentical holds the writer to the reference writer (main's
@@ -143,6 +220,9 @@ func sameTables(t testing.TB, a, b string) map[string]int {
 func TestWriteIdentical(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
+	if d := os.Getenv("LINK_WRITE_DIR"); d != "" {
+		dir = d
+	}
 	pre := filepath.Join(dir, "pre.duckdb")
 	w := openTestAt(t, pre)
 	rows, _ := demo.Synthetic(6000, 5, demo.NoiseNormal)
@@ -242,4 +322,50 @@ func TestWriteIdentical1M(t *testing.T) {
 	done()
 	t.Logf("%v", sameTables(t, ref, cur))
 	_ = strings.TrimSpace
+}
+
+// TestPersonsDeterministic links the same rows stored in two orders and
+// expects the same persons: a tie of the most frequent name, sex, birth
+// date or tax code goes to the smallest value, not to the row met first.
+// (LINK_WRITE_REF=1 runs it with the reference writer, whose mode() fails it.)
+func TestPersonsDeterministic(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	rows, _ := demo.Synthetic(3000, 9, demo.NoiseNormal)
+	var paths []string
+	for _, order := range []string{"forward", "reversed"} {
+		path := filepath.Join(dir, order+".duckdb")
+		w := openTestAt(t, path)
+		insertEnrolments(t, w.DB, rows)
+		w.DB.Close()
+		db, done := openFile(t, path)
+		r := stagesBeforeWrite(t, db, "run1", DefaultConfig())
+		var err error
+		if os.Getenv("LINK_WRITE_REF") != "" {
+			err = r.writeRef(ctx)
+		} else {
+			err = r.write(ctx)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.conn.Close()
+		done()
+		paths = append(paths, path)
+		slices.Reverse(rows)
+	}
+	db, done := openFile(t, paths[1])
+	defer done()
+	if _, err := db.ExecContext(ctx, fmt.Sprintf("ATTACH '%s' AS fwd (READ_ONLY)", paths[0])); err != nil {
+		t.Fatal(err)
+	}
+	var n, diff int
+	if err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM fwd.persons),
+		(SELECT count(*) FROM (SELECT * FROM fwd.persons EXCEPT ALL SELECT * FROM reversed.persons))
+		+ (SELECT count(*) FROM (SELECT * FROM reversed.persons EXCEPT ALL SELECT * FROM fwd.persons))`).Scan(&n, &diff); err != nil {
+		t.Fatal(err)
+	}
+	if n < 2000 || diff != 0 {
+		t.Errorf("%d persons; %d rows differ between the two orders", n, diff)
+	}
 }
