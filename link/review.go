@@ -1,9 +1,12 @@
 package link
 
 import (
+	"archive/zip"
+	"compress/flate"
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,6 +138,7 @@ func writeReview(ctx context.Context, db *sql.DB, path string, maxRows int) (tot
 			}
 		}
 	}
+	f.SetZipWriter(fastZip)
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".review-*.xlsx")
 	if err != nil {
 		return fail(err)
@@ -154,4 +158,15 @@ func writeReview(ctx context.Context, db *sql.DB, path string, maxRows int) (tot
 		return fail(err)
 	}
 	return total, written, nil
+}
+
+// fastZip is the review workbook's zip writer: Deflate at its fastest level
+// (as sinks' feedback workbooks). The default level took most of the time
+// of writing 50,000 pairs; the fastest makes a file about a fifth larger.
+func fastZip(w io.Writer) excelize.ZipWriter {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	return zw
 }
