@@ -8,5 +8,8 @@ func init() {
 	benchLoaders = append(benchLoaders, struct {
 		name string
 		load loader
-	}{"arrow-view", sinks.InsertRecord})
+	}{"arrow-view", nil}, struct {
+		name string
+		load loader
+	}{"arrow-view-batches", sinks.InsertRecord})
 }

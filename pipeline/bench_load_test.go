@@ -54,6 +54,7 @@ func BenchmarkLoadPhases200k(b *testing.B) {
 	}{
 		{"arrow-view", batchRows, 0, false, false, ""},
 		{"arrow-view", batchRows, 2, false, false, ""},
+		{"arrow-view", batchRows, 1, false, false, ""}, // what sinks.LoadingThreads sets
 		{"arrow-view", batchRows, 0, true, false, ""},
 		{"arrow-view-once", batchRows, 0, false, false, ""},
 		{"arrow-view", batchRows, 0, false, true, ""},

@@ -63,14 +63,16 @@ type FileResult struct {
 // rows stay as they were. Whether a file needs loading at all is decided by
 // the province's plan (see ingestProvince).
 func loadFile(ctx context.Context, db *sql.DB, runID string, f landing.Fetched, prov Province, prevSHA string, log *slog.Logger) FileResult {
-	return loadFileWith(ctx, db, runID, f, prov, prevSHA, log, sinks.Load)
+	return loadFileWith(ctx, db, runID, f, prov, prevSHA, log, nil)
 }
 
 // loader loads one Arrow record batch into a table on conn.
 type loader = sinks.LoadFunc
 
-// loadFileWith is loadFile with the enrolment batches loaded by load (the
-// benchmarks compare the loaders through it).
+// loadFileWith is loadFile with the enrolment batches loaded by load, one
+// at a time (the benchmarks compare the loaders through it); nil is the
+// loader in use (see sinks.BeginFile: with the Arrow view, one INSERT for
+// all of a file's batches).
 //
 // A panic while reading or loading one file (a reader bug met by a strange
 // workbook) fails that file only: its transaction is rolled back and the

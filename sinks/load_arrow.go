@@ -59,6 +59,43 @@ func InsertRecords(ctx context.Context, conn *sql.Conn, table string, recs []arr
 	return nil
 }
 
+// InsertStream loads every record batch rdr yields into table with one
+// INSERT … SELECT over one Arrow view of rdr: DuckDB pulls the batches as
+// it inserts them, so a file's batches cost one statement instead of one
+// each (pipeline/BENCH.md, "One INSERT per file"). rdr must not be
+// released by the caller before InsertStream returns.
+func InsertStream(ctx context.Context, conn *sql.Conn, table string, rdr array.RecordReader) error {
+	name := fmt.Sprintf("arrow_stream_%d", viewSeq.Add(1))
+	var release func()
+	err := conn.Raw(func(dc any) error {
+		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		release, err = a.RegisterView(rdr, name)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("registering arrow view for %s: %w", table, err)
+	}
+	defer release()
+	// Identifiers are ours (table names are constants, the view name is generated).
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %q SELECT * FROM %q`, table, name)); err != nil {
+		if rerr := rdr.Err(); rerr != nil {
+			err = rerr
+		}
+		return fmt.Errorf("inserting arrow batches into %s: %w", table, err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`DROP VIEW IF EXISTS %q`, name)); err != nil {
+		return fmt.Errorf("dropping arrow view: %w", err)
+	}
+	return nil
+}
+
+// loadStream is the loader of a [FileWriter] that uses the loader in use:
+// with the Arrow view, all of a file's batches in one statement.
+var loadStream = InsertStream
+
 // Load is the loader in use: the Arrow view.
 func Load(ctx context.Context, conn *sql.Conn, table string, rec arrow.RecordBatch) error {
 	return InsertRecord(ctx, conn, table, rec)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -87,6 +88,9 @@ type FileWriter struct {
 	conn *sql.Conn
 	file File
 	load LoadFunc
+	// stream: the batches are loaded by loadStream, one statement for
+	// them all, rather than by load one at a time.
+	stream bool
 
 	recs      chan arrow.RecordBatch
 	done      chan struct{} // closed when the loading goroutine has returned
@@ -102,8 +106,11 @@ type FileWriter struct {
 
 // BeginFile opens a transaction on a connection of db, removes the rows of
 // the file f replaces, and returns the writer of f's rows. load loads the
-// enrolment batches (nil: [Load]). The caller must call Commit or Abort.
+// enrolment batches one at a time; nil means the loader in use: with the
+// Arrow view (build tag duckdb_arrow), all of them in one INSERT statement
+// ([InsertStream]), otherwise [Load]. The caller must call Commit or Abort.
 func BeginFile(ctx context.Context, db *sql.DB, f File, load LoadFunc) (*FileWriter, error) {
+	stream := load == nil && loadStream != nil
 	if load == nil {
 		load = Load
 	}
@@ -115,7 +122,7 @@ func BeginFile(ctx context.Context, db *sql.DB, f File, load LoadFunc) (*FileWri
 		conn.Close()
 		return nil, fmt.Errorf("beginning transaction: %w", err)
 	}
-	w := &FileWriter{db: db, conn: conn, file: f, load: load,
+	w := &FileWriter{db: db, conn: conn, file: f, load: load, stream: stream,
 		recs: make(chan arrow.RecordBatch, loadQueue), done: make(chan struct{})}
 	if f.Replaces != "" {
 		if err := DeleteFileRows(ctx, conn, f.Province, f.Replaces); err != nil {
@@ -247,6 +254,10 @@ func (w *FileWriter) loadLoop(ctx context.Context) {
 			w.loadPanic = &LoadPanic{Value: p, Stack: debug.Stack()}
 		}
 	}()
+	if w.stream {
+		w.loadErr = w.loadAll(ctx)
+		return
+	}
 	for rec := range w.recs {
 		err := w.load(ctx, w.conn, "enrolments", rec)
 		rec.Release()
@@ -259,6 +270,91 @@ func (w *FileWriter) loadLoop(ctx context.Context) {
 		}
 	}
 }
+
+// loadAll loads every batch queued with one statement (loadStream), from
+// the first batch queued until the queue is closed.
+func (w *FileWriter) loadAll(ctx context.Context) error {
+	first, ok := <-w.recs
+	if !ok {
+		return nil
+	}
+	r := &queueReader{ctx: ctx, schema: first.Schema(), first: first, recs: w.recs}
+	r.refs.Store(1)
+	err := loadStream(ctx, w.conn, "enrolments", r)
+	r.Release()
+	if err != nil && ctx.Err() != nil { // DuckDB says "interrupted"
+		err = ctx.Err()
+	}
+	return err
+}
+
+// queueReader is an array.RecordReader of the batches a FileWriter's queue
+// holds, from first until the queue is closed; it stops with an error when
+// ctx is done or a batch has another schema.
+type queueReader struct {
+	refs   atomic.Int64
+	ctx    context.Context
+	schema *arrow.Schema
+	first  arrow.RecordBatch
+	recs   <-chan arrow.RecordBatch
+	cur    arrow.RecordBatch
+	err    error
+}
+
+func (r *queueReader) Retain() { r.refs.Add(1) }
+
+func (r *queueReader) Release() {
+	if r.refs.Add(-1) == 0 {
+		r.drop()
+		if r.first != nil {
+			r.first.Release()
+			r.first = nil
+		}
+	}
+}
+
+func (r *queueReader) drop() {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+}
+
+func (r *queueReader) Schema() *arrow.Schema { return r.schema }
+
+func (r *queueReader) Next() bool {
+	r.drop()
+	if r.err != nil {
+		return false
+	}
+	if r.first != nil {
+		r.cur, r.first = r.first, nil
+		return true
+	}
+	select {
+	case rec, ok := <-r.recs:
+		if !ok {
+			return false
+		}
+		if !rec.Schema().Equal(r.schema) {
+			rec.Release()
+			r.err = fmt.Errorf("record batches of two schemas: %s and %s", r.schema, rec.Schema())
+			return false
+		}
+		r.cur = rec
+		return true
+	case <-r.ctx.Done():
+		r.err = r.ctx.Err()
+		return false
+	}
+}
+
+func (r *queueReader) RecordBatch() arrow.RecordBatch { return r.cur }
+
+// Record is RecordBatch (array.RecordReader's older name).
+func (r *queueReader) Record() arrow.RecordBatch { return r.cur }
+
+func (r *queueReader) Err() error { return r.err }
 
 // Write queues an enrolments record batch (with canon.EnrolmentSchema) for
 // loading; it waits while loadQueue batches are waiting already. The writer
