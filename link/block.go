@@ -169,32 +169,64 @@ type blockStats struct {
 	Rules         []blockStats // all rules: each rule's own
 }
 
-// block runs the blocking rules in DuckDB and returns each candidate pair
-// once, with the rules that produce it. A block (the records sharing a
-// rule's key) with more than maxBlock records (for a rule comparing
-// different columns on each side: whose two sides multiply to more than
-// maxBlock²) is cut into sub-blocks by a second key (subKey); a sub-block
-// still too large is dropped and counted. When every rule is a conjunction
-// of equalities (the default rules, and the extras rules), each pair is
-// produced once, by its first rule (blockOnce); otherwise each rule inserts
-// its own pairs and the union is de-duplicated.
+// block runs the blocking rules and returns each candidate pair once, with
+// the rules that produce it. A block (the records sharing a rule's key)
+// with more than maxBlock records (for a rule comparing different columns
+// on each side: whose two sides multiply to more than maxBlock²) is cut
+// into sub-blocks by a second key (subKey); a sub-block still too large is
+// dropped and counted. When every rule is a conjunction of equalities (the
+// default rules, and the extras rules), DuckDB hashes each rule's keys once
+// per record and Go groups the records and lists the pairs, each once with
+// the bits of its rules (blockGo; it gives what blockOnce, the same in SQL,
+// gives); otherwise each rule inserts its own pairs in DuckDB and the union
+// is de-duplicated.
 func block(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int, log *slog.Logger) ([]candidate, blockStats, error) {
 	return blockWith(ctx, conn, rules, maxBlock, log, true)
 }
 
 // blockWith is block; once false runs every rule on its own and
-// de-duplicates the union even when blockOnce could run (the tests compare
-// the two).
+// de-duplicates the union even when blockGo could run.
 func blockWith(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int, log *slog.Logger, once bool) ([]candidate, blockStats, error) {
-	total := blockStats{Rule: -1}
-	if _, err := conn.ExecContext(ctx, queries.Query("link_pairs")); err != nil {
-		return nil, total, fmt.Errorf("preparing blocking: %w", err)
+	mode := blockUnion
+	if once {
+		mode = blockInGo
 	}
+	return blockWithMode(ctx, conn, rules, maxBlock, log, mode)
+}
+
+// blockMode is how blockWithMode produces the pairs of rules that are all
+// conjunctions of equalities (other rules always run as blockUnion).
+type blockMode int
+
+const (
+	blockInGo   blockMode = iota // blockGo: keys hashed by DuckDB, pairs listed in Go
+	blockOnceDB                  // blockOnce: each pair once, by its first rule, in DuckDB
+	blockUnion                   // each rule on its own, the union de-duplicated
+)
+
+// blockWithMode is block in the given mode (the tests compare the three).
+func blockWithMode(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int, log *slog.Logger, mode blockMode) ([]candidate, blockStats, error) {
+	total := blockStats{Rule: -1}
 	plans, ok, err := planOnce(ctx, conn, rules)
 	if err != nil {
 		return nil, total, err
 	}
-	once = once && ok
+	if !ok {
+		mode = blockUnion
+	}
+	if mode == blockInGo {
+		pairs, stats, err := blockGo(ctx, conn, plans, maxBlock, log)
+		if err != nil {
+			return nil, total, err
+		}
+		total.Rules = stats
+		total.add(log)
+		return pairs, total, nil
+	}
+	if _, err := conn.ExecContext(ctx, queries.Query("link_pairs")); err != nil {
+		return nil, total, fmt.Errorf("preparing blocking: %w", err)
+	}
+	once := mode == blockOnceDB
 	if once {
 		if total.Rules, err = blockOnce(ctx, conn, plans, maxBlock, log); err != nil {
 			return nil, total, err
@@ -211,13 +243,7 @@ func blockWith(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int
 			return nil, total, fmt.Errorf("de-duplicating candidate pairs: %w", err)
 		}
 	}
-	for _, bs := range total.Rules {
-		total.Pairs += bs.Pairs
-		total.SkippedBlocks += bs.SkippedBlocks
-		total.SkippedPairs += bs.SkippedPairs
-		total.SubPairs += bs.SubPairs
-		log.Debug("linkage blocking rule", "rule", bs.Rule, "pairs", bs.Pairs, "first_pairs", bs.FirstPairs, "sub_block_pairs", bs.SubPairs, "dropped_sub_blocks", bs.SkippedBlocks, "dropped_pairs", bs.SkippedPairs)
-	}
+	total.add(log)
 	// Room for the pairs: produced once each, or HyperLogLog's estimate of
 	// the distinct pairs (a count of link_pairs would count a pair once per
 	// rule).
@@ -239,6 +265,17 @@ func blockWith(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int
 		}
 	}
 	return pairs, total, nil
+}
+
+// add sums the rules' counts into total and logs each rule's.
+func (total *blockStats) add(log *slog.Logger) {
+	for _, bs := range total.Rules {
+		total.Pairs += bs.Pairs
+		total.SkippedBlocks += bs.SkippedBlocks
+		total.SkippedPairs += bs.SkippedPairs
+		total.SubPairs += bs.SubPairs
+		log.Debug("linkage blocking rule", "rule", bs.Rule, "pairs", bs.Pairs, "first_pairs", bs.FirstPairs, "sub_block_pairs", bs.SubPairs, "dropped_sub_blocks", bs.SkippedBlocks, "dropped_pairs", bs.SkippedPairs)
+	}
 }
 
 // oncePlan is a rule of blockOnce: the expressions of its equality keys on

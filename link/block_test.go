@@ -2,8 +2,11 @@ package link
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -180,7 +183,7 @@ func TestRuleOverLines(t *testing.T) {
 	}
 	// Every template keeps its placeholders out of its comments.
 	for _, name := range []string{"link_block", "link_block_keyed", "link_block_big", "link_block_sub", "link_block_sub_dropped",
-		"link_block_once_keys", "link_block_once_big", "link_block_once_exc", "link_block_once_ekeys", "link_block_once"} {
+		"link_block_once_keys", "link_block_once_big", "link_block_once_exc", "link_block_once_ekeys", "link_block_once", "link_block_go_keys"} {
 		for i, line := range strings.Split(queries.Query(name), "\n") {
 			if c, ok := strings.CutPrefix(strings.TrimSpace(line), "--"); ok && strings.Contains(c, "{{") {
 				t.Errorf("%s.sql:%d: placeholder in a comment", name, i+1)
@@ -205,12 +208,14 @@ func TestRuleOverLines(t *testing.T) {
 	}
 }
 
-// TestBlockOnce: producing each pair once, by its first rule, gives the
-// same candidate pairs, with the same rules' bits, as running every rule on
-// its own and de-duplicating the union, and the same counts per rule (pairs,
-// pairs from sub-blocks, dropped sub-blocks and their pairs), on 3,000
-// synthetic enrolments with the default rules, a budget small enough to cut
-// and drop blocks, without a budget, and with rules in another order.
+// TestBlockOnce: producing each pair once, by its first rule, in DuckDB
+// (blockOnce) and in Go (blockGo), gives the same candidate pairs, with the
+// same rules' bits, as running every rule on its own and de-duplicating the
+// union, and the same counts per rule (pairs, pairs from sub-blocks, dropped
+// sub-blocks and their pairs; and, between the two once paths, the pairs
+// each rule is first for), on 3,000 synthetic enrolments with the default
+// rules, a budget small enough to cut and drop blocks, without a budget,
+// and with rules in another order.
 func TestBlockOnce(t *testing.T) {
 	w := openTest(t)
 	rows, _ := demo.Synthetic(3000, 5, demo.NoiseHeavy)
@@ -237,38 +242,134 @@ func TestBlockOnce(t *testing.T) {
 		{"reversed", reversed, 6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			log := slog.New(slog.DiscardHandler)
-			once, onceSt, err := blockWith(ctx, conn, tc.rules, tc.max, log, true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			union, unionSt, err := blockWith(ctx, conn, tc.rules, tc.max, log, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(once) == 0 || len(once) != len(union) {
-				t.Fatalf("%d pairs once, %d from the union", len(once), len(union))
-			}
-			for i := range once {
-				if once[i] != union[i] {
-					t.Fatalf("pair %d: once %+v, union %+v", i, once[i], union[i])
-				}
-			}
-			var first, dropped int64
-			for i, bs := range onceSt.Rules {
-				u := unionSt.Rules[i]
-				if bs.Pairs != u.Pairs || bs.SubPairs != u.SubPairs || bs.SkippedBlocks != u.SkippedBlocks || bs.SkippedPairs != u.SkippedPairs {
-					t.Errorf("rule %d: once %+v, union %+v", i, bs, u)
-				}
-				first += bs.FirstPairs
+			_, st := sameBlocking(t, ctx, conn, tc.rules, tc.max)
+			var dropped int64
+			for _, bs := range st.Rules {
 				dropped += bs.SkippedBlocks
-			}
-			if first != int64(len(once)) {
-				t.Errorf("first pairs add up to %d, want %d", first, len(once))
 			}
 			if (dropped > 0) != (tc.max == 2) {
 				t.Errorf("%d sub-blocks dropped with a budget of %d", dropped, tc.max)
 			}
 		})
+	}
+}
+
+// sameBlocking blocks in the three modes and fails unless they give the
+// same pairs and counts; it returns blockGo's.
+func sameBlocking(t *testing.T, ctx context.Context, conn *sql.Conn, rules []string, max int) ([]candidate, blockStats) {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	var got [3][]candidate
+	var st [3]blockStats
+	for m, mode := range []blockMode{blockInGo, blockOnceDB, blockUnion} {
+		var err error
+		if got[m], st[m], err = blockWithMode(ctx, conn, rules, max, log, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := []string{"go", "once in DuckDB", "union"}
+	if len(got[0]) == 0 {
+		t.Fatal("no pairs")
+	}
+	for m := 1; m < 3; m++ {
+		if len(got[0]) != len(got[m]) {
+			t.Fatalf("%d pairs in Go, %d %s", len(got[0]), len(got[m]), names[m])
+		}
+		for i := range got[0] {
+			if got[0][i] != got[m][i] {
+				t.Fatalf("pair %d: Go %+v, %s %+v", i, got[0][i], names[m], got[m][i])
+			}
+		}
+		if len(st[m].Rules) != len(rules) || len(st[0].Rules) != len(rules) {
+			t.Fatalf("%d and %d rules' counts (%s), want %d", len(st[0].Rules), len(st[m].Rules), names[m], len(rules))
+		}
+		for i, bs := range st[0].Rules {
+			u := st[m].Rules[i]
+			if m == 2 {
+				u.FirstPairs = bs.FirstPairs // the union does not know its rules' first pairs
+			}
+			if bs.Rule != u.Rule || bs.Pairs != u.Pairs || bs.FirstPairs != u.FirstPairs || bs.SubPairs != u.SubPairs || bs.SkippedBlocks != u.SkippedBlocks || bs.SkippedPairs != u.SkippedPairs {
+				t.Errorf("rule %d: Go %+v, %s %+v", i, bs, names[m], u)
+			}
+		}
+		if a, b := st[0], st[m]; a.Pairs != b.Pairs || a.SubPairs != b.SubPairs || a.SkippedBlocks != b.SkippedBlocks || a.SkippedPairs != b.SkippedPairs {
+			t.Errorf("totals: Go %+v, %s %+v", a, names[m], b)
+		}
+	}
+	var first int64
+	for _, bs := range st[0].Rules {
+		first += bs.FirstPairs
+	}
+	if first != int64(len(got[0])) {
+		t.Errorf("first pairs add up to %d, want %d", first, len(got[0]))
+	}
+	return got[0], st[0]
+}
+
+// TestBlockGoLargeBlocksAndNulls: blockGo gives blockOnce's and the
+// union's pairs, bits and counts on 1,200 enrolments drawn from a tiny
+// vocabulary (blocks of hundreds, sub-blocks over the budget) with NULL
+// keys everywhere (no birth date, municipality, organisation or email; a
+// surname of vowels has no sound; nullif makes an empty name NULL), by
+// rules that compare one column with another (asymmetric: l's surname
+// with r's given name) as well as symmetric ones, several keys a rule,
+// in two orders, at several budgets.
+func TestBlockGoLargeBlocksAndNulls(t *testing.T) {
+	w := openTest(t)
+	rng := rand.New(rand.NewPCG(11, 3))
+	pick := func(vs ...string) string { return vs[rng.IntN(len(vs))] }
+	var es []canon.Enrolment
+	for i := range 1200 {
+		s := rowSpec{file: "a.xlsx", row: i + 2, surname: pick("Rossi", "Rossi", "Mario", "Aie", "", "Bianchi", "Anna"),
+			given: pick("Mario", "Anna", "Rossi", "", "Luca"), sex: pick("M", "F"),
+			email: pick("", "", "", "a@x.it", "b@x.it"), org: pick("", "Scuola", "Ente")}
+		if rng.IntN(4) > 0 {
+			s.birth = fmt.Sprintf("19%02d-0%d-1%d", 80+rng.IntN(3), 1+rng.IntN(2), rng.IntN(2))
+		}
+		e := enrolment(s)
+		e.Municipality = pick("", "Cremona", "Crema")
+		e.MunicipalityFold = canon.Fold(e.Municipality)
+		es = append(es, e)
+	}
+	insertEnrolments(t, w.DB, es)
+	ctx := context.Background()
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := loadRecords(ctx, conn, nil); err != nil {
+		t.Fatal(err)
+	}
+	var nulls [5]int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FILTER (birth_date IS NULL), count(*) FILTER (municipality_fold IS NULL), "+
+		"count(*) FILTER (email IS NULL), count(*) FILTER (surname_sound IS NULL), count(*) FILTER (surname_fold = '') FROM link_rec").
+		Scan(&nulls[0], &nulls[1], &nulls[2], &nulls[3], &nulls[4]); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(nulls[:], 0) {
+		t.Fatalf("NULL keys (birth date, municipality, email, sound, empty surname): %v, want some of each", nulls)
+	}
+	rules := []string{
+		"l.surname_fold = r.given_name_fold",
+		"nullif(l.surname_fold, '') = nullif(r.surname_fold, '') AND l.municipality_fold = r.municipality_fold",
+		"l.birth_date = r.birth_date AND left(l.surname_fold, 1) = left(r.given_name_fold, 1)",
+		"l.email = r.email",
+		"l.surname_sound = r.surname_sound AND l.organisation_fold = r.organisation_fold",
+		"l.given_name_fold = r.surname_fold AND l.surname_fold = r.given_name_fold",
+		"l.surname_fold = r.surname_fold",
+		"l.municipality_fold = r.municipality_fold AND r.sex = l.sex",
+	}
+	reversed := slices.Clone(rules)
+	slices.Reverse(reversed)
+	for _, rs := range [][]string{rules, reversed} {
+		for _, max := range []int{3, 12, 60, -1} {
+			t.Run(fmt.Sprintf("%s max %d", rs[0], max), func(t *testing.T) {
+				_, st := sameBlocking(t, ctx, conn, rs, max)
+				if max == 12 && (st.SkippedBlocks == 0 || st.SubPairs == 0) {
+					t.Errorf("budget 12: %d sub-block pairs, %d dropped sub-blocks; want some of both", st.SubPairs, st.SkippedBlocks)
+				}
+			})
+		}
 	}
 }

@@ -9,19 +9,19 @@
 //     the values the comparisons read are numbered, one vocabulary per
 //     column (the two name columns share one), so that a pair compares
 //     numbers.
-//  2. Blocking (block.go): DuckDB joins produce candidate pairs, one join per rule of
-//     [Config.Blocking] (never all pairs). A rule's equalities are its
+//  2. Blocking (block.go, block_go.go): the rules of [Config.Blocking]
+//     produce the candidate pairs (never all pairs). A rule's equalities are its
 //     block key; a block with more than [Config.MaxBlockRecords] records
 //     (default 40) is cut into sub-blocks by birth year and name initials,
 //     since its pairs grow quadratically with the data (a million records
 //     with a small vocabulary of names hold same-name blocks of hundreds);
 //     a sub-block still too large is dropped, and what was dropped is
 //     counted per rule in link_runs. When every rule is a conjunction of
-//     equalities (the defaults are), each rule's key is hashed once per
-//     record and each pair is produced once, by its first rule, with the
-//     bits of all the rules that produce it (Splink's way, no
-//     de-duplication); otherwise each rule inserts its pairs and the union
-//     is de-duplicated. Extras columns that look like identifiers
+//     equalities (the defaults are), DuckDB hashes each rule's key once per
+//     record and Go groups the records by key (a radix sort per rule) and
+//     lists each pair once, with the bits of all the rules that produce it
+//     (no join, no de-duplication); otherwise each rule is a DuckDB join
+//     inserting its pairs and the union is de-duplicated. Extras columns that look like identifiers
 //     (profile.go) get a rule of their own.
 //     A candidate is 12 bytes: its two records and the rules that
 //     produced it.
