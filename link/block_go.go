@@ -10,30 +10,63 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	queries "github.com/lombardia-orim/correlare/sql"
 )
 
-// keyCol is one hashed key per record (indexed by rid): ok[rid] false when
-// the key is NULL (a NULL key value never matches). ok nil: none is NULL.
-type keyCol struct {
-	v  []uint64
-	ok []bool
+// keyList is one hashed key of the records whose key is not NULL (a NULL
+// key value never matches): ids in rid order, keys[k] the key of ids[k].
+type keyList struct {
+	keys []uint64
+	ids  []int32
 }
 
-func (k keyCol) valid(i int) bool { return k.ok == nil || k.ok[i] }
-
 // ruleIndex is what one rule pairs, per record a as the left (lower) side:
-// its partners b > a are members[start[a]:end[a]], in rid order.
+// its partners b > a are members[start[a]:] up to the next -1, in rid order
+// (members[0] is -1: start 0 is no partner).
 type ruleIndex struct {
-	members    []int32
-	start, end []int32
-	// sub marks the records whose left key is in a block over the budget
-	// and in a sub-block kept: their pairs of this rule are sub-block pairs.
-	sub           []bool
+	members       []int32
+	start         []int32
 	skippedBlocks int64
 	skippedPairs  int64
+}
+
+// keyPool hands out the key lists of blockGo, so that the rules' keys reuse
+// the memory of the rules done (fresh pages cost more than the sort).
+type keyPool struct {
+	n    int
+	free chan *keyList
+}
+
+func (p *keyPool) get() *keyList {
+	select {
+	case k := <-p.free:
+		return k
+	default:
+		return &keyList{keys: make([]uint64, 0, p.n), ids: make([]int32, 0, p.n)}
+	}
+}
+
+func (p *keyPool) put(k *keyList) {
+	k.keys, k.ids = k.keys[:0], k.ids[:0]
+	select {
+	case p.free <- k:
+	default:
+	}
+}
+
+// blockScratch is an indexing goroutine's working memory, kept between rules.
+type blockScratch struct {
+	tmp   keyList
+	count []int
+	subs  []subRec
+}
+
+type subRec struct {
+	sub uint64
+	id  int32
 }
 
 // blockGo is blockOnce done in Go: DuckDB evaluates each rule's keys once
@@ -61,41 +94,56 @@ func blockGo(ctx context.Context, conn *sql.Conn, plans []oncePlan, maxBlock int
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM link_rec").Scan(&n); err != nil {
 		return nil, nil, fmt.Errorf("blocking, counting records: %w", err)
 	}
+	nw := max(runtime.GOMAXPROCS(0), 1)
+	pool := &keyPool{n: n, free: make(chan *keyList, 2*nw+4)}
 	var bound int64
 	var sub []uint64
+	var subMask []uint32 // bit i: the record's left key of rule i is in a sub-block kept
 	if maxBlock > 0 {
 		bound = int64(maxBlock) * int64(maxBlock)
-		cols, err := readKeys(ctx, conn, blockKeysQuery("hash("+subKey("l")+")"), n, 1)
-		if err != nil {
+		sk := pool.get()
+		if err := readKeys(ctx, conn, blockKeysQuery("hash("+subKey("l")+")"), n, []*keyList{sk}); err != nil {
 			return nil, nil, fmt.Errorf("blocking, sub keys: %w", err)
 		}
-		sub = cols[0].v
+		if len(sk.ids) != n {
+			return nil, nil, fmt.Errorf("blocking, sub keys: %d of %d", len(sk.ids), n)
+		}
+		sub = make([]uint64, n)
+		for k, id := range sk.ids {
+			sub[id] = sk.keys[k]
+		}
+		pool.put(sk)
+		subMask = make([]uint32, n)
 	}
 	lap("sub keys")
 	// DuckDB evaluates rule i+1's keys while Go indexes rule i (at most
-	// GOMAXPROCS rules indexed at once).
+	// GOMAXPROCS rules indexed at once, each goroutine with its scratch memory).
 	idx := make([]*ruleIndex, len(plans))
-	sem := make(chan struct{}, max(runtime.GOMAXPROCS(0), 1))
+	scr := make(chan *blockScratch, nw)
+	for range nw {
+		scr <- &blockScratch{}
+	}
 	var wg sync.WaitGroup
 	var readErr error
 	for i, p := range plans {
 		keys := []string{hashKey(p.lkeys)}
+		kl := []*keyList{pool.get()}
 		if !p.sym {
 			keys = append(keys, hashKey(p.rkeys))
+			kl = append(kl, pool.get())
 		}
-		cols, err := readKeys(ctx, conn, blockKeysQuery(strings.Join(keys, ", ")), n, len(keys))
-		if err != nil {
+		if err := readKeys(ctx, conn, blockKeysQuery(strings.Join(keys, ", ")), n, kl); err != nil {
 			readErr = fmt.Errorf("blocking rule %d, keys: %w", i, err)
 			break
 		}
-		sem <- struct{}{}
+		sc := <-scr
 		wg.Go(func() {
-			defer func() { <-sem }()
-			kr := cols[0]
-			if !p.sym {
-				kr = cols[1]
+			kr := kl[len(kl)-1]
+			idx[i] = indexRule(n, i, kl[0], kr, p.sym, sub, subMask, bound, sc)
+			for _, k := range kl {
+				pool.put(k)
 			}
-			idx[i] = indexRule(n, cols[0], kr, p.sym, sub, bound)
+			scr <- sc
 		})
 	}
 	wg.Wait()
@@ -103,7 +151,7 @@ func blockGo(ctx context.Context, conn *sql.Conn, plans []oncePlan, maxBlock int
 		return nil, nil, readErr
 	}
 	lap("keys and blocks")
-	pairs, stats, err := enumeratePairs(ctx, n, idx)
+	pairs, stats, err := enumeratePairs(ctx, n, idx, subMask)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -116,33 +164,38 @@ func blockKeysQuery(cols string) string {
 	return strings.ReplaceAll(queries.Query("link_block_go_keys"), "{{keys}}", cols)
 }
 
-// indexRule groups the records by the rule's keys: kl on the left side, kr
-// on the right (the same column when sym). bound > 0 is the budget on a
-// block's pairs (left records times right records): a block over it is cut
-// by the sub key into sub-blocks, those still over it dropped and counted.
-func indexRule(n int, kl, kr keyCol, sym bool, sub []uint64, bound int64) *ruleIndex {
-	ix := &ruleIndex{start: make([]int32, n), end: make([]int32, n)}
-	if bound > 0 {
-		ix.sub = make([]bool, n)
+// indexRule groups the records by rule i's keys: kl on the left side, kr
+// on the right (the same list when sym); both are sorted here. bound > 0
+// is the budget on a block's pairs (left records times right records): a
+// block over it is cut by the sub key into sub-blocks, those still over it
+// dropped and counted, the records of those kept marked in subMask.
+func indexRule(n, i int, kl, kr *keyList, sym bool, sub []uint64, subMask []uint32, bound int64, sc *blockScratch) *ruleIndex {
+	ix := &ruleIndex{start: make([]int32, n), members: make([]int32, 1, len(kr.ids)+len(kr.ids)/2+1)}
+	ix.members[0] = -1
+	sc.sortByKey(kl)
+	lk, li := kl.keys, kl.ids
+	cut := func(lrun, rrun []int32) bool {
+		if bound <= 0 || int64(len(lrun))*int64(len(rrun)) <= bound {
+			return false
+		}
+		ix.subBlocks(i, lrun, rrun, sub, subMask, bound, sym, sc)
+		return true
 	}
-	lk, li := sortedKeys(kl)
 	if sym {
 		for s := 0; s < len(li); {
 			e := s + 1
 			for e < len(li) && lk[e] == lk[s] {
 				e++
 			}
-			run := li[s:e]
-			if m := int64(len(run)); bound > 0 && m*m > bound {
-				ix.subBlocks(run, run, sub, bound, true)
-			} else {
+			if run := li[s:e]; !cut(run, run) {
 				ix.group(run, run, true)
 			}
 			s = e
 		}
 		return ix
 	}
-	rk, ri := sortedKeys(kr)
+	sc.sortByKey(kr)
+	rk, ri := kr.keys, kr.ids
 	j := 0
 	for s := 0; s < len(li); {
 		e := s + 1
@@ -157,10 +210,7 @@ func indexRule(n int, kl, kr keyCol, sym bool, sub []uint64, bound int64) *ruleI
 			f++
 		}
 		if f > j {
-			lrun, rrun := li[s:e], ri[j:f]
-			if bound > 0 && int64(len(lrun))*int64(len(rrun)) > bound {
-				ix.subBlocks(lrun, rrun, sub, bound, false)
-			} else {
+			if lrun, rrun := li[s:e], ri[j:f]; !cut(lrun, rrun) {
 				ix.group(lrun, rrun, false)
 			}
 		}
@@ -169,13 +219,13 @@ func indexRule(n int, kl, kr keyCol, sym bool, sub []uint64, bound int64) *ruleI
 	return ix
 }
 
-// subBlocks cuts a block over the budget (its left and right records,
-// the same slice when sym) by the sub key: a sub-block within the budget
-// pairs as a block, one over it is dropped.
-func (ix *ruleIndex) subBlocks(lrun, rrun []int32, sub []uint64, bound int64, sym bool) {
-	sortBySub(lrun, sub)
+// subBlocks cuts a block of rule i over the budget (its left and right
+// records, the same slice when sym) by the sub key: a sub-block within the
+// budget pairs as a block, one over it is dropped.
+func (ix *ruleIndex) subBlocks(i int, lrun, rrun []int32, sub []uint64, subMask []uint32, bound int64, sym bool, sc *blockScratch) {
+	sc.sortBySub(lrun, sub)
 	if !sym {
-		sortBySub(rrun, sub)
+		sc.sortBySub(rrun, sub)
 	}
 	j := 0
 	for s := 0; s < len(lrun); {
@@ -201,23 +251,13 @@ func (ix *ruleIndex) subBlocks(lrun, rrun []int32, sub []uint64, bound int64, sy
 				ix.skippedPairs += p
 			} else {
 				for _, a := range ls {
-					ix.sub[a] = true
+					atomic.OrUint32(&subMask[a], 1<<i)
 				}
 				ix.group(ls, rs, sym)
 			}
 		}
 		j, s = f, e
 	}
-}
-
-// sortBySub sorts records in rid order by their sub key, keeping rid order
-// among equal sub keys.
-func sortBySub(run []int32, sub []uint64) {
-	keys := make([]uint64, len(run))
-	for k, a := range run {
-		keys[k] = sub[a]
-	}
-	radixSort(keys, run)
 }
 
 // group records the pairs of one block (or sub-block): each left record
@@ -228,10 +268,10 @@ func (ix *ruleIndex) group(lrun, rrun []int32, sym bool) {
 	}
 	base := int32(len(ix.members))
 	ix.members = append(ix.members, rrun...)
-	end := base + int32(len(rrun))
+	ix.members = append(ix.members, -1)
 	if sym {
-		for k, a := range lrun {
-			ix.start[a], ix.end[a] = base+int32(k)+1, end
+		for k, a := range lrun[:len(lrun)-1] {
+			ix.start[a] = base + int32(k) + 1
 		}
 		return
 	}
@@ -243,58 +283,108 @@ func (ix *ruleIndex) group(lrun, rrun []int32, sym bool) {
 		if k == len(rrun) {
 			return
 		}
-		ix.start[a], ix.end[a] = base+int32(k), end
+		ix.start[a] = base + int32(k)
 	}
 }
 
-// sortedKeys returns the records with a key (not NULL), sorted by key and
-// then rid (a stable radix sort of the records in rid order).
-func sortedKeys(k keyCol) ([]uint64, []int32) {
-	keys := make([]uint64, 0, len(k.v))
-	ids := make([]int32, 0, len(k.v))
-	for i, v := range k.v {
-		if k.valid(i) {
-			keys = append(keys, v)
-			ids = append(ids, int32(i))
+// sortBySub sorts records in rid order by their sub key, keeping rid order
+// among equal sub keys.
+func (sc *blockScratch) sortBySub(run []int32, sub []uint64) {
+	sc.subs = sc.subs[:0]
+	for _, a := range run {
+		sc.subs = append(sc.subs, subRec{sub[a], a})
+	}
+	slices.SortFunc(sc.subs, func(x, y subRec) int {
+		if x.sub != y.sub {
+			if x.sub < y.sub {
+				return -1
+			}
+			return 1
 		}
+		return int(x.id - y.id)
+	})
+	for k, r := range sc.subs {
+		run[k] = r.id
 	}
-	radixSort(keys, ids)
-	return keys, ids
 }
 
-// radixSort sorts keys, and ids along with them, by key: a least
-// significant digit radix sort, stable, a byte at a time.
-func radixSort(keys []uint64, ids []int32) {
-	n := len(keys)
+// sortByKey sorts k by key, keeping rid order among equal keys: the ids
+// come in rid order, are spread by the top bits of their key (hashes: the
+// buckets are small and even) and each bucket is sorted stably.
+func (sc *blockScratch) sortByKey(k *keyList) {
+	n := len(k.keys)
 	if n < 2 {
 		return
 	}
-	tk, ti := make([]uint64, n), make([]int32, n)
-	src, dst := keys, tk
-	srcI, dstI := ids, ti
-	for shift := uint(0); shift < 64; shift += 8 {
-		var count [256]int
-		for _, v := range src {
-			count[byte(v>>shift)]++
-		}
-		if count[byte(src[0]>>shift)] == n {
-			continue // every key has this byte: the order stays
-		}
-		pos := 0
-		for d := range count {
-			count[d], pos = pos, pos+count[d]
-		}
-		for i, v := range src {
-			d := byte(v >> shift)
-			dst[count[d]], dstI[count[d]] = v, srcI[i]
-			count[d]++
-		}
-		src, dst = dst, src
-		srcI, dstI = dstI, srcI
+	if !slices.IsSorted(k.ids) { // DuckDB gave the records out of order
+		sortKeyList(k.keys, k.ids)
+		return
 	}
-	if &src[0] != &keys[0] {
-		copy(keys, src)
-		copy(ids, srcI)
+	b := max(min(bits.Len(uint(n/8)), 20), 4)
+	shift := 64 - uint(b)
+	if cap(sc.count) < 1<<b+1 {
+		sc.count = make([]int, 1<<b+1)
+	}
+	count := sc.count[:1<<b+1]
+	clear(count)
+	for _, v := range k.keys {
+		count[v>>shift+1]++
+	}
+	for d := 1; d < len(count); d++ {
+		count[d] += count[d-1]
+	}
+	if cap(sc.tmp.keys) < n {
+		sc.tmp.keys, sc.tmp.ids = make([]uint64, n), make([]int32, n)
+	}
+	tk, ti := sc.tmp.keys[:n], sc.tmp.ids[:n]
+	pos := count[:1<<b]
+	for x, v := range k.keys {
+		d := v >> shift
+		tk[pos[d]], ti[pos[d]] = v, k.ids[x]
+		pos[d]++
+	}
+	// pos[d] is now the end of bucket d, pos[d-1] its start.
+	lo := 0
+	for d := range pos {
+		hi := pos[d]
+		if hi-lo > 1 {
+			sortKeyList(tk[lo:hi], ti[lo:hi])
+		}
+		lo = hi
+	}
+	// The sorted lists become k's, k's memory the blockScratch.
+	k.keys, sc.tmp.keys = tk, k.keys[:cap(k.keys)]
+	k.ids, sc.tmp.ids = ti, k.ids[:cap(k.ids)]
+}
+
+// sortKeyList sorts keys, and ids along with them, by key and then id
+// (insertion sort for a few, else a sort of the pairs).
+func sortKeyList(keys []uint64, ids []int32) {
+	less := func(x, y int) bool { return keys[x] < keys[y] || keys[x] == keys[y] && ids[x] < ids[y] }
+	if len(keys) <= 32 {
+		for x := 1; x < len(keys); x++ {
+			for y := x; y > 0 && less(y, y-1); y-- {
+				keys[y], keys[y-1] = keys[y-1], keys[y]
+				ids[y], ids[y-1] = ids[y-1], ids[y]
+			}
+		}
+		return
+	}
+	recs := make([]subRec, len(keys))
+	for x := range keys {
+		recs[x] = subRec{keys[x], ids[x]}
+	}
+	slices.SortFunc(recs, func(x, y subRec) int {
+		if x.sub != y.sub {
+			if x.sub < y.sub {
+				return -1
+			}
+			return 1
+		}
+		return int(x.id - y.id)
+	})
+	for x, r := range recs {
+		keys[x], ids[x] = r.sub, r.id
 	}
 }
 
@@ -303,10 +393,10 @@ const blockChunk = 1 << 13
 
 // enumeratePairs lists the candidate pairs in (l, r) order, each once with
 // the bits of the rules that pair it, on every core, and counts per rule
-// its pairs, those it is the first rule of, and those from its sub-blocks.
-// A first pass counts each chunk's pairs, so that the second writes them
-// in place; the result does not depend on the schedule.
-func enumeratePairs(ctx context.Context, n int, idx []*ruleIndex) ([]candidate, []blockStats, error) {
+// its pairs, those it is the first rule of, and those from its sub-blocks
+// (subMask). A first pass counts each chunk's pairs, so that the second
+// writes them in place; the result does not depend on the schedule.
+func enumeratePairs(ctx context.Context, n int, idx []*ruleIndex, subMask []uint32) ([]candidate, []blockStats, error) {
 	chunks := (n + blockChunk - 1) / blockChunk
 	nw := workers(n, blockChunk)
 	// Pass 1: the distinct partners of each chunk's records (mark[b] = a+1
@@ -320,7 +410,10 @@ func enumeratePairs(ctx context.Context, n int, idx []*ruleIndex) ([]candidate, 
 		mark, c := marks[w], 0
 		for a := lo; a < hi; a++ {
 			for _, ix := range idx {
-				for _, b := range ix.members[ix.start[a]:ix.end[a]] {
+				for _, b := range ix.members[ix.start[a]:] {
+					if b < 0 {
+						break
+					}
 					if mark[b] != int32(a)+1 {
 						mark[b] = int32(a) + 1
 						c++
@@ -349,16 +442,22 @@ func enumeratePairs(ctx context.Context, n int, idx []*ruleIndex) ([]candidate, 
 		at := 0
 		for a := lo; a < hi; a++ {
 			buf = buf[:0]
-			var subs uint32
 			for i, ix := range idx {
-				for _, b := range ix.members[ix.start[a]:ix.end[a]] {
+				for _, b := range ix.members[ix.start[a]:] {
+					if b < 0 {
+						break
+					}
 					buf = append(buf, uint64(b)<<32|1<<i)
 				}
-				if ix.sub != nil && ix.sub[a] {
-					subs |= 1 << i
-				}
+			}
+			if len(buf) == 0 {
+				continue
 			}
 			slices.Sort(buf)
+			var subs uint32
+			if subMask != nil {
+				subs = subMask[a]
+			}
 			for k := 0; k < len(buf); {
 				b, m := buf[k]>>32, uint32(buf[k])
 				for k++; k < len(buf) && buf[k]>>32 == b; k++ {
