@@ -24,7 +24,8 @@ func (r *run) load(ctx context.Context) error {
 }
 
 // loadRecords builds link_rec (sql/link_records.sql) and reads it into Go,
-// in rid order (readRecords: Arrow when built with duckdb_arrow, else rows).
+// each record at its rid (readRecords: Arrow when built with duckdb_arrow,
+// else rows; link_load comes in any order).
 func loadRecords(ctx context.Context, conn *sql.Conn, extras []string) ([]record, error) {
 	if extras == nil {
 		extras = []string{}
@@ -36,14 +37,40 @@ func loadRecords(ctx context.Context, conn *sql.Conn, extras []string) ([]record
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM link_rec").Scan(&n); err != nil {
 		return nil, fmt.Errorf("counting linkage records: %w", err)
 	}
-	recs, err := readRecords(ctx, conn, n)
-	if err != nil {
+	p := newPlacer(n)
+	if err := readRecords(ctx, conn, p); err != nil {
 		return nil, fmt.Errorf("reading linkage records: %w", err)
 	}
-	if len(recs) != n {
-		return nil, fmt.Errorf("reading linkage records: %d of %d read", len(recs), n)
+	if p.read != n {
+		return nil, fmt.Errorf("reading linkage records: %d of %d read", p.read, n)
 	}
-	return recs, nil
+	return p.recs, nil
+}
+
+// placer holds the records as they are read, in any order: each at its rid,
+// once.
+type placer struct {
+	recs []record
+	seen []bool
+	read int
+}
+
+func newPlacer(n int) *placer {
+	return &placer{recs: make([]record, n), seen: make([]bool, n)}
+}
+
+// at returns the record of rid to fill; an error for a rid out of range or
+// read twice.
+func (p *placer) at(rid int32) (*record, error) {
+	if rid < 0 || int(rid) >= len(p.recs) {
+		return nil, fmt.Errorf("record %d read, not within 0..%d", rid, len(p.recs)-1)
+	}
+	if p.seen[rid] {
+		return nil, fmt.Errorf("record %d read twice", rid)
+	}
+	p.seen[rid] = true
+	p.read++
+	return &p.recs[rid], nil
 }
 
 // interner shares the copies of repeated values (places, organisations,

@@ -22,11 +22,12 @@ type stringArray interface {
 	Value(i int) string
 }
 
-// readRecords reads link_load as Arrow record batches: no Go value per cell,
-// strings copied once (repeated ones shared by an interner).
-func readRecords(ctx context.Context, conn *sql.Conn, n int) ([]record, error) {
-	recs := make([]record, 0, n)
-	err := conn.Raw(func(dc any) error {
+// readRecords reads link_load as Arrow record batches into p: no Go value
+// per cell; the values that repeat (places, organisations, names) shared by
+// an interner, the others (keys, tax codes, e-mails, phones) substrings of
+// one copy of their batch column.
+func readRecords(ctx context.Context, conn *sql.Conn, p *placer) error {
+	return conn.Raw(func(dc any) error {
 		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 		if err != nil {
 			return err
@@ -38,16 +39,53 @@ func readRecords(ctx context.Context, conn *sql.Conn, n int) ([]record, error) {
 		defer rdr.Release()
 		in := interner{}
 		for rdr.Next() {
-			if err := appendBatch(&recs, rdr.RecordBatch(), in); err != nil {
+			if err := readBatch(p, rdr.RecordBatch(), in); err != nil {
 				return err
 			}
 		}
 		return rdr.Err()
 	})
-	return recs, err
 }
 
-func appendBatch(recs *[]record, b arrow.RecordBatch, in interner) error {
+// strCol reads one string column of a batch. An owned column is copied
+// once, whole, and read as substrings of the copy; the others are read as
+// views on the batch's buffer, valid while the batch lives (the caller
+// interns them).
+type strCol struct {
+	arr  stringArray
+	data string  // owned, utf8 with int32 offsets: the column's bytes
+	offs []int32 // and their offsets, offs[0] at data[0]
+	own  bool    // owned, of another Arrow type: each value cloned
+}
+
+func newStrCol(a arrow.Array, own bool) (strCol, bool) {
+	if s, ok := a.(*array.String); ok && own {
+		return strCol{arr: s, data: string(s.ValueBytes()), offs: s.ValueOffsets()}, true
+	}
+	s, ok := a.(stringArray)
+	return strCol{arr: s, own: own}, ok
+}
+
+// at is value i, "" when NULL.
+func (c *strCol) at(i int) string {
+	if c.arr.IsNull(i) {
+		return ""
+	}
+	if c.offs != nil {
+		b := c.offs[0]
+		return c.data[c.offs[i]-b : c.offs[i+1]-b]
+	}
+	if c.own {
+		return strings.Clone(c.arr.Value(i))
+	}
+	return c.arr.Value(i)
+}
+
+// ownedCols are link_load's string columns that are copied whole (their
+// values seldom repeat); the other string columns are interned.
+var ownedCols = map[int]bool{1: true, 6: true, 8: true, 12: true, 13: true}
+
+func readBatch(p *placer, b arrow.RecordBatch, in interner) error {
 	if b.NumCols() != 20 {
 		return fmt.Errorf("link_load: %d columns, want 20", b.NumCols())
 	}
@@ -58,9 +96,9 @@ func appendBatch(recs *[]record, b arrow.RecordBatch, in interner) error {
 	if !ok1 || !ok2 || !ok3 || !ok4 {
 		return fmt.Errorf("link_load: unexpected column types %v", b.Schema())
 	}
-	str := make([]stringArray, 20)
+	var str [20]strCol
 	for _, c := range []int{1, 2, 3, 4, 5, 6, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18} {
-		s, ok := b.Column(c).(stringArray)
+		s, ok := newStrCol(b.Column(c), ownedCols[c])
 		if !ok {
 			return fmt.Errorf("link_load: column %d is %s, not a string", c, b.Column(c).DataType())
 		}
@@ -70,24 +108,26 @@ func appendBatch(recs *[]record, b arrow.RecordBatch, in interner) error {
 	if !ok && extras.ListValues().Len() > 0 {
 		return fmt.Errorf("link_load: extras are %s, not strings", extras.ListValues().DataType())
 	}
-	get := func(c, i int) string {
-		if str[c].IsNull(i) {
-			return ""
-		}
-		return str[c].Value(i)
-	}
 	for i := 0; i < int(b.NumRows()); i++ {
-		if int(rid.Value(i)) != len(*recs) {
-			return fmt.Errorf("record %d read at position %d", rid.Value(i), len(*recs))
+		if rid.IsNull(i) {
+			return fmt.Errorf("link_load: row %d of a batch without a record number", i)
 		}
-		r := record{
-			key: strings.Clone(get(1, i)), prev: in.get(get(2, i)), province: in.get(get(3, i)),
-			surname: in.get(get(4, i)), given: in.get(get(5, i)), taxCode: strings.Clone(get(6, i)),
-			taxValid: valid.IsValid(i) && valid.Value(i), taxKey: strings.Clone(get(8, i)), sex: in.get(get(9, i)),
-			birth: birth.Value(i), hasBirth: birth.IsValid(i),
-			birthPlace: in.get(get(11, i)), email: strings.Clone(get(12, i)), phone: strings.Clone(get(13, i)),
-			municipal: in.get(get(14, i)), org: in.get(get(15, i)), orgType: in.get(get(16, i)),
-			role: in.get(get(17, i)), module: in.get(get(18, i)),
+		r, err := p.at(rid.Value(i))
+		if err != nil {
+			return err
+		}
+		var days int32 // 0 when NULL, as the row reader reads it (the buffer holds anything there)
+		if birth.IsValid(i) {
+			days = birth.Value(i)
+		}
+		*r = record{
+			key: str[1].at(i), prev: in.get(str[2].at(i)), province: in.get(str[3].at(i)),
+			surname: in.get(str[4].at(i)), given: in.get(str[5].at(i)), taxCode: str[6].at(i),
+			taxValid: valid.IsValid(i) && valid.Value(i), taxKey: str[8].at(i), sex: in.get(str[9].at(i)),
+			birth: days, hasBirth: birth.IsValid(i),
+			birthPlace: in.get(str[11].at(i)), email: str[12].at(i), phone: str[13].at(i),
+			municipal: in.get(str[14].at(i)), org: in.get(str[15].at(i)), orgType: in.get(str[16].at(i)),
+			role: in.get(str[17].at(i)), module: in.get(str[18].at(i)),
 		}
 		if extras.IsValid(i) {
 			lo, hi := extras.ValueOffsets(i)
@@ -99,7 +139,6 @@ func appendBatch(recs *[]record, b arrow.RecordBatch, in interner) error {
 				r.extras = append(r.extras, v)
 			}
 		}
-		*recs = append(*recs, r)
 	}
 	return nil
 }

@@ -5,20 +5,18 @@ package link
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	queries "github.com/lombardia-orim/correlare/sql"
 )
 
-// readRecords reads link_load row by row (built without the duckdb_arrow
-// tag; the Arrow reader is several times faster).
-func readRecords(ctx context.Context, conn *sql.Conn, n int) ([]record, error) {
+// readRecords reads link_load row by row into p (built without the
+// duckdb_arrow tag; the Arrow reader is several times faster).
+func readRecords(ctx context.Context, conn *sql.Conn, p *placer) error {
 	rows, err := conn.QueryContext(ctx, queries.Query("link_load"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	recs := make([]record, 0, n)
 	in := interner{}
 	for rows.Next() {
 		var (
@@ -32,10 +30,11 @@ func readRecords(ctx context.Context, conn *sql.Conn, n int) ([]record, error) {
 		)
 		if err := rows.Scan(&rid, &key, &prev, &prov, &sur, &giv, &tax, &taxValid, &taxKey, &sex,
 			&birth, &place, &email, &phone, &muni, &org, &orgType, &role, &module, &extraVals); err != nil {
-			return nil, err
+			return err
 		}
-		if int(rid) != len(recs) {
-			return nil, fmt.Errorf("record %d read at position %d", rid, len(recs))
+		at, err := p.at(rid)
+		if err != nil {
+			return err
 		}
 		r := record{
 			key: key, prev: prev.String, province: in.get(prov.String),
@@ -50,9 +49,9 @@ func readRecords(ctx context.Context, conn *sql.Conn, n int) ([]record, error) {
 			s, _ := v.(string)
 			r.extras = append(r.extras, s)
 		}
-		recs = append(recs, r)
+		*at = r
 	}
-	return recs, rows.Err()
+	return rows.Err()
 }
 
 // readPairs reads link_candidates row by row; n bounds their number.

@@ -10,22 +10,40 @@
 -- phonetic key for blocking: K and Q read as C, Z as S; vowels, H, W, J, Y
 -- and everything not a letter dropped; a doubled consonant counted once
 -- (CARUSO and CRAUSO are CRS, FERARI and FERRARI FR, SHEVCHENKO and
--- SEVCENKO SVCNC); NULL when nothing is left.
+-- SEVCENKO SVCNC); NULL when nothing is left. They are computed once per
+-- distinct name (snd), not per row, and a run of one consonant is collapsed
+-- by an alternation whose rewrite keeps the one group that matched (an
+-- unmatched group rewrites to ''; RE2 rewrites groups \1 to \9 only, hence
+-- two passes): the same result as one pass per consonant (BB+ → B, …).
+-- rid is numbered in a narrow pass (rowid, enrolment_id), joined back by rowid,
+-- and link_rec is left unsorted: a window over whole rows sorted every
+-- column, on one thread (half of this statement's cost); link_load reads in
+-- any order (the reader puts each record at its rid).
 -- Parameter 1: the extras headers the comparisons read (VARCHAR[]).
 CREATE OR REPLACE TEMP TABLE link_rec AS
-WITH e AS (
-    SELECT enrolment_id, person_id, province_code, surname_fold, given_name_fold, tax_code,
+WITH ids AS (
+    SELECT rowid AS row, CAST(row_number() OVER (ORDER BY enrolment_id) - 1 AS INTEGER) AS rid
+    FROM enrolments
+), e AS (
+    SELECT rowid AS row, enrolment_id, person_id, province_code, surname_fold, given_name_fold, tax_code,
            tax_code_status, sex, birth_date, birth_place_fold, email, phone, municipality_fold,
            organisation_fold, organisation_type_fold, role_fold, module_fold, extras,
            left(sha256(concat_ws('|', province_code, coalesce(surname_fold, ''), coalesce(given_name_fold, ''),
                 coalesce(tax_code, ''), coalesce(CAST(birth_date AS VARCHAR), ''), module_fold)), 16) AS record_key
     FROM enrolments
+), snd AS (
+    SELECT n,
+           nullif(regexp_replace(regexp_replace(regexp_replace(translate(coalesce(n, ''), 'KQZ', 'CCS'), '[^BCDFGLMNPRSTVX]', '', 'g'),
+                  '(B)B+|(C)C+|(D)D+|(F)F+|(G)G+|(L)L+|(M)M+|(N)N+|(P)P+', '\1\2\3\4\5\6\7\8\9', 'g'),
+                  '(R)R+|(S)S+|(T)T+|(V)V+|(X)X+', '\1\2\3\4\5', 'g'), '') AS sound
+    FROM (SELECT surname_fold AS n FROM enrolments UNION SELECT given_name_fold FROM enrolments)
+    WHERE n IS NOT NULL
 ), pm AS (
     SELECT record_key, arg_max(person_id, run_id) AS person_id
     FROM person_members
     GROUP BY record_key
 )
-SELECT CAST(row_number() OVER (ORDER BY e.enrolment_id) - 1 AS INTEGER) AS rid,
+SELECT ids.rid,
        e.enrolment_id,
        e.record_key,
        coalesce(e.person_id, pm.person_id) AS prev_person_id,
@@ -53,8 +71,11 @@ SELECT CAST(row_number() OVER (ORDER BY e.enrolment_id) - 1 AS INTEGER) AS rid,
        e.organisation_type_fold,
        e.role_fold,
        e.module_fold,
-       nullif(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(translate(coalesce(e.surname_fold, ''), 'KQZ', 'CCS'), '[^BCDFGLMNPRSTVX]', '', 'g'), 'BB+', 'B', 'g'), 'CC+', 'C', 'g'), 'DD+', 'D', 'g'), 'FF+', 'F', 'g'), 'GG+', 'G', 'g'), 'LL+', 'L', 'g'), 'MM+', 'M', 'g'), 'NN+', 'N', 'g'), 'PP+', 'P', 'g'), 'RR+', 'R', 'g'), 'SS+', 'S', 'g'), 'TT+', 'T', 'g'), 'VV+', 'V', 'g'), 'XX+', 'X', 'g'), '') AS surname_sound,
-       nullif(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(translate(coalesce(e.given_name_fold, ''), 'KQZ', 'CCS'), '[^BCDFGLMNPRSTVX]', '', 'g'), 'BB+', 'B', 'g'), 'CC+', 'C', 'g'), 'DD+', 'D', 'g'), 'FF+', 'F', 'g'), 'GG+', 'G', 'g'), 'LL+', 'L', 'g'), 'MM+', 'M', 'g'), 'NN+', 'N', 'g'), 'PP+', 'P', 'g'), 'RR+', 'R', 'g'), 'SS+', 'S', 'g'), 'TT+', 'T', 'g'), 'VV+', 'V', 'g'), 'XX+', 'X', 'g'), '') AS given_name_sound,
+       s1.sound AS surname_sound,
+       s2.sound AS given_name_sound,
        list_transform(CAST(? AS VARCHAR[]), h -> nullif(upper(trim(CAST(element_at(e.extras, h)[1] AS VARCHAR))), '')) AS extra_values
 FROM e
-LEFT JOIN pm USING (record_key);
+JOIN ids USING (row)
+LEFT JOIN pm USING (record_key)
+LEFT JOIN snd AS s1 ON s1.n = e.surname_fold
+LEFT JOIN snd AS s2 ON s2.n = e.given_name_fold;

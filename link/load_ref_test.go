@@ -1,0 +1,193 @@
+package link
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/lombardia-orim/correlare/canon"
+	"github.com/lombardia-orim/correlare/demo"
+)
+
+// The loader as it was before issue 11's work on it (main at b47ff24):
+// link_records and link_load as they were (testdata/*_ref.sql: a window
+// over whole rows, fifteen regexp passes per name, link_load sorted by rid)
+// and the row reader. TestLoadSameAsRef compares them with today's.
+
+// refLoad builds link_rec with the reference SQL (as link_rec_ref) and reads
+// it row by row, in rid order, every string copied.
+func refLoad(t *testing.T, ctx context.Context, conn *sql.Conn, extras []string) []record {
+	t.Helper()
+	recSQL, err := os.ReadFile("testdata/link_records_ref.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loadSQL, err := os.ReadFile("testdata/link_load_ref.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if extras == nil {
+		extras = []string{}
+	}
+	// Build it as link_rec, keep it as link_rec_ref.
+	if _, err := conn.ExecContext(ctx, string(recSQL), extras); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE link_rec_ref AS SELECT * FROM link_rec; DROP TABLE link_rec"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.QueryContext(ctx, replaceTable(string(loadSQL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var recs []record
+	for rows.Next() {
+		var (
+			rid                                                   int32
+			key                                                   string
+			prev, prov, sur, giv, tax, taxKey, sex                sql.NullString
+			taxValid                                              sql.NullBool
+			birth                                                 sql.NullInt32
+			place, email, phone, muni, org, orgType, role, module sql.NullString
+			extraVals                                             []any
+		)
+		if err := rows.Scan(&rid, &key, &prev, &prov, &sur, &giv, &tax, &taxValid, &taxKey, &sex,
+			&birth, &place, &email, &phone, &muni, &org, &orgType, &role, &module, &extraVals); err != nil {
+			t.Fatal(err)
+		}
+		if int(rid) != len(recs) {
+			t.Fatalf("reference: record %d read at position %d", rid, len(recs))
+		}
+		r := record{
+			key: key, prev: prev.String, province: prov.String, surname: sur.String, given: giv.String,
+			taxCode: tax.String, taxValid: taxValid.Bool, taxKey: taxKey.String, sex: sex.String,
+			birth: birth.Int32, hasBirth: birth.Valid, birthPlace: place.String, email: email.String,
+			phone: phone.String, municipal: muni.String, org: org.String, orgType: orgType.String,
+			role: role.String, module: module.String,
+		}
+		for _, v := range extraVals {
+			s, _ := v.(string)
+			r.extras = append(r.extras, s)
+		}
+		recs = append(recs, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+func replaceTable(q string) string {
+	const from = "FROM link_rec\n"
+	for i := 0; i+len(from) <= len(q); i++ {
+		if q[i:i+len(from)] == from {
+			return q[:i] + "FROM link_rec_ref\n" + q[i+len(from):]
+		}
+	}
+	panic("link_load_ref.sql: no FROM link_rec")
+}
+
+// loadCases are the data sets TestLoadSameAsRef loads: demo.Synthetic at
+// both noise levels (omocodic and mistyped tax codes, swapped names,
+// missing fields) and hand-made rows for the sound keys' and the extras'
+// corners, each linked once first so that person_members and
+// enrolments.person_id hold a previous run, then given new rows (a re-sent
+// row with a new enrolment_id finds its previous person by record_key).
+func loadCases() map[string][]canon.Enrolment {
+	normal, _ := demo.Synthetic(3000, 21, demo.NoiseNormal)
+	heavy, _ := demo.Synthetic(3000, 22, demo.NoiseHeavy)
+	odd := []canon.Enrolment{}
+	names := [][2]string{
+		{"Caruso", "Crauso"}, {"Ferrari", "Ferari"}, {"Shevchenko", "Sevcenko"}, {"Aeiou", "Hwjy"},
+		{"Bbbbacco", "Zzzucchi"}, {"Kkqq", "Xxerxes"}, {"Llllorenzo", "Mmmnnnppp"}, {"Rrrssttvvxx", "Ddffgg"},
+		{"D'Angelo", "Maria-Grazia"}, {"Ñuñez", "Çelik"}, {"", "Solo"}, {"Solo", ""}, {"", ""},
+		{"Bccdd", "Bcbcbc"}, {"Sssss", "Tt"},
+	}
+	for i, n := range names {
+		e := enrolment(rowSpec{file: "odd.xlsx", row: i + 2, surname: n[0], given: n[1],
+			tax: []string{"", "RSSMRA80A01H501U", "RSSMRALPALMHRQRU", "rssmra80a01h501u", "RSSMRA80A01H50", "RSSMRA80A01H501X"}[i%6],
+			birth: []string{"", "1980-01-01", "1975-12-31"}[i%3], sex: "F", email: "x@example.org", org: "Org"})
+		e.Extras = map[string]string{"Badge": fmt.Sprintf(" b%04d ", i%7), "Note": []string{"", "x", "  "}[i%3]}
+		if i%4 == 0 {
+			e.Extras["Matricola"] = fmt.Sprintf("m%d", i)
+		}
+		odd = append(odd, e)
+	}
+	return map[string][]canon.Enrolment{"normal": normal, "heavy": heavy, "odd": odd}
+}
+
+// TestLoadSameAsRef: link_rec (every column, by rid) and the records read
+// into Go (every field) are the reference loader's, before and after a
+// previous run, with and without extras headers.
+func TestLoadSameAsRef(t *testing.T) {
+	ctx := context.Background()
+	for name, rows := range loadCases() {
+		t.Run(name, func(t *testing.T) {
+			w := openTest(t)
+			half := len(rows) / 2
+			insertEnrolments(t, w.DB, rows[:half])
+			compareLoads(t, ctx, w.DB, nil)
+			cfg := DefaultConfig()
+			cfg.USamplePairs = 20_000
+			mustLink(t, w.DB, "r1", cfg)
+			// The second half, and the first rows again from another file:
+			// same content, new enrolment_id.
+			again := append([]canon.Enrolment(nil), rows[:min(200, half)]...)
+			for i := range again {
+				again[i].SourceFile, again[i].SourceSHA256, again[i].SourceRow = "again.xlsx", "sha-again", i+2
+			}
+			insertEnrolments(t, w.DB, append(rows[half:], again...))
+			compareLoads(t, ctx, w.DB, nil)
+			compareLoads(t, ctx, w.DB, []string{"Badge", "Matricola", "Note", "Missing"})
+		})
+	}
+}
+
+func compareLoads(t *testing.T, ctx context.Context, db *sql.DB, extras []string) {
+	t.Helper()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	want := refLoad(t, ctx, conn, extras)
+	got, err := loadRecords(ctx, conn, extras)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d records, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("record %d:\n got %+v\nwant %+v", i, got[i], want[i])
+		}
+	}
+	var cols, diff int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM (DESCRIBE link_rec)").Scan(&cols); err != nil {
+		t.Fatal(err)
+	}
+	if cols != 23 {
+		t.Fatalf("link_rec has %d columns, want 23", cols)
+	}
+	// Column by column, in order, by rid: what blocking reads.
+	q := `SELECT count(*) FROM link_rec AS a FULL JOIN link_rec_ref AS b USING (rid)
+	      WHERE a IS DISTINCT FROM b OR a.rid IS NULL OR b.rid IS NULL`
+	if err := conn.QueryRowContext(ctx, q).Scan(&diff); err != nil {
+		t.Fatal(err)
+	}
+	if diff != 0 {
+		t.Fatalf("link_rec: %d rows differ from the reference", diff)
+	}
+	var sounds int
+	if err := conn.QueryRowContext(ctx, "SELECT count(DISTINCT surname_sound) + count(DISTINCT given_name_sound) FROM link_rec").Scan(&sounds); err != nil {
+		t.Fatal(err)
+	}
+	if sounds < 10 {
+		t.Fatalf("only %d distinct sounds: the comparison would prove little", sounds)
+	}
+}
