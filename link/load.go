@@ -30,7 +30,7 @@ func loadRecords(ctx context.Context, conn *sql.Conn, extras []string) ([]record
 	if extras == nil {
 		extras = []string{}
 	}
-	if _, err := conn.ExecContext(ctx, queries.Query("link_records"), extras); err != nil {
+	if _, err := conn.ExecContext(ctx, recordsQuery, extras); err != nil {
 		return nil, fmt.Errorf("preparing linkage records: %w", err)
 	}
 	var n int
@@ -72,6 +72,10 @@ func (p *placer) at(rid int32) (*record, error) {
 	p.read++
 	return &p.recs[rid], nil
 }
+
+// recordsQuery is sql/link_records.sql (TestLinkSameAsRef links with the
+// previous one).
+var recordsQuery = queries.Query("link_records")
 
 // interner shares the copies of repeated values (places, organisations,
 // names) between records; it stops growing at 1<<20 values.
