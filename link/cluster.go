@@ -172,12 +172,36 @@ func unionStrings(a, b []string) []string {
 	return out
 }
 
-// components returns the members of each component, keyed by root.
-func (c *clusterer) components() map[int32][]int32 {
-	comps := make(map[int32][]int32)
-	for i := range c.parent {
-		r := c.find(int32(i))
-		comps[r] = append(comps[r], int32(i))
+// members returns the members of each component: the components in the
+// order of their roots, each one's members in rid order, in one backing
+// array (a map by root cost a slice per component and a sort of the roots).
+func (c *clusterer) members() [][]int32 {
+	n := len(c.parent)
+	root := make([]int32, n)
+	comp := make([]int32, n) // by root: members, then the component's index
+	for i := range root {
+		root[i] = c.find(int32(i))
+		comp[root[i]]++
 	}
-	return comps
+	k := 0
+	for _, m := range comp {
+		if m > 0 {
+			k++
+		}
+	}
+	out := make([][]int32, 0, k)
+	flat := make([]int32, n)
+	off := int32(0)
+	for r, m := range comp {
+		if m > 0 {
+			comp[r] = int32(len(out))
+			out = append(out, flat[off:off:off+m])
+			off += m
+		}
+	}
+	for i, r := range root {
+		ci := comp[r]
+		out[ci] = append(out[ci], int32(i))
+	}
+	return out
 }

@@ -1,30 +1,24 @@
 package link
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
 	queries "github.com/lombardia-orim/correlare/sql"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // assignIDs is the seventh stage: the components become persons with
 // stable ids (see the package doc), and the pairs left apart that deserve
 // an analyst's look are counted.
 func (r *run) assignIDs(ctx context.Context) error {
-	byRoot := r.cl.components()
-	roots := make([]int32, 0, len(byRoot))
-	for root := range byRoot {
-		roots = append(roots, root)
-	}
-	sort.Slice(roots, func(a, b int) bool { return roots[a] < roots[b] })
-	r.members = make([][]int32, len(roots))
-	for i, root := range roots {
-		r.members[i] = byRoot[root]
-	}
+	r.members = r.cl.members()
 	previous, err := loadPrevious(ctx, r.conn)
 	if err != nil {
 		return err
@@ -91,6 +85,7 @@ func assignIDs(recs []record, comps [][]int32, previous []string) ([]string, []e
 		comp  int
 		id    string
 		count int
+		age   int // ageOf(id), once: the sort compares it n log n times
 	}
 	var claims []claim
 	prevComps := map[string][]int{} // previous id → components holding its rows
@@ -102,22 +97,21 @@ func assignIDs(recs []record, comps [][]int32, previous []string) ([]string, []e
 			}
 		}
 		for p, n := range counts {
-			claims = append(claims, claim{ci, p, n})
+			claims = append(claims, claim{ci, p, n, ageOf(p)})
 			prevComps[p] = append(prevComps[p], ci)
 		}
 	}
-	sort.Slice(claims, func(i, j int) bool {
-		a, b := claims[i], claims[j]
+	slices.SortFunc(claims, func(a, b claim) int { // a total order: any sort gives the same
 		if a.count != b.count {
-			return a.count > b.count
+			return cmp.Compare(b.count, a.count)
 		}
-		if ageOf(a.id) != ageOf(b.id) {
-			return ageOf(a.id) < ageOf(b.id)
+		if a.age != b.age {
+			return cmp.Compare(a.age, b.age)
 		}
 		if a.id != b.id {
-			return a.id < b.id
+			return strings.Compare(a.id, b.id)
 		}
-		return a.comp < b.comp
+		return cmp.Compare(a.comp, b.comp)
 	})
 	ids := make([]string, len(comps))
 	used := map[string]bool{}
