@@ -114,7 +114,7 @@ func assignIDs(recs []record, comps [][]int32, previous []string) ([]string, []e
 		return cmp.Compare(a.comp, b.comp)
 	})
 	ids := make([]string, len(comps))
-	used := map[string]bool{}
+	used := make(map[string]bool, len(previous)+len(comps)) // sized once: it holds every id
 	for _, p := range previous {
 		used[p] = true
 	}
@@ -129,7 +129,16 @@ func assignIDs(recs []record, comps [][]int32, previous []string) ([]string, []e
 		ids[c.comp] = c.id
 		kept[c.id] = true
 	}
+	fresh := 0 // components without a previous id: each gets a new one, most a "new" event
+	for _, id := range ids {
+		if id == "" {
+			fresh++
+		}
+	}
 	var events []event
+	if fresh > 0 {
+		events = make([]event, 0, fresh)
+	}
 	for ci, members := range comps {
 		if ids[ci] != "" {
 			continue
@@ -140,7 +149,7 @@ func assignIDs(recs []record, comps [][]int32, previous []string) ([]string, []e
 		}
 		for salt := 0; ; salt++ {
 			sum := sha256.Sum256([]byte(minKey + "#" + strconv.Itoa(salt)))
-			id := "P" + hex.EncodeToString(sum[:])[:11]
+			id := "P" + hex.EncodeToString(sum[:6])[:11] // 11 hex digits: 6 bytes encoded, not 32
 			if !used[id] {
 				ids[ci] = id
 				used[id] = true
