@@ -47,27 +47,27 @@ func readRecords(ctx context.Context, conn *sql.Conn, p *placer) error {
 	})
 }
 
-// strCol reads one string column of a batch. An owned column is copied
+// batchStr reads one string column of a batch. An owned column is copied
 // once, whole, and read as substrings of the copy; the others are read as
 // views on the batch's buffer, valid while the batch lives (the caller
 // interns them).
-type strCol struct {
+type batchStr struct {
 	arr  stringArray
 	data string  // owned, utf8 with int32 offsets: the column's bytes
 	offs []int32 // and their offsets, offs[0] at data[0]
 	own  bool    // owned, of another Arrow type: each value cloned
 }
 
-func newStrCol(a arrow.Array, own bool) (strCol, bool) {
+func newBatchStr(a arrow.Array, own bool) (batchStr, bool) {
 	if s, ok := a.(*array.String); ok && own {
-		return strCol{arr: s, data: string(s.ValueBytes()), offs: s.ValueOffsets()}, true
+		return batchStr{arr: s, data: string(s.ValueBytes()), offs: s.ValueOffsets()}, true
 	}
 	s, ok := a.(stringArray)
-	return strCol{arr: s, own: own}, ok
+	return batchStr{arr: s, own: own}, ok
 }
 
 // at is value i, "" when NULL.
-func (c *strCol) at(i int) string {
+func (c *batchStr) at(i int) string {
 	if c.arr.IsNull(i) {
 		return ""
 	}
@@ -96,9 +96,9 @@ func readBatch(p *placer, b arrow.RecordBatch, in interner) error {
 	if !ok1 || !ok2 || !ok3 || !ok4 {
 		return fmt.Errorf("link_load: unexpected column types %v", b.Schema())
 	}
-	var str [20]strCol
+	var str [20]batchStr
 	for _, c := range []int{1, 2, 3, 4, 5, 6, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18} {
-		s, ok := newStrCol(b.Column(c), ownedCols[c])
+		s, ok := newBatchStr(b.Column(c), ownedCols[c])
 		if !ok {
 			return fmt.Errorf("link_load: column %d is %s, not a string", c, b.Column(c).DataType())
 		}

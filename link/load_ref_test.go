@@ -192,8 +192,8 @@ func compareLoads(t *testing.T, ctx context.Context, db *sql.DB, extras []string
 	}
 }
 
-// linkTables is every table linkage writes, as sorted lines (times left out).
-func linkTables(t *testing.T, db *sql.DB) map[string][]string {
+// linkedTables is every table linkage writes, as sorted lines (times left out).
+func linkedTables(t *testing.T, db *sql.DB) map[string][]string {
 	t.Helper()
 	qs := map[string]string{
 		"persons":        "SELECT * FROM persons",
@@ -253,7 +253,7 @@ func TestLinkSameAsRef(t *testing.T) {
 				}
 				insertEnrolments(t, w.DB, append(rows[half:], again...))
 				mustLink(t, w.DB, "r2", cfg)
-				got[k] = linkTables(t, w.DB)
+				got[k] = linkedTables(t, w.DB)
 				recordsQuery = was
 			}
 			for table, want := range got[0] {
