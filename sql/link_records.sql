@@ -15,10 +15,11 @@
 -- by an alternation whose rewrite keeps the one group that matched (an
 -- unmatched group rewrites to ''; RE2 rewrites groups \1 to \9 only, hence
 -- two passes): the same result as one pass per consonant (BB+ → B, …).
--- rid is numbered in a narrow pass (rowid, enrolment_id), joined back by rowid,
--- and link_rec is left unsorted: a window over whole rows sorted every
--- column, on one thread (half of this statement's cost); link_load reads in
--- any order (the reader puts each record at its rid).
+-- rid is numbered in a narrow pass (rowid, enrolment_id), joined back by rowid:
+-- a window over whole rows sorted every column, on one thread (half of this
+-- statement's cost). link_rec is still written in rid order (ORDER BY, in
+-- parallel): blocking in Go (link/block_go.go) reads its keys in table order
+-- as rid order. link_load need not sort (the reader puts each record at its rid).
 -- Parameter 1: the extras headers the comparisons read (VARCHAR[]).
 CREATE OR REPLACE TEMP TABLE link_rec AS
 WITH ids AS (
@@ -78,4 +79,5 @@ FROM e
 JOIN ids USING (row)
 LEFT JOIN pm USING (record_key)
 LEFT JOIN snd AS s1 ON s1.n = e.surname_fold
-LEFT JOIN snd AS s2 ON s2.n = e.given_name_fold;
+LEFT JOIN snd AS s2 ON s2.n = e.given_name_fold
+ORDER BY ids.rid;
