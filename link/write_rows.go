@@ -21,7 +21,7 @@ func insertArrow(ctx context.Context, conn *sql.Conn, table string, recs []arrow
 		row := make([]driver.Value, rec.NumCols())
 		fill := func(i int) []driver.Value {
 			for c := range row {
-				row[c] = cellValue(rec.Column(c), i)
+				row[c] = sinks.ArrowValue(rec.Column(c), i)
 			}
 			return row
 		}
@@ -36,40 +36,6 @@ func insertArrow(ctx context.Context, conn *sql.Conn, table string, recs []arrow
 		}
 	}
 	return nil
-}
-
-// cellValue is one Arrow cell of the types the writer builds, as the
-// Appender takes it.
-func cellValue(col arrow.Array, i int) driver.Value {
-	if col.IsNull(i) {
-		return nil
-	}
-	switch a := col.(type) {
-	case *array.String:
-		return a.Value(i)
-	case *array.Int32:
-		return a.Value(i)
-	case *array.Int64:
-		return a.Value(i)
-	case *array.Uint8:
-		return a.Value(i)
-	case *array.Date32:
-		return a.Value(i).ToTime()
-	case *array.Float64:
-		return a.Value(i)
-	case *array.Boolean:
-		return a.Value(i)
-	case *array.Timestamp:
-		return a.Value(i).ToTime(a.DataType().(*arrow.TimestampType).Unit).UTC()
-	case *array.List:
-		lo, hi := a.ValueOffsets(i)
-		out := make([]any, 0, hi-lo)
-		for j := lo; j < hi; j++ {
-			out = append(out, cellValue(a.ListValues(), int(j)))
-		}
-		return out
-	}
-	panic("link: no appender value for " + col.DataType().String())
 }
 
 // readArrow runs query on conn row by row and returns its result as Arrow

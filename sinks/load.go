@@ -73,14 +73,15 @@ func AppendRecord(ctx context.Context, conn *sql.Conn, table string, rec arrow.R
 	row := make([]driver.Value, rec.NumCols())
 	return AppendRows(ctx, conn, table, int(rec.NumRows()), func(i int) []driver.Value {
 		for c := range row {
-			row[c] = arrowValue(rec.Column(c), i)
+			row[c] = ArrowValue(rec.Column(c), i)
 		}
 		return row
 	})
 }
 
-// arrowValue converts one Arrow cell to what DuckDB's Appender accepts.
-func arrowValue(col arrow.Array, i int) driver.Value {
+// ArrowValue converts one Arrow cell to what DuckDB's Appender accepts (the
+// loaders built without the duckdb_arrow tag, in this package and link).
+func ArrowValue(col arrow.Array, i int) driver.Value {
 	if col.IsNull(i) {
 		return nil
 	}
@@ -90,6 +91,8 @@ func arrowValue(col arrow.Array, i int) driver.Value {
 	case *array.Int32:
 		return a.Value(i)
 	case *array.Int64:
+		return a.Value(i)
+	case *array.Uint8:
 		return a.Value(i)
 	case *array.Float64:
 		return a.Value(i)
@@ -105,7 +108,7 @@ func arrowValue(col arrow.Array, i int) driver.Value {
 		m := duckdb.OrderedMap{}
 		keys, items := a.Keys(), a.Items()
 		for j := int(start); j < int(end); j++ {
-			m.Set(arrowValue(keys, j), arrowValue(items, j))
+			m.Set(ArrowValue(keys, j), ArrowValue(items, j))
 		}
 		return m
 	case *array.List:
@@ -113,7 +116,7 @@ func arrowValue(col arrow.Array, i int) driver.Value {
 		vals := a.ListValues()
 		out := make([]any, 0, end-start)
 		for j := int(start); j < int(end); j++ {
-			out = append(out, arrowValue(vals, j))
+			out = append(out, ArrowValue(vals, j))
 		}
 		return out
 	default:
