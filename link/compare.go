@@ -453,6 +453,11 @@ type scratch struct {
 	// square table when the vocabulary is small, else in a hash table.
 	dense  [][]uint8
 	levels []pairCache[uint8]
+	// touched are the comparisons whose memory touch reads ahead, strs
+	// the strings it reads (comparison, value ids).
+	touched []int
+	strs    [][3]uint32
+	sink    uint32 // what touch read
 }
 
 // nameSim is two names' Jaro-Winkler similarity and whether they are one
@@ -471,6 +476,10 @@ func newScratch(v *values, comps []comparer) *scratch {
 	for k := range comps {
 		if n := len(v.vocab[k]); comps[k].mode == modeCached && n <= denseVocab {
 			s.dense[k] = make([]uint8, n*n)
+		}
+		switch m := comps[k].mode; {
+		case m == modeTax, m == modeDirect, m == modeCached && s.dense[k] == nil:
+			s.touched = append(s.touched, k)
 		}
 	}
 	return s
@@ -560,6 +569,68 @@ func (s *scratch) taxLevel(k int, l, r *cvec) uint8 {
 	return 5
 }
 
+// touchBatch is how many pairs touch reads ahead.
+const touchBatch = 16
+
+// touch reads, for the pairs about to be compared, the memory their
+// comparisons will wait for: the right record's values (a random place
+// among a million), the names' memory slots the swap looks up, and for the
+// comparisons that read them the strings (tax codes and phones that may be
+// one edit apart), e-mails' local parts and remembered levels. The loads of
+// a round do not depend on one another, so the processor has them all in
+// flight at once instead of one after the other as the comparisons ask (Go
+// has no prefetch instruction). It computes nothing: which level a pair
+// gets does not depend on it (TestCompareMatchesReference).
+func (s *scratch) touch(ps []candidate) {
+	var x uint32
+	vec := s.v.vec
+	for i := range ps {
+		r := &vec[ps[i].r]
+		x += r.sur + r.id[maxComparisons/2] + uint32(r.birth)
+	}
+	strs := s.strs[:0]
+	for i := range ps {
+		l, r := &vec[ps[i].l], &vec[ps[i].r]
+		if ls, lg, rs, rg := l.sur, l.giv, r.sur, r.giv; ls != rs && lg != rg && s.names.n > 0 {
+			x += s.names.peek(uint64(ls)<<32|uint64(rs)) + s.names.peek(uint64(lg)<<32|uint64(rg)) +
+				s.names.peek(uint64(ls)<<32|uint64(rg)) + s.names.peek(uint64(lg)<<32|uint64(rs))
+		}
+		for _, k := range s.touched {
+			c := &s.comps[k]
+			a, b := l.id[k], r.id[k]
+			if a == 0 || b == 0 || a == b {
+				continue
+			}
+			switch c.mode {
+			case modeTax:
+				if (l.taxKey == 0 || l.taxKey != r.taxKey) && !(l.taxValid && r.taxValid) {
+					x += uint32(len(s.v.vocab[k][a]) + len(s.v.vocab[k][b]))
+					strs = append(strs, [3]uint32{uint32(k), a, b})
+				}
+			case modeDirect:
+				if c.Kind == KindEmail {
+					x += s.v.local[k][a] + s.v.local[k][b]
+				} else {
+					x += uint32(len(s.v.vocab[k][a]) + len(s.v.vocab[k][b]))
+					strs = append(strs, [3]uint32{uint32(k), a, b})
+				}
+			case modeCached:
+				if s.levels[k].n > 0 {
+					x += s.levels[k].peek(uint64(a)<<32 | uint64(b))
+				}
+			}
+		}
+	}
+	for _, t := range strs {
+		vocab := s.v.vocab[t[0]]
+		if a, b := vocab[t[1]], vocab[t[2]]; a != "" && b != "" {
+			x += uint32(a[0]) + uint32(b[0])
+		}
+	}
+	s.strs = strs
+	s.sink += x
+}
+
 // sim is the similarity of two different, non-empty names (by id).
 func (s *scratch) sim(a, b uint32) nameSim {
 	key := uint64(a)<<32 | uint64(b)
@@ -630,6 +701,11 @@ type cacheSlot[V any] struct {
 
 func (c *pairCache[V]) slot(key uint64) int {
 	return int((key * 0x9E3779B97F4A7C15) >> c.shift)
+}
+
+// peek reads the slot where key's search starts (see scratch.touch).
+func (c *pairCache[V]) peek(key uint64) uint32 {
+	return uint32(c.slots[c.slot(key)].key)
 }
 
 func (c *pairCache[V]) get(key uint64) (V, bool) {
@@ -799,6 +875,9 @@ func compareAll(ctx context.Context, v *values, comps []comparer, pairs []candid
 			scratches[w] = s
 		}
 		for i := lo; i < hi; i++ {
+			if (i-lo)%touchBatch == 0 {
+				s.touch(pairs[i:min(i+touchBatch, hi)])
+			}
 			p := &pairs[i]
 			lv, _ := s.pair(p.l, p.r)
 			id := lc.index.id(lv)
