@@ -4,14 +4,19 @@ package pipeline
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/lombardia-orim/correlare/landing"
 	"github.com/lombardia-orim/correlare/sinks"
 )
 
@@ -213,4 +218,210 @@ func dictDDL(ctx context.Context, b *testing.B, wh *sinks.Warehouse) string {
 		cols = append(cols, c)
 	}
 	return "CREATE TABLE enrolments_dict (" + strings.Join(cols, ", ") + ")"
+}
+
+// BenchmarkLoadSecondFile200k is DuckDB's side of loading a file into a
+// warehouse that already holds rows (every file of a night but the first),
+// as BenchmarkLoadPhases200k does into an empty one: the 200,000 rows are
+// committed first, then the first batches of the same rows again, in a
+// transaction of their own, whose inserts, COMMIT and checkpoint on Close
+// are measured, with the WAL's size after COMMIT. DuckDB writes a
+// transaction's rows to disk as it inserts them ("optimistic writes") only
+// when the table was empty or the transaction brings at least a row group
+// (122,880 rows); fewer rows are appended to the table at COMMIT, through
+// the WAL, and compressed by the next checkpoint.
+func BenchmarkLoadSecondFile200k(b *testing.B) {
+	path := ingestBenchFile(b)
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sum, err := fileSHA256(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	recs, err := buildRecordsOf(ctx, path, fi.Size(), sum, batchRows)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	for _, v := range []struct {
+		batches int
+		set     string // SET statements run first
+		rgs     int    // the warehouse attached with this ROW_GROUP_SIZE (0: DuckDB's)
+	}{
+		{13, "", 0}, // 106,496 rows: fewer than a row group
+		{15, "", 0}, // 122,880 rows: one row group
+		{13, "SET auto_checkpoint_skip_wal_threshold = 1000000000; SET checkpoint_threshold = '1GB'", 0},
+		{13, "", 65536},
+		{13, "", 49152},
+		{13, "", 32768},
+		{13, "", 16384},
+	} {
+		name := fmt.Sprintf("rows=%d", v.batches*batchRows)
+		if v.set != "" {
+			name += "/wal"
+		}
+		if v.rgs != 0 {
+			name += fmt.Sprintf("/rgs=%d", v.rgs)
+		}
+		b.Run(name, func(b *testing.B) {
+			var insert, commit, checkpoint, wal float64
+			for b.Loop() {
+				b.StopTimer()
+				whPath := filepath.Join(b.TempDir(), "second.duckdb")
+				wh, err := sinks.OpenWarehouse(ctx, whPath)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if v.rgs != 0 {
+					if err := wh.Close(ctx); err != nil {
+						b.Fatal(err)
+					}
+					db, err := sql.Open("duckdb", "")
+					if err != nil {
+						b.Fatal(err)
+					}
+					db.SetMaxOpenConns(1)
+					if _, err := db.ExecContext(ctx, fmt.Sprintf("ATTACH '%s' AS wh (ROW_GROUP_SIZE %d); USE wh", whPath, v.rgs)); err != nil {
+						b.Fatal(err)
+					}
+					wh = &sinks.Warehouse{Path: whPath, DB: db}
+				}
+				if _, err := wh.DB.ExecContext(ctx, "SET threads = 1"); err != nil {
+					b.Fatal(err)
+				}
+				if v.set != "" {
+					if _, err := wh.DB.ExecContext(ctx, v.set); err != nil {
+						b.Fatal(err)
+					}
+				}
+				conn, err := wh.DB.Conn(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+					b.Fatal(err)
+				}
+				if err := sinks.InsertRecords(ctx, conn, "enrolments", recs); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				c0 := cpuTime()
+				if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+					b.Fatal(err)
+				}
+				if err := sinks.InsertRecords(ctx, conn, "enrolments", recs[:v.batches]); err != nil {
+					b.Fatal(err)
+				}
+				c1 := cpuTime()
+				if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+					b.Fatal(err)
+				}
+				c2 := cpuTime()
+				if fi, err := os.Stat(whPath + ".wal"); err == nil {
+					wal += float64(fi.Size())
+				}
+				if b.N == 1 || wal == 0 {
+					var rgs, rgsize int
+					if err := conn.QueryRowContext(ctx, "SELECT count(DISTINCT row_group_id), max(count) FROM pragma_storage_info('enrolments')").Scan(&rgs, &rgsize); err == nil {
+						b.Logf("%s: %d row groups, largest %d rows", name, rgs, rgsize)
+					}
+				}
+				conn.Close()
+				if err := wh.Close(ctx); err != nil {
+					b.Fatal(err)
+				}
+				c3 := cpuTime()
+				insert += (c1 - c0).Seconds()
+				commit += (c2 - c1).Seconds()
+				checkpoint += (c3 - c2).Seconds()
+			}
+			n := float64(b.N)
+			b.ReportMetric(insert/n, "insert-cpu-s")
+			b.ReportMetric(commit/n, "commit-cpu-s")
+			b.ReportMetric(checkpoint/n, "checkpoint-cpu-s")
+			b.ReportMetric((insert+commit+checkpoint)/n, "cpu-s")
+			b.ReportMetric(wal/n/1e6, "wal-MB")
+		})
+	}
+}
+
+// BenchmarkIngestFile is BenchmarkIngest200k/arrow-view on any one file:
+// CORRELARE_BENCH_FILE (a workbook of the 1M night, var/bench/1m/data, say
+// MN's with its 94,855 flagged values), loaded for province
+// CORRELARE_BENCH_PROVINCE (default MN) into a fresh warehouse, checkpoint
+// included. It reports the file's counts beside the CPU time.
+func BenchmarkIngestFile(b *testing.B) {
+	path := os.Getenv("CORRELARE_BENCH_FILE")
+	if path == "" {
+		b.Skip("CORRELARE_BENCH_FILE names no file")
+	}
+	code := os.Getenv("CORRELARE_BENCH_PROVINCE")
+	if code == "" {
+		code = "MN"
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sum, err := fileSHA256(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	f := landing.Fetched{Slot: path, Name: filepath.Base(path), SHA256: sum, Size: fi.Size(), LandedPath: path}
+	prov := Province{Code: code, Name: code, Partner: true}
+	dir := b.TempDir()
+	m := startBenchMeasure(b)
+	i := 0
+	var counts Counts
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		whPath := filepath.Join(dir, "file"+strconv.Itoa(i)+".duckdb")
+		wh, err := sinks.OpenWarehouse(ctx, whPath)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.resume()
+		b.StartTimer()
+		restore, err := sinks.LoadingThreads(ctx, wh.DB)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res := loadFileWith(ctx, wh.DB, "bench-run", f, prov, "", log, nil)
+		if err := restore(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if res.Err != nil {
+			b.Fatalf("%s: %v", res.Status, res.Err)
+		}
+		if err := wh.Close(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		m.pause()
+		counts = res.Counts
+		if err := checkLoaded(ctx, whPath, res.Counts.Loaded); err != nil {
+			b.Fatal(err)
+		}
+		os.Remove(whPath)
+		b.StartTimer()
+	}
+	if m.cpuStart != 0 {
+		m.pause()
+	}
+	b.ReportMetric(m.cpu.Seconds()/float64(b.N), "cpu-s")
+	b.ReportMetric(float64(counts.Read)*float64(b.N)/m.cpu.Seconds(), "rows/cpu-s")
+	b.ReportMetric(float64(counts.Issues), "issues")
 }
