@@ -17,8 +17,10 @@ import (
 // from one call to the next. ctx is checked every 8,192 rows.
 //
 // It is the one appender loop of the project: every Go-side write of rows
-// (quarantine, issues, skipped rows, the linkage's tables) goes through it
-// or through [AppendTempRows].
+// (quarantine, skipped rows, the linkage's tables) goes through it or
+// through [AppendTempRows]; the enrolments and the flagged values (issues)
+// of a loaded file go as Arrow batches through [Load] (which is this loop
+// without the duckdb_arrow build tag).
 func AppendRows(ctx context.Context, conn *sql.Conn, table string, n int, row func(i int) []driver.Value) error {
 	return appendWith(ctx, conn, table, n, row, func(dc driver.Conn) (*duckdb.Appender, error) {
 		return duckdb.NewAppenderFromConn(dc, "", table)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/lombardia-orim/correlare/canon"
@@ -99,10 +101,25 @@ type FileWriter struct {
 	closed    bool          // recs is closed: nothing more is queued
 	rows      int64         // enrolments queued
 
-	quarantine, issues, skips [][]driver.Value
-	modules                   []*canon.Module
-	finished                  bool
+	quarantine, skips [][]driver.Value
+	issues            []Issue
+	modules           []*canon.Module
+	finished          bool
 }
+
+// issuesSchema is table issues' columns, in order.
+var issuesSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "run_id", Type: arrow.BinaryTypes.String},
+	{Name: "province_code", Type: arrow.BinaryTypes.String},
+	{Name: "source_file", Type: arrow.BinaryTypes.String},
+	{Name: "source_sha256", Type: arrow.BinaryTypes.String},
+	{Name: "sheet", Type: arrow.BinaryTypes.String},
+	{Name: "source_row", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "cell", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "field", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "value", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "code", Type: arrow.BinaryTypes.String},
+}, nil)
 
 // BeginFile opens a transaction on a connection of db, removes the rows of
 // the file f replaces, and returns the writer of f's rows. load loads the
@@ -422,12 +439,70 @@ func (w *FileWriter) Reject(q Quarantined) {
 }
 
 // Flag records a flagged value of a loaded row.
-func (w *FileWriter) Flag(is Issue) {
-	f := &w.file
-	w.issues = append(w.issues, []driver.Value{
-		f.RunID, f.Province, f.Name, f.SHA256, is.Sheet, int32(is.Row), nullable(is.Cell),
-		nullable(is.Field), nullable(is.Value), is.Code,
-	})
+func (w *FileWriter) Flag(is Issue) { w.issues = append(w.issues, is) }
+
+// writeIssues loads the file's flagged values into issues, as one Arrow
+// record loaded with one statement by the loader in use ([Load]): a file
+// can flag a value on most of its rows (94,855 on 111,272 rows in the 1M
+// night's MN file), and a Go value per cell through the Appender cost about
+// a fifth of such a file's ingest (pipeline/BENCH.md, "Issue rows").
+func (w *FileWriter) writeIssues(ctx context.Context) error {
+	if len(w.issues) == 0 {
+		return nil
+	}
+	rec := issuesRecord(&w.file, w.issues)
+	defer rec.Release()
+	if err := Load(ctx, w.conn, "issues", rec); err != nil {
+		return fmt.Errorf("writing the flagged values of %s: %w", w.file.Name, err)
+	}
+	return nil
+}
+
+// issuesRecord is the rows of table issues for the flagged values iss of
+// file f, "" being NULL in cell, field and value (as [nullable] makes it
+// for the Appender). Each column's buffers are sized once, from the
+// values, before they are filled.
+func issuesRecord(f *File, iss []Issue) arrow.RecordBatch {
+	n := len(iss)
+	cols := make([]arrow.Array, 0, issuesSchema.NumFields())
+	str := func(get func(*Issue) string, null bool) {
+		size := 0
+		for i := range iss {
+			size += len(get(&iss[i]))
+		}
+		b := array.NewStringBuilder(memory.DefaultAllocator)
+		defer b.Release()
+		b.Reserve(n)
+		b.ReserveData(size)
+		for i := range iss {
+			if v := get(&iss[i]); v != "" || !null {
+				b.Append(v)
+			} else {
+				b.AppendNull()
+			}
+		}
+		cols = append(cols, b.NewArray())
+	}
+	for _, v := range []string{f.RunID, f.Province, f.Name, f.SHA256} {
+		str(func(*Issue) string { return v }, false)
+	}
+	str(func(is *Issue) string { return is.Sheet }, false)
+	rows := array.NewInt32Builder(memory.DefaultAllocator)
+	rows.Reserve(n)
+	for i := range iss {
+		rows.UnsafeAppend(int32(iss[i].Row))
+	}
+	cols = append(cols, rows.NewArray())
+	rows.Release()
+	str(func(is *Issue) string { return is.Cell }, true)
+	str(func(is *Issue) string { return is.Field }, true)
+	str(func(is *Issue) string { return is.Value }, true)
+	str(func(is *Issue) string { return is.Code }, false)
+	rec := array.NewRecordBatch(issuesSchema, cols, int64(n))
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec
 }
 
 // Skip records a skipped row.
@@ -457,10 +532,13 @@ func (w *FileWriter) Commit(ctx context.Context) error {
 	for _, t := range []struct {
 		table string
 		rows  [][]driver.Value
-	}{{"quarantine", w.quarantine}, {"issues", w.issues}, {"skipped_rows", w.skips}} {
+	}{{"quarantine", w.quarantine}, {"skipped_rows", w.skips}} {
 		if err := AppendRows(ctx, w.conn, t.table, len(t.rows), func(i int) []driver.Value { return t.rows[i] }); err != nil {
 			return err
 		}
+	}
+	if err := w.writeIssues(ctx); err != nil {
+		return err
 	}
 	if w.rows > 0 || len(w.quarantine) > 0 || len(w.modules) > 0 {
 		// A file that brings no data (an empty template) is nobody's:
