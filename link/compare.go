@@ -248,11 +248,44 @@ func (c *comparer) ids(l, r *cvec, swapped bool) (uint32, uint32) {
 
 // vocabulary numbers strings from 1 in order of first sight; "" is 0.
 type vocabulary struct {
-	ids  map[string]uint32
-	list []string
+	ids    map[string]uint32
+	list   []string
+	before int // len(list) after sampleRecs records (sizeAt)
 }
 
 func newVocabulary() *vocabulary { return &vocabulary{ids: map[string]uint32{}, list: []string{""}} }
+
+// sampleRecs is how many records a vocabulary sees before it sizes its
+// memory (see grow).
+const sampleRecs = 1 << 15
+
+// sizeAt is called after the values of i of n records (each holding per
+// values): at sampleRecs it notes the vocabulary's size, at 2 × sampleRecs
+// it sizes the memory for the rest at the rate new values came in since (at
+// most per a record), so that a column of nearly unique values (tax codes,
+// e-mails) is not rehashed a dozen times as it grows. The numbering is the
+// same.
+func (v *vocabulary) sizeAt(i, n, per int) {
+	switch i {
+	case sampleRecs:
+		v.before = len(v.list)
+		return
+	case 2 * sampleRecs:
+	default:
+		return
+	}
+	fresh := min(len(v.list)-v.before, per*sampleRecs)
+	want := len(v.list) + int(int64(fresh)*int64(n-i)/sampleRecs)
+	if want <= 2*len(v.ids) {
+		return
+	}
+	ids := make(map[string]uint32, want)
+	for s, id := range v.ids {
+		ids[s] = id
+	}
+	v.ids = ids
+	v.list = append(make([]string, 0, want+1), v.list...)
+}
 
 func (v *vocabulary) id(s string) uint32 {
 	if s == "" {
@@ -276,6 +309,8 @@ func indexValues(recs []record, comps []comparer) *values {
 		names := newVocabulary()
 		keys := newVocabulary()
 		for i := range recs {
+			names.sizeAt(i, len(recs), 2)
+			keys.sizeAt(i, len(recs), 1)
 			r, c := &recs[i], &v.vec[i]
 			c.sur, c.giv = names.id(r.surname), names.id(r.given)
 			c.taxKey = keys.id(r.taxKey)
@@ -291,6 +326,7 @@ func indexValues(recs []record, comps []comparer) *values {
 		wg.Go(func() {
 			vocab := newVocabulary()
 			for i := range recs {
+				vocab.sizeAt(i, len(recs), 1)
 				v.vec[i].id[k] = vocab.id(c.get(&recs[i], false))
 			}
 			v.vocab[k] = vocab.list

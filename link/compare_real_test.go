@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -201,6 +202,97 @@ func sameAsReference(t *testing.T, recs []record, comps []comparer, v *values, p
 		for j := -1; j < len(train); j++ {
 			if got, w := ps.count(p, j), want[lv][1+j]; got != w {
 				t.Fatalf("pattern %x, count %d: %v, reference %v", lv, j, got, w)
+			}
+		}
+	}
+}
+
+// TestIndexValuesSameNumbering: indexValues numbers each column's values
+// in order of first sight, whatever memory it reserves on the way
+// (vocabulary.sizeAt), on more records than its sample: columns of nearly
+// unique values (tax codes, e-mails, an extras column), repeated ones, and
+// one whose new values stop coming after the sample.
+func TestIndexValuesSameNumbering(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 17))
+	var extras []string
+	comps := diffComparisons(&extras)
+	recs := randomRecords(rng, 5*sampleRecs+1234)
+	for i := range recs {
+		r := &recs[i]
+		if rng.IntN(4) > 0 {
+			r.taxCode = fmt.Sprintf("TAX%013d", rng.IntN(1<<40))
+			r.taxKey = r.taxCode[:15]
+		}
+		if rng.IntN(3) > 0 {
+			r.email = fmt.Sprintf("u%d@x%d.it", i, rng.IntN(5))
+		}
+		if i < sampleRecs+100 {
+			r.extras[0] = fmt.Sprintf("E%d", i) // new values only in the sample
+		}
+	}
+	v := indexValues(recs, comps)
+	number := func(get func(r *record) string) ([]string, []uint32) {
+		ids := map[string]uint32{}
+		list := []string{""}
+		out := make([]uint32, len(recs))
+		for i := range recs {
+			s := get(&recs[i])
+			if s == "" {
+				continue
+			}
+			id, ok := ids[s]
+			if !ok {
+				id = uint32(len(list))
+				ids[s] = id
+				list = append(list, s)
+			}
+			out[i] = id
+		}
+		return list, out
+	}
+	// Names: surname then given name of each record, one vocabulary.
+	nameIDs := map[string]uint32{}
+	nameList := []string{""}
+	nameOf := func(s string) uint32 {
+		if s == "" {
+			return 0
+		}
+		if id, ok := nameIDs[s]; ok {
+			return id
+		}
+		nameIDs[s] = uint32(len(nameList))
+		nameList = append(nameList, s)
+		return uint32(len(nameList) - 1)
+	}
+	for i := range recs {
+		if s, g := nameOf(recs[i].surname), nameOf(recs[i].given); v.vec[i].sur != s || v.vec[i].giv != g {
+			t.Fatalf("record %d: names %d %d, want %d %d", i, v.vec[i].sur, v.vec[i].giv, s, g)
+		}
+	}
+	if !slices.Equal(v.names, nameList) {
+		t.Fatalf("names vocabulary differs")
+	}
+	keyList, keyIDs := number(func(r *record) string { return r.taxKey })
+	for i := range recs {
+		if v.vec[i].taxKey != keyIDs[i] {
+			t.Fatalf("record %d: tax key %d, want %d", i, v.vec[i].taxKey, keyIDs[i])
+		}
+	}
+	if len(keyList) < 2*sampleRecs {
+		t.Fatalf("only %d tax keys: the sizing is not exercised", len(keyList))
+	}
+	for k := range comps {
+		c := &comps[k]
+		if c.Kind == KindDate || c.name {
+			continue
+		}
+		list, ids := number(func(r *record) string { return c.get(r, false) })
+		if !slices.Equal(v.vocab[k], list) {
+			t.Fatalf("comparison %s: vocabulary differs (%d values, want %d)", c.Name, len(v.vocab[k]), len(list))
+		}
+		for i := range recs {
+			if v.vec[i].id[k] != ids[i] {
+				t.Fatalf("comparison %s, record %d: id %d, want %d", c.Name, i, v.vec[i].id[k], ids[i])
 			}
 		}
 	}
