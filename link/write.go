@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,10 +63,14 @@ type writer struct {
 // person, the enrolments whose person changes, the persons;
 // sql/link_publish.sql replaces the tables from them.
 func (w *writer) publish(ctx context.Context, members [][]int32, ids []string) error {
-	if _, err := w.conn.ExecContext(ctx, queries.Query("link_scratch"), w.runID); err != nil {
+	if err := execSteps(ctx, w.conn, "link_scratch", w.runID); err != nil {
 		return fmt.Errorf("preparing assignment: %w", err)
 	}
-	recs, err := readArrow(ctx, w.conn, queries.Query("link_publish_read"))
+	var recs []arrow.RecordBatch
+	err := step("read link_publish_read", func() (err error) {
+		recs, err = readArrow(ctx, w.conn, queries.Query("link_publish_read"))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("reading enrolments to publish: %w", err)
 	}
@@ -111,7 +116,7 @@ func (w *writer) publish(ctx context.Context, members [][]int32, ids []string) e
 		name string
 		b    *batches
 	}{{"link_assign", assign}, {"link_update", update}, {"link_persons", pb.b}} {
-		if err := insertArrow(ctx, w.conn, t.name, t.b.done()); err != nil {
+		if err := step("insert "+t.name, func() error { return insertArrow(ctx, w.conn, t.name, t.b.done()) }); err != nil {
 			return fmt.Errorf("preparing assignment: %w", err)
 		}
 	}
@@ -119,11 +124,11 @@ func (w *writer) publish(ctx context.Context, members [][]int32, ids []string) e
 	if err != nil {
 		return fmt.Errorf("publishing persons: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, queries.Query("link_publish")); err != nil {
+	if err := execSteps(ctx, tx, "link_publish"); err != nil {
 		tx.Rollback()
 		return fmt.Errorf("publishing persons: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := step("commit", tx.Commit); err != nil {
 		return fmt.Errorf("publishing persons: %w", err)
 	}
 	return nil
@@ -131,9 +136,13 @@ func (w *writer) publish(ctx context.Context, members [][]int32, ids []string) e
 
 // links writes person_links: accepted pairs, pairs an analyst or a rule
 // decided, and near misses (probability ≥ LinkThreshold). Go appends numbers
-// only (record numbers, level indexes, weights) to a scratch table, and
-// DuckDB builds the rows with their labels and maps: appending a map per row
-// costs more than the whole linkage.
+// only to scratch tables (sql/link_links_scratch.sql): per pair its record
+// numbers, decision, weights and the number of its level vector; each
+// distinct level vector (3,118 of 538,468 pairs at 1M) once. DuckDB builds
+// the levels' MAP per distinct vector, not per row (building a MAP checks its
+// keys one by one: ~3 CPU-s per map column at 1M), and joins it in; the
+// weights' MAP is built per row (half the pairs have weights of their own,
+// and joining a MAP in cost more than building it).
 func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32, md model, tf [][]float64) error {
 	var keep []int
 	for i := range pairs {
@@ -143,9 +152,11 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 		}
 	}
 	w.linkRows = len(keep)
-	var cols, names, labels, weights []string
+	nc := len(w.comps)
+	var lvCols, wCols, names, labels, weights []string
 	for k, c := range w.comps {
-		cols = append(cols, fmt.Sprintf("lv%d UTINYINT NOT NULL, w%d DOUBLE NOT NULL", k, k))
+		lvCols = append(lvCols, fmt.Sprintf("lv%d UTINYINT NOT NULL", k))
+		wCols = append(wCols, fmt.Sprintf("w%d DOUBLE NOT NULL", k))
 		names = append(names, sqlString(c.Name))
 		var b strings.Builder
 		fmt.Fprintf(&b, "CASE lv%d", k)
@@ -156,8 +167,8 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 		labels = append(labels, b.String())
 		weights = append(weights, fmt.Sprintf("w%d", k))
 	}
-	create := "CREATE OR REPLACE TEMP TABLE link_links (l INTEGER NOT NULL, r INTEGER NOT NULL, weight DOUBLE NOT NULL, " +
-		"prob DOUBLE NOT NULL, decision VARCHAR NOT NULL, source VARCHAR NOT NULL, detail VARCHAR, " + strings.Join(cols, ", ") + ")"
+	create := strings.NewReplacer("{{levels}}", strings.Join(lvCols, ", "), "{{weights}}", strings.Join(wCols, ", ")).
+		Replace(queries.Query("link_links_scratch"))
 	if _, err := w.conn.ExecContext(ctx, create); err != nil {
 		return fmt.Errorf("preparing person_links: %w", err)
 	}
@@ -169,22 +180,43 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 		{Name: "decision", Type: arrow.BinaryTypes.String},
 		{Name: "source", Type: arrow.BinaryTypes.String},
 		{Name: "detail", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "lid", Type: arrow.PrimitiveTypes.Int32},
 	}
+	lf := []arrow.Field{{Name: "lid", Type: arrow.PrimitiveTypes.Int32}}
 	for k := range w.comps {
-		fields = append(fields, arrow.Field{Name: fmt.Sprintf("lv%d", k), Type: arrow.PrimitiveTypes.Uint8},
-			arrow.Field{Name: fmt.Sprintf("w%d", k), Type: arrow.PrimitiveTypes.Float64})
+		fields = append(fields, arrow.Field{Name: fmt.Sprintf("w%d", k), Type: arrow.PrimitiveTypes.Float64})
+		lf = append(lf, arrow.Field{Name: fmt.Sprintf("lv%d", k), Type: arrow.PrimitiveTypes.Uint8})
 	}
-	b := newBatches(arrow.NewSchema(fields, nil))
+	b, lp := newBatches(arrow.NewSchema(fields, nil)), newBatches(arrow.NewSchema(lf, nil))
 	defer b.release()
+	defer lp.release()
 	lb, rb := b.rb.Field(0).(*array.Int32Builder), b.rb.Field(1).(*array.Int32Builder)
 	weightB, probB := b.rb.Field(2).(*array.Float64Builder), b.rb.Field(3).(*array.Float64Builder)
 	decisionB, sourceB, detailB := b.rb.Field(4).(*array.StringBuilder), b.rb.Field(5).(*array.StringBuilder), b.rb.Field(6).(*array.StringBuilder)
-	lvB, wB := make([]*array.Uint8Builder, len(w.comps)), make([]*array.Float64Builder, len(w.comps))
+	lidB := b.rb.Field(7).(*array.Int32Builder)
+	lvB, wB := make([]*array.Uint8Builder, nc), make([]*array.Float64Builder, nc)
 	for k := range w.comps {
-		lvB[k], wB[k] = b.rb.Field(7+2*k).(*array.Uint8Builder), b.rb.Field(8+2*k).(*array.Float64Builder)
+		wB[k], lvB[k] = b.rb.Field(8+k).(*array.Float64Builder), lp.rb.Field(1+k).(*array.Uint8Builder)
 	}
-	lvs, wts := make([]uint8, len(w.comps)), make([]float64, len(w.comps))
-	best := map[string]int{}
+	// A level vector is keyed by its levels, 4 bits each.
+	lids := map[uint64]int32{}
+
+	// group[k] numbers comparison k's Group (-1 none).
+	group := make([]int, nc)
+	var groups []string
+	for k, c := range w.comps {
+		group[k] = -1
+		if c.Group == "" {
+			continue
+		}
+		group[k] = slices.Index(groups, c.Group)
+		if group[k] < 0 {
+			group[k] = len(groups)
+			groups = append(groups, c.Group)
+		}
+	}
+	best := make([]int, len(groups))
+	wts := make([]float64, nc)
 	for _, i := range keep {
 		p := &pairs[i]
 		l, r := &w.vals.vec[p.l], &w.vals.vec[p.r]
@@ -221,37 +253,107 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 		// The weights as they counted in the pair's match weight: of a
 		// Group's agreements only the strongest counts (patternWeight), so
 		// the others are written as 0 and the weights add up to it.
-		clear(best)
+		for g := range best {
+			best[g] = -1
+		}
+		var lkey uint64
 		for k := range w.comps {
 			lv := levelAt(p.levels, k)
+			lkey |= uint64(lv) << (4 * k)
 			a, b := w.comps[k].ids(l, r, p.swapped)
 			wt := levelWeight(md, tf, w.comps, k, lv, a, b)
-			lvs[k], wts[k] = lv, wt
-			if g := w.comps[k].Group; g != "" && wt > 0 {
-				if b, ok := best[g]; !ok || wt > wts[b] {
-					best[g] = k
-				}
+			wts[k] = wt
+			if g := group[k]; g >= 0 && wt > 0 && (best[g] < 0 || wt > wts[best[g]]) {
+				best[g] = k
 			}
 		}
 		for k := range w.comps {
-			if g := w.comps[k].Group; g != "" && wts[k] > 0 && best[g] != k {
+			if g := group[k]; g >= 0 && wts[k] > 0 && best[g] != k {
 				wts[k] = 0
 			}
-			lvB[k].Append(lvs[k])
 			wB[k].Append(wts[k])
 		}
+		lid, ok := lids[lkey]
+		if !ok {
+			lid = int32(len(lids))
+			lids[lkey] = lid
+			lp.rb.Field(0).(*array.Int32Builder).Append(lid)
+			for k := range w.comps {
+				lvB[k].Append(uint8(lkey >> (4 * k) & 0xF))
+			}
+			lp.row()
+		}
+		lidB.Append(lid)
 		b.row()
 	}
-	if err := insertArrow(ctx, w.conn, "link_links", b.done()); err != nil {
-		return fmt.Errorf("preparing person_links: %w", err)
+	for _, t := range []struct {
+		name string
+		b    *batches
+	}{{"link_links", b}, {"link_lpat", lp}} {
+		if err := step("insert "+t.name, func() error { return insertArrow(ctx, w.conn, t.name, t.b.done()) }); err != nil {
+			return fmt.Errorf("preparing person_links: %w", err)
+		}
 	}
 	q := strings.NewReplacer("{{names}}", strings.Join(names, ", "), "{{labels}}", strings.Join(labels, ", "),
 		"{{weights}}", strings.Join(weights, ", ")).Replace(queries.Query("link_links"))
-	if _, err := w.conn.ExecContext(ctx, q, w.runID); err != nil {
+	if err := execQuery(ctx, w.conn, "link_links", q, w.runID); err != nil {
 		return fmt.Errorf("writing person_links: %w", err)
 	}
-	if _, err := w.conn.ExecContext(ctx, "DROP TABLE link_links"); err != nil {
+	if _, err := w.conn.ExecContext(ctx, "DROP TABLE link_links; DROP TABLE link_lpat; DROP TABLE link_lmap"); err != nil {
 		return fmt.Errorf("writing person_links: %w", err)
+	}
+	return nil
+}
+
+// traceStep, when set (a test), runs and times each step of the writer;
+// step runs f through it.
+var traceStep func(name string, f func() error) error
+
+func step(name string, f func() error) error {
+	if traceStep != nil {
+		return traceStep(name, f)
+	}
+	return f()
+}
+
+// execSteps runs the statements of the query name on conn: at once, or one
+// by one under traceStep.
+func execSteps(ctx context.Context, conn execer, name string, args ...any) error {
+	return execQuery(ctx, conn, name, queries.Query(name), args...)
+}
+
+type execer interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}
+
+// execQuery runs the statements of q (the query name) on conn: at once, or
+// one by one under traceStep.
+func execQuery(ctx context.Context, conn execer, name, q string, args ...any) error {
+	if traceStep == nil {
+		_, err := conn.ExecContext(ctx, q, args...)
+		return err
+	}
+	for _, s := range strings.Split(q, ";\n") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		var a []any
+		if strings.Contains(s, "?") {
+			a = args
+		}
+		head := ""
+		for _, l := range strings.Split(s, "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "--") {
+				head = l
+				break
+			}
+		}
+		if err := step(name+": "+head, func() error {
+			_, err := conn.ExecContext(ctx, s, a...)
+			return err
+		}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

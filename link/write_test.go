@@ -310,6 +310,15 @@ func TestWriteIdentical1M(t *testing.T) {
 			}
 		}
 	}
+	if os.Getenv("LINK_WRITE_TRACE") != "" {
+		traceStep = func(name string, f func() error) error {
+			start, cpu := time.Now(), cpuSeconds()
+			err := f()
+			t.Logf("%6.2f s %6.2f CPU-s  %s", time.Since(start).Seconds(), cpuSeconds()-cpu, name)
+			return err
+		}
+		defer func() { traceStep = nil }()
+	}
 	start := time.Now()
 	r := stagesBeforeWrite(t, db, "run-1m", DefaultConfig())
 	t.Logf("stages before write: %.1f s", time.Since(start).Seconds())
