@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -95,8 +96,28 @@ func (w *writer) publish(ctx context.Context, members [][]int32, ids []string) e
 	}, nil))
 	defer update.release()
 	erow, upid := update.rb.Field(0).(*array.Int64Builder), update.rb.Field(1).(*array.StringBuilder)
-	pb := newPersonBuilder()
-	defer pb.b.release()
+	// The persons are built in two halves, each on its own core, while a
+	// third goroutine lists the assignment; the halves' batches are
+	// appended in order.
+	half := len(members) / 2
+	pbs := []*personBuilder{newPersonBuilder(), newPersonBuilder()}
+	for _, pb := range pbs {
+		defer pb.b.release()
+	}
+	var wg sync.WaitGroup
+	for h, pb := range pbs {
+		from, to := 0, half
+		if h == 1 {
+			from, to = half, len(members)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ci := from; ci < to; ci++ {
+				pb.add(ids[ci], members[ci], c)
+			}
+		}()
+	}
 	for ci, ms := range members {
 		id := ids[ci]
 		for _, m := range ms {
@@ -110,13 +131,14 @@ func (w *writer) publish(ctx context.Context, members [][]int32, ids []string) e
 				update.row()
 			}
 		}
-		pb.add(id, ms, c)
 	}
+	wg.Wait()
+	persons := append(pbs[0].b.done(), pbs[1].b.done()...)
 	for _, t := range []struct {
 		name string
-		b    *batches
-	}{{"link_assign", assign}, {"link_update", update}, {"link_persons", pb.b}} {
-		if err := step("insert "+t.name, func() error { return insertArrow(ctx, w.conn, t.name, t.b.done()) }); err != nil {
+		recs []arrow.RecordBatch
+	}{{"link_assign", assign.done()}, {"link_update", update.done()}, {"link_persons", persons}} {
+		if err := step("insert "+t.name, func() error { return insertArrow(ctx, w.conn, t.name, t.recs) }); err != nil {
 			return fmt.Errorf("preparing assignment: %w", err)
 		}
 	}

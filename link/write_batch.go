@@ -11,22 +11,39 @@ import (
 const batchRows = 1 << 16
 
 // batches builds the Arrow record batches of one table, batchRows rows
-// each: append a row's cells to rb's fields, then call row.
+// each: append a row's cells to rb's fields, then call row. A full batch's
+// successor has room reserved for as many rows and string bytes, so that
+// its buffers are not grown and copied as it fills.
 type batches struct {
 	rb   *array.RecordBuilder
 	n    int
 	recs []arrow.RecordBatch
+	strs []*array.StringBuilder // rb's string fields
 }
 
 func newBatches(schema *arrow.Schema) *batches {
-	return &batches{rb: array.NewRecordBuilder(memory.DefaultAllocator, schema)}
+	b := &batches{rb: array.NewRecordBuilder(memory.DefaultAllocator, schema)}
+	for _, f := range b.rb.Fields() {
+		if s, ok := f.(*array.StringBuilder); ok {
+			b.strs = append(b.strs, s)
+		}
+	}
+	return b
 }
 
 // row ends a row, and the batch when it is full.
 func (b *batches) row() {
 	if b.n++; b.n == batchRows {
+		data := make([]int, len(b.strs))
+		for i, s := range b.strs {
+			data[i] = s.DataLen()
+		}
 		b.recs = append(b.recs, b.rb.NewRecordBatch())
 		b.n = 0
+		b.rb.Reserve(batchRows)
+		for i, s := range b.strs {
+			s.ReserveData(data[i] + data[i]/8)
+		}
 	}
 }
 

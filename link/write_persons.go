@@ -162,8 +162,47 @@ type personBuilder struct {
 	mDisplayFull, mDisplay, mSurname, mGiven *modeOf
 	mSex, mBirth, mTax                       *modeOf
 	provs                                    []string
-	mods                                     map[string]struct{}
+	mods                                     distinct
 }
+
+// distinct counts the distinct values province + ":" + module of a
+// person's rows, as count(DISTINCT province_code || ':' || module_fold)
+// did (so "a:b", "c" and "a", "b:c" are one value), without building the
+// string of a value already seen.
+type distinct struct {
+	vals  []string
+	index map[string]struct{} // past linear search
+}
+
+func (d *distinct) reset() {
+	d.vals = d.vals[:0]
+	d.index = nil
+}
+
+func (d *distinct) add(a, b string) {
+	if d.index != nil {
+		k := a + ":" + b
+		if _, ok := d.index[k]; !ok {
+			d.index[k] = struct{}{}
+			d.vals = append(d.vals, k)
+		}
+		return
+	}
+	for _, v := range d.vals {
+		if len(v) == len(a)+1+len(b) && v[:len(a)] == a && v[len(a)] == ':' && v[len(a)+1:] == b {
+			return
+		}
+	}
+	d.vals = append(d.vals, a+":"+b)
+	if len(d.vals) > 32 {
+		d.index = make(map[string]struct{}, 2*len(d.vals))
+		for _, v := range d.vals {
+			d.index[v] = struct{}{}
+		}
+	}
+}
+
+func (d *distinct) len() int { return len(d.vals) }
 
 func newPersonBuilder() *personBuilder {
 	b := newBatches(arrow.NewSchema([]arrow.Field{
@@ -186,7 +225,7 @@ func newPersonBuilder() *personBuilder {
 		tax: f(6).(*array.StringBuilder), participations: f(7).(*array.Int32Builder), applications: f(8).(*array.Int32Builder),
 		modulesN: f(9).(*array.Int32Builder), provinces: f(10).(*array.ListBuilder),
 		mDisplayFull: &modeOf{}, mDisplay: &modeOf{}, mSurname: &modeOf{}, mGiven: &modeOf{},
-		mSex: &modeOf{}, mBirth: &modeOf{}, mTax: &modeOf{}, mods: map[string]struct{}{},
+		mSex: &modeOf{}, mBirth: &modeOf{}, mTax: &modeOf{},
 	}
 	p.province = p.provinces.ValueBuilder().(*array.StringBuilder)
 	return p
@@ -243,7 +282,7 @@ func (p *personBuilder) add(id string, members []int32, c *enrolCols) {
 		m.reset()
 	}
 	p.provs = p.provs[:0]
-	clear(p.mods)
+	p.mods.reset()
 	var acc int32
 	for _, r := range members {
 		e, i := c.row(r)
@@ -273,7 +312,7 @@ func (p *personBuilder) add(id string, members []int32, c *enrolCols) {
 			acc++
 		}
 		prov := e.province.Value(i)
-		p.mods[prov+":"+e.mods.Value(i)] = struct{}{}
+		p.mods.add(prov, e.mods.Value(i))
 		found := false
 		for _, q := range p.provs {
 			if q == prov {
@@ -302,7 +341,7 @@ func (p *personBuilder) add(id string, members []int32, c *enrolCols) {
 	appendMode(p.tax, p.mTax)
 	p.participations.Append(acc)
 	p.applications.Append(int32(len(members)))
-	p.modulesN.Append(int32(len(p.mods)))
+	p.modulesN.Append(int32(p.mods.len()))
 	sort.Strings(p.provs)
 	p.provinces.Append(true)
 	for _, q := range p.provs {
