@@ -164,7 +164,9 @@ func (w *writer) publish(ctx context.Context, members [][]int32, ids []string) e
 // the levels' MAP per distinct vector, not per row (building a MAP checks its
 // keys one by one: ~3 CPU-s per map column at 1M), and joins it in; the
 // weights' MAP is built per row (half the pairs have weights of their own,
-// and joining a MAP in cost more than building it).
+// and joining a MAP in cost more than building it). FSST is off while the
+// rows are inserted (sql/link_fsst_off.sql), unless compression methods
+// were disabled already.
 func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32, md model, tf [][]float64) error {
 	var keep []int
 	for i := range pairs {
@@ -318,7 +320,22 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 	}
 	q := strings.NewReplacer("{{names}}", strings.Join(names, ", "), "{{labels}}", strings.Join(labels, ", "),
 		"{{weights}}", strings.Join(weights, ", ")).Replace(queries.Query("link_links"))
-	if err := execQuery(ctx, w.conn, "link_links", q, w.runID); err != nil {
+	var disabled string
+	if err := w.conn.QueryRowContext(ctx, queries.Query("link_fsst_get")).Scan(&disabled); err != nil {
+		return fmt.Errorf("writing person_links: %w", err)
+	}
+	if disabled == "" {
+		if _, err := w.conn.ExecContext(ctx, queries.Query("link_fsst_off")); err != nil {
+			return fmt.Errorf("writing person_links: %w", err)
+		}
+	}
+	err := execQuery(ctx, w.conn, "link_links", q, w.runID)
+	if disabled == "" {
+		if _, errOn := w.conn.ExecContext(ctx, queries.Query("link_fsst_on")); errOn != nil && err == nil {
+			err = errOn
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("writing person_links: %w", err)
 	}
 	if _, err := w.conn.ExecContext(ctx, "DROP TABLE link_links; DROP TABLE link_lpat; DROP TABLE link_lmap"); err != nil {

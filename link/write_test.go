@@ -92,6 +92,11 @@ func writeBoth(t testing.TB, r *run, pre, refPath, newPath string) (ref, cur flo
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The writer turns FSST off for person_links and on again.
+		var disabled string
+		if err := conn.QueryRowContext(ctx, queries.Query("link_fsst_get")).Scan(&disabled); err != nil || disabled != "" {
+			t.Fatalf("disabled compression methods after writing: %q, %v", disabled, err)
+		}
 		conn.Close()
 		done()
 	}
