@@ -383,3 +383,32 @@ func TestPersonsDeterministic(t *testing.T) {
 		t.Errorf("%d persons; %d rows differ between the two orders", n, diff)
 	}
 }
+
+// TestDistinctAsConcat holds distinct to count(DISTINCT a || ':' || b):
+// values that concatenate alike are one, below and past the linear search.
+func TestDistinctAsConcat(t *testing.T) {
+	parts := []string{"", "a", "b", ":", "a:", ":b", "a:b", "MI", "MI:", "BG", "X:Y:Z"}
+	rnd := uint32(7)
+	next := func() string {
+		rnd = rnd*1664525 + 1013904223
+		return parts[rnd>>16%uint32(len(parts))]
+	}
+	for _, n := range []int{1, 2, 5, 40, 200} {
+		var d distinct
+		for round := 0; round < 2; round++ {
+			d.reset()
+			want := map[string]bool{}
+			for i := 0; i < n; i++ {
+				a, b := next(), next()
+				if n == 200 {
+					a += fmt.Sprint(i % 50)
+				}
+				d.add(a, b)
+				want[a+":"+b] = true
+			}
+			if d.len() != len(want) {
+				t.Errorf("%d values, round %d: %d distinct, want %d", n, round, d.len(), len(want))
+			}
+		}
+	}
+}
