@@ -22,11 +22,22 @@ import (
 // person_events and link_runs.
 func (r *run) write(ctx context.Context) error {
 	w := writer{conn: r.conn, runID: r.runID, cfg: r.cfg, recs: r.recs, vals: r.vals, comps: r.comps}
+	// person_links' rows are built in Go while the persons are published.
+	built := make(chan *linkBatches, 1)
+	go func() { built <- w.buildLinks(r.scored, r.personOf, r.md, r.tf) }()
+	var lb *linkBatches
+	defer func() {
+		if lb == nil {
+			lb = <-built
+		}
+		lb.release()
+	}()
 	if err := w.publish(ctx, r.members, r.ids); err != nil {
 		return err
 	}
 	r.log.Debug("linkage persons written", "seconds", r.elapsed())
-	if err := w.links(ctx, r.scored, r.personOf, r.md, r.tf); err != nil {
+	lb = <-built
+	if err := w.links(ctx, lb); err != nil {
 		return err
 	}
 	r.log.Debug("linkage person_links written", "rows", w.linkRows, "seconds", r.elapsed())
@@ -167,7 +178,21 @@ func (w *writer) publish(ctx context.Context, members [][]int32, ids []string) e
 // and joining a MAP in cost more than building it). FSST is off while the
 // rows are inserted (sql/link_fsst_off.sql), unless compression methods
 // were disabled already.
-func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32, md model, tf [][]float64) error {
+// linkBatches are person_links' scratch rows as buildLinks built them,
+// and the SQL that names their columns.
+type linkBatches struct {
+	rows                                  int
+	b, lp                                 *batches
+	lvCols, wCols, names, labels, weights []string
+}
+
+func (lb *linkBatches) release() {
+	lb.b.release()
+	lb.lp.release()
+}
+
+// buildLinks builds the scratch rows of person_links (see links).
+func (w *writer) buildLinks(pairs []pairScore, personOf []int32, md model, tf [][]float64) *linkBatches {
 	var keep []int
 	for i := range pairs {
 		p := &pairs[i]
@@ -175,7 +200,6 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 			keep = append(keep, i)
 		}
 	}
-	w.linkRows = len(keep)
 	nc := len(w.comps)
 	var lvCols, wCols, names, labels, weights []string
 	for k, c := range w.comps {
@@ -190,11 +214,6 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 		b.WriteString(" END")
 		labels = append(labels, b.String())
 		weights = append(weights, fmt.Sprintf("w%d", k))
-	}
-	create := strings.NewReplacer("{{levels}}", strings.Join(lvCols, ", "), "{{weights}}", strings.Join(wCols, ", ")).
-		Replace(queries.Query("link_links_scratch"))
-	if _, err := w.conn.ExecContext(ctx, create); err != nil {
-		return fmt.Errorf("preparing person_links: %w", err)
 	}
 	fields := []arrow.Field{
 		{Name: "l", Type: arrow.PrimitiveTypes.Int32},
@@ -212,8 +231,6 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 		lf = append(lf, arrow.Field{Name: fmt.Sprintf("lv%d", k), Type: arrow.PrimitiveTypes.Uint8})
 	}
 	b, lp := newBatches(arrow.NewSchema(fields, nil)), newBatches(arrow.NewSchema(lf, nil))
-	defer b.release()
-	defer lp.release()
 	lb, rb := b.rb.Field(0).(*array.Int32Builder), b.rb.Field(1).(*array.Int32Builder)
 	weightB, probB := b.rb.Field(2).(*array.Float64Builder), b.rb.Field(3).(*array.Float64Builder)
 	decisionB, sourceB, detailB := b.rb.Field(4).(*array.StringBuilder), b.rb.Field(5).(*array.StringBuilder), b.rb.Field(6).(*array.StringBuilder)
@@ -310,16 +327,27 @@ func (w *writer) links(ctx context.Context, pairs []pairScore, personOf []int32,
 		lidB.Append(lid)
 		b.row()
 	}
+	return &linkBatches{rows: len(keep), b: b, lp: lp, lvCols: lvCols, wCols: wCols, names: names, labels: labels, weights: weights}
+}
+
+// links writes person_links from the rows buildLinks built.
+func (w *writer) links(ctx context.Context, lb *linkBatches) error {
+	w.linkRows = lb.rows
+	create := strings.NewReplacer("{{levels}}", strings.Join(lb.lvCols, ", "), "{{weights}}", strings.Join(lb.wCols, ", ")).
+		Replace(queries.Query("link_links_scratch"))
+	if _, err := w.conn.ExecContext(ctx, create); err != nil {
+		return fmt.Errorf("preparing person_links: %w", err)
+	}
 	for _, t := range []struct {
 		name string
 		b    *batches
-	}{{"link_links", b}, {"link_lpat", lp}} {
+	}{{"link_links", lb.b}, {"link_lpat", lb.lp}} {
 		if err := step("insert "+t.name, func() error { return insertArrow(ctx, w.conn, t.name, t.b.done()) }); err != nil {
 			return fmt.Errorf("preparing person_links: %w", err)
 		}
 	}
-	q := strings.NewReplacer("{{names}}", strings.Join(names, ", "), "{{labels}}", strings.Join(labels, ", "),
-		"{{weights}}", strings.Join(weights, ", ")).Replace(queries.Query("link_links"))
+	q := strings.NewReplacer("{{names}}", strings.Join(lb.names, ", "), "{{labels}}", strings.Join(lb.labels, ", "),
+		"{{weights}}", strings.Join(lb.weights, ", ")).Replace(queries.Query("link_links"))
 	var disabled string
 	if err := w.conn.QueryRowContext(ctx, queries.Query("link_fsst_get")).Scan(&disabled); err != nil {
 		return fmt.Errorf("writing person_links: %w", err)
