@@ -17,7 +17,8 @@ import (
 )
 
 // keyList is one hashed key of the records whose key is not NULL (a NULL
-// key value never matches): ids in rid order, keys[k] the key of ids[k].
+// key value never matches): keys[k] the key of ids[k], in the order read
+// (link_rec's, not rid order) until sortByKey sorts them by key and rid.
 type keyList struct {
 	keys []uint64
 	ids  []int32
@@ -324,16 +325,13 @@ func (sc *blockScratch) sortBySub(run []int32, sub []uint64) {
 	}
 }
 
-// sortByKey sorts k by key, keeping rid order among equal keys: the ids
-// come in rid order, are spread by the top bits of their key (hashes: the
-// buckets are small and even) and each bucket is sorted stably.
+// sortByKey sorts k by key, and by rid among equal keys: the records, in
+// any order (link_rec is not in rid order), are spread by the top bits of
+// their key (hashes: the buckets are small and even) and each bucket is
+// sorted by key and rid.
 func (sc *blockScratch) sortByKey(k *keyList) {
 	n := len(k.keys)
 	if n < 2 {
-		return
-	}
-	if !slices.IsSorted(k.ids) { // DuckDB gave the records out of order
-		sortKeyList(k.keys, k.ids)
 		return
 	}
 	b := max(min(bits.Len(uint(n/8)), 20), 4)

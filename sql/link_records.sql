@@ -17,9 +17,9 @@
 -- two passes): the same result as one pass per consonant (BB+ → B, …).
 -- rid is numbered in a narrow pass (rowid, enrolment_id), joined back by rowid:
 -- a window over whole rows sorted every column, on one thread (half of this
--- statement's cost). link_rec is still written in rid order (ORDER BY, in
--- parallel): blocking in Go (link/block_go.go) reads its keys in table order
--- as rid order. link_load need not sort (the reader puts each record at its rid).
+-- statement's cost). link_rec is not sorted by rid (a sort of every column,
+-- 2 to 4 CPU-s at 1M): its readers put each record (link_load) and each
+-- blocking key (link_block_go_keys) at its rid, or join by rid.
 -- Parameter 1: the extras headers the comparisons read (VARCHAR[]).
 CREATE OR REPLACE TEMP TABLE link_rec AS
 WITH ids AS (
@@ -79,5 +79,4 @@ FROM e
 JOIN ids USING (row)
 LEFT JOIN pm USING (record_key)
 LEFT JOIN snd AS s1 ON s1.n = e.surname_fold
-LEFT JOIN snd AS s2 ON s2.n = e.given_name_fold
-ORDER BY ids.rid;
+LEFT JOIN snd AS s2 ON s2.n = e.given_name_fold;
