@@ -3,7 +3,7 @@
 -- (as link_block_once_keys.sql computes them: the hash of the key values on
 -- the left side and, for a rule reading different columns on each side, on
 -- the right side read as left-side columns; NULL when a key value is NULL),
--- or the hash of the sub key that cuts large blocks. In table order, not
--- rid order: the reader puts each key at its rid.
+-- or the hash of the sub key that cuts large blocks. In link_rec's order,
+-- not rid order: Go sorts each rule's keys by key and rid.
 SELECT l.rid, {{keys}}
 FROM link_rec AS l;

@@ -18,8 +18,8 @@
 -- rid is numbered in a narrow pass (rowid, enrolment_id), joined back by rowid:
 -- a window over whole rows sorted every column, on one thread (half of this
 -- statement's cost). link_rec is not sorted by rid (a sort of every column,
--- 2 to 4 CPU-s at 1M): its readers put each record (link_load) and each
--- blocking key (link_block_go_keys) at its rid, or join by rid.
+-- 2 to 4 CPU-s at 1M): the Go reader puts each record at its rid (link_load),
+-- blocking in Go sorts its keys by key and rid, the others join by rid.
 -- Parameter 1: the extras headers the comparisons read (VARCHAR[]).
 CREATE OR REPLACE TEMP TABLE link_rec AS
 WITH ids AS (
