@@ -109,7 +109,9 @@ func loadCases() map[string][]canon.Enrolment {
 	}
 	for i, n := range names {
 		e := enrolment(rowSpec{file: "odd.xlsx", row: i + 2, surname: n[0], given: n[1],
-			tax:   []string{"", "RSSMRA80A01H501U", "RSSMRALPALMHRQRU", "rssmra80a01h501u", "RSSMRA80A01H50", "RSSMRA80A01H501X"}[i%6],
+			tax: []string{"", "RSSMRA80A01H501U", "RSSMRALPALMHRQRU", "rssmra80a01h501u", "RSSMRA80A01H50", "RSSMRA80A01H501X",
+				"RSSMRA80A01H501", "RSSMRA80A01H501UU", "RSSMRA8ÒA01H501U", "RSSMRA80A01H5O1U", "RSSMRA8LA01H50MU", "1SSMRA80A01H501U",
+				"RSSMRA80A0LH501U", "RSSMRA80AL1H501U", "RSSMRA80A01H5011"}[i%15],
 			birth: []string{"", "1980-01-01", "1975-12-31"}[i%3], sex: "F", email: "x@example.org", org: "Org"})
 		e.Extras = map[string]string{"Badge": fmt.Sprintf(" b%04d ", i%7), "Note": []string{"", "x", "  "}[i%3]}
 		if i%4 == 0 {
