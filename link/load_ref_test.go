@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/lombardia-orim/correlare/canon"
@@ -264,5 +265,54 @@ func TestLinkSameAsRef(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestReadRecordsErrors: a rid read twice or out of range is an error of
+// readRecords (whichever batch holds it), and so is a missing one of
+// loadRecords' count; a good link_rec reads whole.
+func TestReadRecordsErrors(t *testing.T) {
+	w := openTest(t)
+	rows, _ := demo.Synthetic(5000, 4, demo.NoiseNormal)
+	insertEnrolments(t, w.DB, rows)
+	ctx := context.Background()
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	recs, err := loadRecords(ctx, conn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(recs)
+	if _, err := conn.ExecContext(ctx, "CREATE TEMP TABLE link_rec_good AS SELECT * FROM link_rec"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ change, want string }{
+		{"INSERT INTO link_rec SELECT * FROM link_rec WHERE rid = 4321", "record 4321 read twice"},
+		{"UPDATE link_rec SET rid = 99999 WHERE rid = 17", "record 99999 read, not within"},
+		{"UPDATE link_rec SET rid = -1 WHERE rid = 4000", "record -1 read, not within"},
+		{"", ""},
+	} {
+		if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE link_rec AS SELECT * FROM link_rec_good"); err != nil {
+			t.Fatal(err)
+		}
+		if tc.change != "" {
+			if _, err := conn.ExecContext(ctx, tc.change); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := newPlacer(n)
+		err := readRecords(ctx, conn, p)
+		if tc.want == "" {
+			if err != nil || p.read != n || !reflect.DeepEqual(p.recs, recs) {
+				t.Errorf("good link_rec: %v, %d of %d read", err, p.read, n)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.change, err, tc.want)
+		}
 	}
 }
