@@ -301,17 +301,35 @@ func PointLatest(dir string, m Manifest) error {
 // database export_scratch has one name per DuckDB instance.
 var exportScratchMu sync.Mutex
 
-// writeExportData fills the person keys, computes the rows of the
-// applications (the warehouse is scanned and sorted once: see
-// sql/export_applications.sql), then writes each dataset as Parquet and
-// CSV into tmp, recording row counts and data-dictionary rows.
+// exportRows is what writing the datasets' rows gives: for each dataset
+// its rows in Parquet and in CSV, and its columns.
+type exportRows struct {
+	parquet, csv map[string]int64
+	cols         map[string][]exportColumn
+}
+
+// errArrowType is returned by csvColumn and takeColumn for a column type
+// the Arrow writers do not handle; writeRowsCSV then writes through
+// database/sql, writeExportData sorts in DuckDB (writeExportRowsSQL).
+var errArrowType = errors.New("column type not formatted from Arrow")
+
+// exportSortInGo chooses writeExportRowsGo (true) or the reference
+// writeExportRowsSQL (false, tests: the two must write the same files).
+var exportSortInGo = true
+
+// exportTrace is a test hook: writeExportRowsGo calls it with the name of
+// each of its phases as the phase ends ("persons" last).
+var exportTrace = func(string) {}
+
+// writeExportData writes each dataset as Parquet and CSV into tmp,
+// recording row counts and data-dictionary rows.
 //
 // Two connections share the work, on the scratch database export_scratch:
 // one writes the Parquet files (DuckDB's COPY), the other the CSV files
-// (Go, from Arrow batches) and the persons' rows (aggregated in Go while
-// the applications' CSV is written: writeApplicationsCSV), at the same
-// time. Each writes its own files, in a fixed order: the output does not
-// depend on which finishes first.
+// (Go) and the persons' rows, at the same time. Each writes its own files,
+// in a fixed order: the output does not depend on which finishes first.
+// The rows are read, numbered and sorted in Go (writeExportRowsGo, with the
+// duckdb_arrow tag), else in DuckDB (writeExportRowsSQL).
 func writeExportData(ctx context.Context, db *sql.DB, tmp string, opt ExportOptions, m *Manifest, dict *[][]string) error {
 	exportScratchMu.Lock()
 	defer exportScratchMu.Unlock()
@@ -336,6 +354,38 @@ func writeExportData(ctx context.Context, db *sql.DB, tmp string, opt ExportOpti
 		}
 	}()
 
+	res := exportRows{parquet: map[string]int64{}, csv: map[string]int64{}, cols: map[string][]exportColumn{}}
+	err = errArrowType
+	if exportSortInGo {
+		err = writeExportRowsGo(ctx, cancel, pq, cv, tmp, opt, &res)
+	}
+	if errors.Is(err, errArrowType) { // before any file was written
+		err = writeExportRowsSQL(ctx, cancel, pq, cv, tmp, opt, &res)
+	}
+	if err != nil {
+		return err
+	}
+	for _, ds := range exportDatasets {
+		if res.csv[ds.name] != res.parquet[ds.name] {
+			return fmt.Errorf("writing %s: %d rows in CSV, %d in Parquet", ds.name, res.csv[ds.name], res.parquet[ds.name])
+		}
+		m.RowCounts[ds.name] = res.csv[ds.name]
+		d, err := dictionaryRows(ds.name, res.cols[ds.name])
+		if err != nil {
+			return err
+		}
+		*dict = append(*dict, d...)
+	}
+	return nil
+}
+
+// writeExportRowsSQL fills the person keys, computes the rows of the
+// applications in DuckDB (the warehouse is scanned and sorted once: see
+// sql/export_applications.sql), then writes each dataset as Parquet and
+// CSV into tmp: the Parquet files on pq while the CSV files and the
+// persons' rows (aggregated in Go while the applications' CSV is written:
+// writeApplicationsCSV) are written on cv.
+func writeExportRowsSQL(ctx context.Context, cancel context.CancelFunc, pq, cv *sql.Conn, tmp string, opt ExportOptions, res *exportRows) error {
 	keys, err := fillPersonKeys(ctx, pq, opt.Key)
 	if err != nil {
 		return err
@@ -344,29 +394,12 @@ func writeExportData(ctx context.Context, db *sql.DB, tmp string, opt ExportOpti
 	if _, err := pq.ExecContext(ctx, queries.Query("export_applications"), year); err != nil {
 		return fmt.Errorf("selecting applications: %w", err)
 	}
-
-	parquet := map[string]int64{}
-	cols := map[string][]exportColumn{}
-	writeParquet := func(ds exportDataset) error {
-		if _, err := pq.ExecContext(ctx, queries.Query(ds.view)); err != nil {
-			return fmt.Errorf("selecting %s: %w", ds.name, err)
-		}
-		var err error
-		if parquet[ds.name], err = writeParquetPartitions(ctx, pq, filepath.Join(tmp, ds.name)); err != nil {
-			return fmt.Errorf("writing %s parquet: %w", ds.name, err)
-		}
-		if cols[ds.name], err = exportColumns(ctx, pq); err != nil {
-			return fmt.Errorf("listing %s columns: %w", ds.name, err)
-		}
-		return nil
-	}
-	csvRows := map[string]int64{}
 	// The applications' and participations' Parquet files, while the
 	// applications' and participations' CSV files are written and the
 	// persons' rows computed.
 	err = both(ctx, cancel, func() error {
 		for _, ds := range []exportDataset{exportApplications, exportParticipations} {
-			if err := writeParquet(ds); err != nil {
+			if err := writeParquetView(ctx, pq, tmp, ds, res); err != nil {
 				return err
 			}
 		}
@@ -380,15 +413,39 @@ func writeExportData(ctx context.Context, db *sql.DB, tmp string, opt ExportOpti
 		if err != nil {
 			return err
 		}
-		csvRows[exportApplications.name], csvRows[exportParticipations.name] = n, nSub
+		res.csv[exportApplications.name], res.csv[exportParticipations.name] = n, nSub
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	// The persons' Parquet files while their CSV file is written.
-	err = both(ctx, cancel, func() error {
-		return writeParquet(exportPersons)
+	return writePersons(ctx, cancel, pq, cv, tmp, res)
+}
+
+// writeParquetView writes the Parquet files of dataset ds from DuckDB's
+// rows (its view over export_scratch) and records its rows and columns.
+func writeParquetView(ctx context.Context, conn *sql.Conn, tmp string, ds exportDataset, res *exportRows) error {
+	if _, err := conn.ExecContext(ctx, queries.Query(ds.view)); err != nil {
+		return fmt.Errorf("selecting %s: %w", ds.name, err)
+	}
+	n, err := writeParquetPartitions(ctx, conn, filepath.Join(tmp, ds.name))
+	if err != nil {
+		return fmt.Errorf("writing %s parquet: %w", ds.name, err)
+	}
+	cols, err := exportColumns(ctx, conn)
+	if err != nil {
+		return fmt.Errorf("listing %s columns: %w", ds.name, err)
+	}
+	res.parquet[ds.name], res.cols[ds.name] = n, cols
+	return nil
+}
+
+// writePersons writes the persons' Parquet files (on pq) and CSV file (on
+// cv) at the same time, from export_scratch.export_person_rows.
+func writePersons(ctx context.Context, cancel context.CancelFunc, pq, cv *sql.Conn, tmp string, res *exportRows) error {
+	var nCSV int64
+	err := both(ctx, cancel, func() error {
+		return writeParquetView(ctx, pq, tmp, exportPersons, res)
 	}, func() error {
 		ds := exportPersons
 		if _, err := cv.ExecContext(ctx, queries.Query(ds.view)); err != nil {
@@ -398,24 +455,11 @@ func writeExportData(ctx context.Context, db *sql.DB, tmp string, opt ExportOpti
 		if err != nil {
 			return fmt.Errorf("writing %s.csv: %w", ds.name, err)
 		}
-		csvRows[ds.name] = n
+		nCSV = n
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	for _, ds := range exportDatasets {
-		if csvRows[ds.name] != parquet[ds.name] {
-			return fmt.Errorf("writing %s: %d rows in CSV, %d in Parquet", ds.name, csvRows[ds.name], parquet[ds.name])
-		}
-		m.RowCounts[ds.name] = csvRows[ds.name]
-		d, err := dictionaryRows(ds.name, cols[ds.name])
-		if err != nil {
-			return err
-		}
-		*dict = append(*dict, d...)
-	}
-	return nil
+	res.csv[exportPersons.name] = nCSV
+	return err
 }
 
 // hivePartValue is what a partition value may be to be written in a path

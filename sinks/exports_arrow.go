@@ -19,10 +19,6 @@ import (
 	queries "github.com/lombardia-orim/correlare/sql"
 )
 
-// errArrowType is returned by csvColumn for a column type the Arrow CSV
-// writer does not format; writeRowsCSV then writes through database/sql.
-var errArrowType = errors.New("column type not formatted from Arrow")
-
 // writeRowsCSV writes the rows of the view export_rows to path (and those
 // of the subset, when sub is not nil, to sub.Path) and returns the number
 // of rows, of subset rows and the columns. It reads the rows as Arrow
@@ -88,36 +84,11 @@ func writeCSVArrow(ctx context.Context, conn *sql.Conn, query, path string, cols
 		if w, err = newCSVSink(path, cols, sub); err != nil {
 			return err
 		}
-		subCol := -1
-		if sub != nil {
-			subCol = w.subCol
-		}
-		line := make([]byte, 0, 1024)
-		fmts := make([]func([]byte, int) []byte, len(cols))
+		var line []byte
 		for rdr.Next() {
 			b := rdr.RecordBatch()
-			for j := range fmts {
-				if fmts[j], err = csvColumn(b.Column(j)); err != nil {
-					return fmt.Errorf("column %s: %w", fields[j].Name, err)
-				}
-			}
-			for i := 0; i < int(b.NumRows()); i++ {
-				line = line[:0]
-				inSub := false
-				for j, f := range fmts {
-					if j > 0 {
-						line = append(line, ';')
-					}
-					start := len(line)
-					line = f(line, i)
-					if j == subCol {
-						inSub = string(line[start:]) == sub.Value
-					}
-				}
-				line = append(line, '\r', '\n')
-				if err := w.writeLine(line, inSub); err != nil {
-					return err
-				}
+			if line, err = writeCSVBatch(ctx, w, b, len(cols), line); err != nil {
+				return err
 			}
 			if each != nil {
 				if err := each(b); err != nil {
@@ -137,6 +108,47 @@ func writeCSVArrow(ctx context.Context, conn *sql.Conn, query, path string, cols
 	err = w.close()
 	w = nil
 	return n, nSub, err
+}
+
+// writeCSVBatch writes the rows of b, formatting its first ncols columns,
+// to w (and those of the subset to its file), in a line buffer it returns
+// for the next call.
+func writeCSVBatch(ctx context.Context, w *csvSink, b arrow.RecordBatch, ncols int, line []byte) ([]byte, error) {
+	fmts := make([]func([]byte, int) []byte, ncols)
+	for j := range fmts {
+		var err error
+		if fmts[j], err = csvColumn(b.Column(j)); err != nil {
+			return line, fmt.Errorf("column %s: %w", b.Schema().Field(j).Name, err)
+		}
+	}
+	subCol := w.subCol
+	if line == nil {
+		line = make([]byte, 0, 1024)
+	}
+	for i := 0; i < int(b.NumRows()); i++ {
+		line = line[:0]
+		inSub := false
+		for j, f := range fmts {
+			if j > 0 {
+				line = append(line, ';')
+			}
+			start := len(line)
+			line = f(line, i)
+			if j == subCol {
+				inSub = string(line[start:]) == w.subValue
+			}
+		}
+		line = append(line, '\r', '\n')
+		if err := w.writeLine(line, inSub); err != nil {
+			return line, err
+		}
+		if i%65536 == 65535 {
+			if err := ctx.Err(); err != nil {
+				return line, err
+			}
+		}
+	}
+	return line, nil
 }
 
 // csvArrowType says whether csvColumn formats columns of type t.

@@ -121,7 +121,6 @@ type personAggs struct {
 	persons []personAcc
 	strs    []string         // interned province, sex and organisation type values
 	ids     map[string]int32 // their numbers
-	cols    map[string]int   // export_apps' column → index, from the first batch
 }
 
 func newPersonAggs(n int) *personAggs {
@@ -142,94 +141,130 @@ func (p *personAggs) intern(s string) int32 {
 // personAggColumns are the columns of export_apps the aggregation reads.
 var personAggColumns = []string{"person_no", "province", "row_year", "start_date", "status", "sex", "birth_date", "organisation_type", "hours_attended"}
 
-// add adds the rows of one batch of export_apps to their persons.
-func (p *personAggs) add(b arrow.RecordBatch) error {
-	if p.cols == nil {
-		p.cols = map[string]int{}
-		for i, f := range b.Schema().Fields() {
-			p.cols[f.Name] = i
-		}
-		for _, c := range personAggColumns {
-			if _, ok := p.cols[c]; !ok {
-				return fmt.Errorf("export_apps has no column %s", c)
-			}
+// aggBatch is the columns of one record batch the aggregation reads.
+type aggBatch struct {
+	pno                   *array.Int32 // nil in addSorted
+	rowYear               *array.Int32
+	start, birth          *array.Date32
+	hours                 *array.Float64
+	province, status, sex textColumn
+	org                   textColumn
+}
+
+// textColumn is a string column whichever of DuckDB's layouts it comes in.
+type textColumn interface {
+	IsNull(int) bool
+	Value(int) string
+}
+
+// columns finds the aggregation's columns in b by name (person_no when
+// withPno).
+func (p *personAggs) columns(b arrow.RecordBatch, withPno bool) (*aggBatch, error) {
+	idx := map[string]int{}
+	for i, f := range b.Schema().Fields() {
+		idx[f.Name] = i
+	}
+	for _, c := range personAggColumns {
+		if _, ok := idx[c]; !ok && (c != "person_no" || withPno) {
+			return nil, fmt.Errorf("export_apps has no column %s", c)
 		}
 	}
-	col := func(name string) arrow.Array { return b.Column(p.cols[name]) }
-	pno, ok1 := col("person_no").(*array.Int32)
-	rowYear, ok2 := col("row_year").(*array.Int32)
-	start, ok3 := col("start_date").(*array.Date32)
-	birth, ok4 := col("birth_date").(*array.Date32)
-	hours, ok5 := col("hours_attended").(*array.Float64)
-	province, err1 := arrowText(col("province"))
-	status, err2 := arrowText(col("status"))
-	sex, err3 := arrowText(col("sex"))
-	org, err4 := arrowText(col("organisation_type"))
+	col := func(name string) arrow.Array { return b.Column(idx[name]) }
+	c := &aggBatch{}
+	ok1 := true
+	if withPno {
+		c.pno, ok1 = col("person_no").(*array.Int32)
+	}
+	var ok2, ok3, ok4, ok5 bool
+	c.rowYear, ok2 = col("row_year").(*array.Int32)
+	c.start, ok3 = col("start_date").(*array.Date32)
+	c.birth, ok4 = col("birth_date").(*array.Date32)
+	c.hours, ok5 = col("hours_attended").(*array.Float64)
+	var err1, err2, err3, err4 error
+	c.province, err1 = arrowText(col("province"))
+	c.status, err2 = arrowText(col("status"))
+	c.sex, err3 = arrowText(col("sex"))
+	c.org, err4 = arrowText(col("organisation_type"))
 	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
-		return errors.New("export_apps: a column of the persons' figures has another type")
+		return nil, errors.New("export_apps: a column of the persons' figures has another type")
 	}
 	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// add adds the rows of one batch of export_apps to their persons.
+func (p *personAggs) add(b arrow.RecordBatch) error {
+	c, err := p.columns(b, true)
+	if err != nil {
 		return err
 	}
-	provCol := col("province")
 	for i := 0; i < int(b.NumRows()); i++ {
-		if pno.IsNull(i) {
+		if c.pno.IsNull(i) {
 			continue // not linked to a person
 		}
-		no := int(pno.Value(i))
-		if no < 0 || no >= len(p.persons) {
-			return fmt.Errorf("export_apps: person_no %d out of range", no)
+		if err := p.addRow(c, i, int(c.pno.Value(i))); err != nil {
+			return err
 		}
-		a := &p.persons[no]
-		a.apps++
-		accepted := false
-		if !status.IsNull(i) {
-			switch status.Value(i) {
-			case participationStatus:
-				a.participations++
-				accepted = true
-			case "withdrawn":
-				a.withdrawals++
-			case "not_accepted":
-				a.notAccepted++
-			}
+	}
+	return nil
+}
+
+// addRow adds row i of c to person no's figures.
+func (p *personAggs) addRow(c *aggBatch, i, no int) error {
+	if no < 0 || no >= len(p.persons) {
+		return fmt.Errorf("export_apps: person_no %d out of range", no)
+	}
+	a := &p.persons[no]
+	a.apps++
+	accepted := false
+	if !c.status.IsNull(i) {
+		switch c.status.Value(i) {
+		case participationStatus:
+			a.participations++
+			accepted = true
+		case "withdrawn":
+			a.withdrawals++
+		case "not_accepted":
+			a.notAccepted++
 		}
-		if accepted && !hours.IsNull(i) {
-			a.hours += hours.Value(i)
-			a.hasHours = true
+	}
+	if accepted && !c.hours.IsNull(i) {
+		a.hours += c.hours.Value(i)
+		a.hasHours = true
+	}
+	yNull, y := c.rowYear.IsNull(i), int32(0)
+	if !yNull {
+		y = c.rowYear.Value(i)
+		if !a.hasYear || y < a.firstYear {
+			a.firstYear = y
 		}
-		yNull, y := rowYear.IsNull(i), int32(0)
-		if !yNull {
-			y = rowYear.Value(i)
-			if !a.hasYear || y < a.firstYear {
-				a.firstYear = y
-			}
-			if !a.hasYear || y > a.lastYear {
-				a.lastYear = y
-			}
-			a.hasYear = true
+		if !a.hasYear || y > a.lastYear {
+			a.lastYear = y
 		}
-		if provCol.IsNull(i) {
-			return errors.New("export_apps: an application without a province")
-		}
-		prov := p.intern(province.Value(i))
-		a.provinces.add(prov)
-		dNull, d := start.IsNull(i), int32(0)
-		if !dNull {
-			d = int32(start.Value(i))
-		}
-		if !a.hasFirst || p.firstBefore(yNull, y, dNull, d, prov, a) {
-			a.hasFirst, a.fYearNull, a.fYear, a.fDateNull, a.fDate, a.fProvince = true, yNull, y, dNull, d, prov
-		}
-		if !sex.IsNull(i) {
-			a.sex.add(p.intern(sex.Value(i)))
-		}
-		if !birth.IsNull(i) {
-			a.birth.add(int32(birth.Value(i)))
-		}
-		if !org.IsNull(i) {
-			a.org.add(p.intern(org.Value(i)))
-		}
+		a.hasYear = true
+	}
+	if c.province.IsNull(i) {
+		return errors.New("export_apps: an application without a province")
+	}
+	prov := p.intern(c.province.Value(i))
+	a.provinces.add(prov)
+	dNull, d := c.start.IsNull(i), int32(0)
+	if !dNull {
+		d = int32(c.start.Value(i))
+	}
+	if !a.hasFirst || p.firstBefore(yNull, y, dNull, d, prov, a) {
+		a.hasFirst, a.fYearNull, a.fYear, a.fDateNull, a.fDate, a.fProvince = true, yNull, y, dNull, d, prov
+	}
+	if !c.sex.IsNull(i) {
+		a.sex.add(p.intern(c.sex.Value(i)))
+	}
+	if !c.birth.IsNull(i) {
+		a.birth.add(int32(c.birth.Value(i)))
+	}
+	if !c.org.IsNull(i) {
+		a.org.add(p.intern(c.org.Value(i)))
 	}
 	return nil
 }
@@ -389,10 +424,7 @@ func putPersonRows(ctx context.Context, conn *sql.Conn, agg *personAggs, keys []
 
 // arrowText returns the string column a with a Value accessor, whichever
 // of DuckDB's string layouts it comes in.
-func arrowText(a arrow.Array) (interface {
-	IsNull(int) bool
-	Value(int) string
-}, error) {
+func arrowText(a arrow.Array) (textColumn, error) {
 	switch c := a.(type) {
 	case *array.String:
 		return c, nil

@@ -26,3 +26,9 @@ func writeApplicationsCSV(ctx context.Context, conn *sql.Conn, path string, sub 
 func putPersonKeys(ctx context.Context, conn *sql.Conn, ids, keys []string) error {
 	return putPersonKeysList(ctx, conn, ids, keys)
 }
+
+// writeExportRowsGo is the export read and sorted in Go: built without the
+// duckdb_arrow tag, writeExportData uses writeExportRowsSQL instead.
+func writeExportRowsGo(context.Context, context.CancelFunc, *sql.Conn, *sql.Conn, string, ExportOptions, *exportRows) error {
+	return errArrowType
+}
