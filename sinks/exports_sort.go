@@ -246,36 +246,11 @@ func duckTypeName(t arrow.DataType) (string, bool) {
 // numbering). It returns each row's person number (-1: no person) and the
 // keys by number.
 func numberPersons(ids []arrow.Array, key []byte, n int) ([]int32, []string) {
-	seen := make(map[string]int32, n/2)
-	var list []string
-	rowPerson := make([]int32, 0, n)
-	for _, c := range ids {
-		s := c.(*array.String)
-		for i := 0; i < s.Len(); i++ {
-			if s.IsNull(i) {
-				rowPerson = append(rowPerson, -1)
-				continue
-			}
-			v := s.Value(i)
-			id, ok := seen[v]
-			if !ok {
-				id = int32(len(list))
-				seen[v] = id
-				list = append(list, v)
-			}
-			rowPerson = append(rowPerson, id)
-		}
-	}
+	rowPerson, list := internStrings(ids, n)
 	hk := personKeys(key, list)
-	order := make([]int32, len(list))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(hk[a], hk[b]) })
-	rank := make([]int32, len(list))
-	keys := make([]string, len(list))
-	for r, id := range order {
-		rank[id] = int32(r)
+	rank := ranks(hk)
+	keys := make([]string, len(hk))
+	for id, r := range rank {
 		keys[r] = hk[id]
 	}
 	for g, id := range rowPerson {
@@ -290,7 +265,23 @@ func numberPersons(ids []arrow.Array, key []byte, n int) ([]int32, []string) {
 // the rank of its value among the column's distinct values in byte order
 // (DuckDB's order of VARCHAR), NULL after every value (NULLS LAST).
 func textRanks(chunks []arrow.Array, n int) []int32 {
-	ids := map[string]int32{}
+	out, vals := internStrings(chunks, n)
+	rank := ranks(vals)
+	for g, id := range out {
+		if id < 0 {
+			out[g] = int32(len(vals))
+		} else {
+			out[g] = rank[id]
+		}
+	}
+	return out
+}
+
+// internStrings numbers the distinct values of a text column (one chunk
+// per batch) in order of first sight: each row's number (-1: NULL) and the
+// values by number.
+func internStrings(chunks []arrow.Array, n int) ([]int32, []string) {
+	ids := make(map[string]int32)
 	var vals []string
 	out := make([]int32, 0, n)
 	for _, c := range chunks {
@@ -310,6 +301,12 @@ func textRanks(chunks []arrow.Array, n int) []int32 {
 			out = append(out, id)
 		}
 	}
+	return out, vals
+}
+
+// ranks returns each value's place among vals in byte order (the values
+// are distinct).
+func ranks(vals []string) []int32 {
 	order := make([]int32, len(vals))
 	for i := range order {
 		order[i] = int32(i)
@@ -319,14 +316,7 @@ func textRanks(chunks []arrow.Array, n int) []int32 {
 	for r, id := range order {
 		rank[id] = int32(r)
 	}
-	for g, id := range out {
-		if id < 0 {
-			out[g] = int32(len(vals))
-		} else {
-			out[g] = rank[id]
-		}
-	}
-	return out
+	return rank
 }
 
 // sortRow is a read row's place in export_applications' order: province,
