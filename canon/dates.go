@@ -92,16 +92,43 @@ func ParseDate(raw string, date1904 bool) (time.Time, error) {
 // (two digits) and 19yy otherwise; zero now means today. The result is
 // UTC midnight. Errors wrap ErrEmpty, ErrBadDate or ErrImpossibleDate.
 func ParseDateAt(raw string, date1904 bool, now time.Time) (time.Time, error) {
-	return parseDate(raw, date1904, now, false)
+	return parseDate(raw, DateSystem{Date1904: date1904}, now, false)
 }
 
 // ParseBirthDate is ParseDateAt for birth dates: a two-digit year gets the
 // century that makes the person at least 14 years old at now.
 func ParseBirthDate(raw string, date1904 bool, now time.Time) (time.Time, error) {
-	return parseDate(raw, date1904, now, true)
+	return parseDate(raw, DateSystem{Date1904: date1904}, now, true)
 }
 
-func parseDate(raw string, date1904 bool, now time.Time, birth bool) (time.Time, error) {
+// DateSystem is how a workbook counts date serials: Excel's 1900 system (the
+// zero value), its 1904 system (Date1904), or, when NullDate is set, from the
+// null date an OpenDocument spreadsheet names (serial 0 is NullDate, every
+// day counted, as LibreOffice does; the old StarCalc default 1900-01-01 puts
+// serial 39847 on 2009-02-05, two days after Excel's 2009-02-03).
+type DateSystem struct {
+	Date1904 bool
+	NullDate time.Time // midnight UTC; zero: Excel's systems
+}
+
+// ParseDateIn is ParseDateAt with serials counted in sys; birth chooses the
+// century of a two-digit year as ParseBirthDate does.
+func ParseDateIn(raw string, sys DateSystem, now time.Time, birth bool) (time.Time, error) {
+	return parseDate(raw, sys, now, birth)
+}
+
+// serial is SerialDate in sys.
+func (sys DateSystem) serial(n int) (time.Time, error) {
+	if sys.NullDate.IsZero() {
+		return SerialDate(n, sys.Date1904)
+	}
+	if n > maxSerial || n < 0 {
+		return time.Time{}, fmt.Errorf("parsing date serial: %w", ErrBadDate)
+	}
+	return addDays(sys.NullDate, n), nil
+}
+
+func parseDate(raw string, sys DateSystem, now time.Time, birth bool) (time.Time, error) {
 	s := CleanText(raw)
 	if s == "" {
 		return time.Time{}, fmt.Errorf("parsing date: %w", ErrEmpty)
@@ -110,7 +137,7 @@ func parseDate(raw string, date1904 bool, now time.Time, birth bool) (time.Time,
 		now = time.Now()
 	}
 	if isNumeric(s) {
-		return numericDate(s, date1904)
+		return numericDate(s, sys)
 	}
 	// A time of day after the date: "1975-04-03T00:00:00", "03/04/1975 10:30".
 	if i := strings.IndexByte(s, ':'); i >= 0 {
@@ -276,7 +303,7 @@ func isNumeric(s string) bool {
 // numericDate reads an Excel serial ("27487", "27487.25") or a compact
 // date of 8 digits (ddmmyyyy, yyyymmdd). A year alone ("1975") and other
 // numbers with a leading zero are not dates.
-func numericDate(s string, date1904 bool) (time.Time, error) {
+func numericDate(s string, sys DateSystem) (time.Time, error) {
 	intPart, _, hasFrac := strings.Cut(strings.ReplaceAll(s, ",", "."), ".")
 	if !hasFrac {
 		switch {
@@ -295,13 +322,13 @@ func numericDate(s string, date1904 bool) (time.Time, error) {
 		for i := 0; i < len(s); i++ {
 			n = n*10 + int(s[i]-'0')
 		}
-		return SerialDate(n, date1904)
+		return sys.serial(n)
 	}
 	f, err := strconv.ParseFloat(intPart, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 		return time.Time{}, fmt.Errorf("parsing date: %w", ErrBadDate)
 	}
-	return SerialDate(int(f), date1904)
+	return sys.serial(int(f))
 }
 
 // SerialDate converts an Excel date serial (whole days) to a date. In the

@@ -177,12 +177,58 @@ func TestSerialDateMatchesAddDate(t *testing.T) {
 			}
 			if serial%997 == 0 || serial < 100 {
 				s := strconv.Itoa(serial)
-				g, gerr := numericDate(s, d1904)
-				w, werr := numericDate(s+".0", d1904) // through ParseFloat
+				g, gerr := numericDate(s, DateSystem{Date1904: d1904})
+				w, werr := numericDate(s+".0", DateSystem{Date1904: d1904}) // through ParseFloat
 				if len(s) != 8 && len(s) != 4 && (!reflect.DeepEqual(g, w) || (gerr == nil) != (werr == nil)) {
 					t.Fatalf("numericDate(%q) = %v, %v; with a fraction %v, %v", s, g, gerr, w, werr)
 				}
 			}
+		}
+	}
+}
+
+// TestDateSystemNullDate: with an OpenDocument null date, serial n is the
+// null date plus n days, every day counted (no 29/02/1900), as LibreOffice
+// computes it (testdata/layouts/nulldate_1900.ods holds its own answer);
+// dates typed as text do not depend on the system.
+func TestDateSystemNullDate(t *testing.T) {
+	starcalc := DateSystem{NullDate: date(1900, 1, 1)}
+	now := date(2026, 12, 2)
+	for _, tc := range []struct {
+		raw  string
+		sys  DateSystem
+		want string
+		err  error
+	}{
+		{"39847", starcalc, "2009-02-05", nil},
+		{"39847.75", starcalc, "2009-02-05", nil},
+		{"39847", DateSystem{}, "2009-02-03", nil},
+		{"39847", DateSystem{Date1904: true}, "2013-02-04", nil},
+		{"0", starcalc, "1900-01-01", nil},
+		{"60", starcalc, "1900-03-02", nil}, // no phantom 29/02/1900
+		{"60", DateSystem{}, "", ErrImpossibleDate},
+		{"27488", DateSystem{NullDate: date(1899, 12, 30)}, "1975-04-04", nil},
+		{"-1", starcalc, "", ErrBadDate},
+		{strconv.Itoa(maxSerial + 1), starcalc, "", ErrBadDate},
+		{"03/04/1975", starcalc, "1975-04-03", nil},
+		{"1975-04-03", starcalc, "1975-04-03", nil},
+	} {
+		got, err := ParseDateIn(tc.raw, tc.sys, now, false)
+		if tc.err != nil {
+			if !errors.Is(err, tc.err) {
+				t.Errorf("ParseDateIn(%q, %+v) = %v, %v; want %v", tc.raw, tc.sys, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got.Format(time.DateOnly) != tc.want {
+			t.Errorf("ParseDateIn(%q, %+v) = %v, %v; want %s", tc.raw, tc.sys, got, err, tc.want)
+		}
+	}
+	// Every serial of the range agrees with calendar arithmetic.
+	for n := 0; n <= maxSerial; n += 37 {
+		got, err := starcalc.serial(n)
+		if want := time.Date(1900, 1, 1+n, 0, 0, 0, 0, time.UTC); err != nil || !got.Equal(want) {
+			t.Fatalf("serial %d = %v, %v; want %v", n, got, err, want)
 		}
 	}
 }

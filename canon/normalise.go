@@ -15,12 +15,18 @@ type RowContext struct {
 	ProvinceCode, SourceFile, SourceSHA256, Sheet string
 
 	Date1904 bool      // the workbook uses Excel's 1904 date system
+	NullDate time.Time // an .ods's null date outside Excel's systems (DateSystem); zero: none
 	Columns  []Column  // from the reader's header detection
 	Now      time.Time // reference for plausibility and two-digit years; zero: time.Now()
 	// Values maps values as typed to canonical ones (the config's
 	// `values:`), tried before the parsers of status, sex, axis and
 	// organisation type; nil for none.
 	Values ValueMap
+}
+
+// dates is the workbook's DateSystem.
+func (rc *RowContext) dates() DateSystem {
+	return DateSystem{Date1904: rc.Date1904, NullDate: rc.NullDate}
 }
 
 func (rc *RowContext) now() time.Time {
@@ -290,18 +296,18 @@ func parseModuleFields(rc *RowContext, cells *rowCells, now time.Time) moduleFie
 			cells.flag(sSessions, FlagNumberUnreadable)
 		}
 	}
-	m.StartDate = cells.date(sStartDate, rc.Date1904, now)
-	m.EndDate = cells.date(sEndDate, rc.Date1904, now)
+	m.StartDate = cells.date(sStartDate, rc.dates(), now)
+	m.EndDate = cells.date(sEndDate, rc.dates(), now)
 	return m
 }
 
 // date parses the date in s, flagging FlagDateUnreadable.
-func (rw *rowCells) date(f slot, date1904 bool, now time.Time) *time.Time {
+func (rw *rowCells) date(f slot, sys DateSystem, now time.Time) *time.Time {
 	v := rw.cells[f].value
 	if v == "" {
 		return nil
 	}
-	t, err := ParseDateAt(v, date1904, now)
+	t, err := parseDate(v, sys, now, false)
 	if err != nil {
 		if !errors.Is(err, ErrEmpty) {
 			rw.flag(f, FlagDateUnreadable)
@@ -463,7 +469,7 @@ var earliestBirth = date(1900, 1, 1)
 
 // normalisePerson fills tax code, sex, birth date and place, contacts.
 func normalisePerson(rc *RowContext, cells *rowCells, e *Enrolment, now time.Time) {
-	date1904 := rc.Date1904
+	dates := rc.dates()
 	tc := ParseTaxCodeAt(cells.get(sTaxCode).value, now)
 	e.TaxCode, e.TaxCodeStatus = tc.Code, tc.Status
 	switch tc.Status {
@@ -483,7 +489,7 @@ func normalisePerson(rc *RowContext, cells *rowCells, e *Enrolment, now time.Tim
 		}
 	}
 	if v := cells.get(sBirthDate).value; v != "" {
-		t, err := ParseBirthDate(v, date1904, now)
+		t, err := parseDate(v, dates, now, true)
 		switch {
 		case err == nil && (t.Before(earliestBirth) || t.After(now)):
 			cells.flag(sBirthDate, FlagBirthDateImplausible)
@@ -532,7 +538,7 @@ func normalisePerson(rc *RowContext, cells *rowCells, e *Enrolment, now time.Tim
 // normaliseOutcome fills application date, status, hours and satisfaction.
 // An empty or unreadable status is StatusNotIndicated, flagged.
 func normaliseOutcome(rc *RowContext, cells *rowCells, e *Enrolment, now time.Time) {
-	e.ApplicationDate = cells.date(sApplicationDate, rc.Date1904, now)
+	e.ApplicationDate = cells.date(sApplicationDate, rc.dates(), now)
 
 	raw := cells.get(sStatus).value
 	e.StatusRaw = CleanText(raw)

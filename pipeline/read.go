@@ -67,7 +67,7 @@ func readFile(ctx context.Context, f *sources.File, meta fileMeta, sink rowSink)
 		}
 		rc := &canon.RowContext{
 			ProvinceCode: meta.Province, SourceFile: meta.Name, SourceSHA256: meta.SHA256,
-			Sheet: t.Sheet, Date1904: t.Date1904, Columns: t.Columns, Values: meta.Values,
+			Sheet: t.Sheet, Date1904: t.Date1904, NullDate: t.NullDate, Columns: t.Columns, Values: meta.Values,
 		}
 		norm := canon.NewNormaliser(rc)
 		var e canon.Enrolment // one for every row: the sink does not keep it

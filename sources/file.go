@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/lombardia-orim/correlare/canon"
 )
@@ -79,6 +80,7 @@ type File struct {
 	sheets    []string
 	nextSheet int
 	date1904  bool
+	nullDate  time.Time // an .ods's null date outside Excel's systems
 	csvText   string
 	csvDelim  rune
 	csvDone   bool

@@ -24,6 +24,7 @@ type tableDump struct {
 	HeaderRow int
 	Kind      TableKind
 	Date1904  bool
+	NullDate  time.Time
 	Columns   []string
 	Rows      map[int][]string
 	Skipped   []SkippedRow
@@ -45,7 +46,7 @@ func dumpFile(t *testing.T, path string) tableDump {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := tableDump{Sheet: tab.Sheet, HeaderRow: tab.HeaderRow, Kind: tab.Kind, Date1904: tab.Date1904, Rows: map[int][]string{}}
+	d := tableDump{Sheet: tab.Sheet, HeaderRow: tab.HeaderRow, Kind: tab.Kind, Date1904: tab.Date1904, NullDate: tab.NullDate, Rows: map[int][]string{}}
 	for _, c := range tab.Columns {
 		d.Columns = append(d.Columns, c.Letter+" "+c.Header+" → "+string(c.Field))
 	}
@@ -126,6 +127,51 @@ func TestNullDate1904(t *testing.T) {
 		day, err := canon.ParseDate(got.Rows[d.row][d.col], got.Date1904)
 		if err != nil || day.Format(time.DateOnly) != d.want {
 			t.Errorf("row %d column %d: %q read as %v %v, want %s", d.row, d.col, got.Rows[d.row][d.col], day, err, d.want)
+		}
+	}
+}
+
+// TestNullDateStarCalc: an .ods saved by LibreOffice under the old StarCalc
+// null date 1900-01-01 (gen_nulldate.sh). Its date cells read as the days
+// typed, and the application date typed as the bare number 39847 reads as
+// LibreOffice itself shows it: the file's "Verifica" column holds
+// LibreOffice's =TEXT(F;"YYYY-MM-DD") of each row (2009-02-05, two days
+// after Excel's 39847). The rows go through the normaliser as the pipeline
+// hands them (canon.RowContext with the table's date system).
+func TestNullDateStarCalc(t *testing.T) {
+	got := dumpFile(t, filepath.Join(layoutsDir, "nulldate_1900.ods"))
+	if got.Date1904 || !got.NullDate.Equal(time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)) || len(got.Rows) != 2 {
+		t.Fatalf("table %+v", got)
+	}
+	if got.Rows[3][5] != "39847" || got.Rows[3][6] != "2009-02-05" {
+		t.Fatalf("row 3 %q: the bare number and LibreOffice's reading of it", got.Rows[3])
+	}
+	data, err := os.ReadFile(filepath.Join(layoutsDir, "nulldate_1900.ods"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := openBytes(t, "nulldate_1900.ods", data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := f.NextTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &canon.RowContext{Sheet: tab.Sheet, Date1904: tab.Date1904, NullDate: tab.NullDate, Columns: tab.Columns,
+		Now: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)}
+	norm := canon.NewNormaliser(rc)
+	births := map[int]string{2: "1975-04-03", 3: "1988-02-29"}
+	for row := 2; row <= 3; row++ {
+		e, _, rej := norm.Row(canon.RawRow{Row: row, Cells: got.Rows[row]})
+		if rej != nil || e.BirthDate == nil || e.ApplicationDate == nil {
+			t.Fatalf("row %d: %+v, rejected %v", row, e, rej)
+		}
+		if b := e.BirthDate.Format(time.DateOnly); b != births[row] {
+			t.Errorf("row %d: birth date %s, want %s", row, b, births[row])
+		}
+		if a, lo := e.ApplicationDate.Format(time.DateOnly), got.Rows[row][6]; a != lo {
+			t.Errorf("row %d: application date %q read as %s, LibreOffice shows %s", row, got.Rows[row][5], a, lo)
 		}
 	}
 }

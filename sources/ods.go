@@ -26,10 +26,10 @@ import (
 // Excel file opened in LibreOffice keeps it, is Excel's 1904 system (the
 // Table's Date1904, so that a date typed as a bare number counts from 1904);
 // date cells come out as serials of that system, as the same workbook saved
-// as .xlsx stores them. Any other null date (LibreOffice's 1899-12-30, the
-// old StarCalc 1900-01-01) is read as the 1900 system: date cells are right
-// whatever the null date, a bare number counted from 1900-01-01 is two days
-// off.
+// as .xlsx stores them. LibreOffice's default 1899-12-30 (or none) is Excel's
+// 1900 system. Any other null date (the old StarCalc 1900-01-01) goes to the
+// Table's NullDate: date cells come out as days since it, and a date typed as
+// a bare number counts from it, as LibreOffice shows it (canon.DateSystem).
 
 // OpenDocument namespaces.
 const (
@@ -121,6 +121,7 @@ func (f *File) openODS(ctx context.Context, zr *zip.Reader) error {
 		dec:      xml.NewDecoder(lim),
 		budget:   &workBudget{left: f.opt.MaxUnzipBytes, limit: f.opt.MaxUnzipBytes},
 		date1904: &f.date1904,
+		nullDate: &f.nullDate,
 	}
 	return nil
 }
@@ -153,8 +154,10 @@ type odsBook struct {
 	sheets int
 	cur    *odsSheet
 	err    error
-	// date1904 is the File's date system, set from table:null-date.
+	// date1904 and nullDate are the File's date system, set from
+	// table:null-date.
 	date1904 *bool
+	nullDate *time.Time
 }
 
 // token returns the next token, tracking depth; errors are ErrCorrupt (or
@@ -222,7 +225,7 @@ func (b *odsBook) nextSheet(ctx context.Context) (rowSource, string, bool, error
 		}
 		se, ok := tok.(xml.StartElement)
 		if ok && se.Name.Space == odfTable && se.Name.Local == "null-date" && b.sheets == 0 {
-			*b.date1904 = odsNullDate1904(attr(se, odfTable, "date-value"))
+			*b.date1904, *b.nullDate = odsNullDate(attr(se, odfTable, "date-value"))
 		}
 		if !ok || se.Name.Space != odfTable || se.Name.Local != "table" {
 			continue
@@ -412,7 +415,7 @@ func (s *odsSheet) cellValue(se xml.StartElement) (string, error) {
 			return v, nil
 		}
 	case "date":
-		if v, ok := odsDateSerial(attr(se, odfOffice, "date-value"), *s.b.date1904); ok {
+		if v, ok := odsDateSerial(attr(se, odfOffice, "date-value"), *s.b.date1904, *s.b.nullDate); ok {
 			return v, nil
 		}
 	case "time":
@@ -517,18 +520,31 @@ var (
 	excel1904  = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-// odsNullDate1904 reports whether a table:null-date's date-value
-// ("1904-01-01", possibly with a time) is Excel's 1904 system.
-func odsNullDate1904(v string) bool {
+// odsNullDate reads a table:null-date's date-value ("1904-01-01", possibly
+// with a time): Excel's 1904 system, Excel's 1900 system for LibreOffice's
+// default 1899-12-30 or a value that is not a date, any other day as the
+// null date serials count from.
+func odsNullDate(v string) (date1904 bool, null time.Time) {
 	d, _, _ := strings.Cut(strings.TrimSpace(v), "T")
-	return d == "1904-01-01"
+	switch d {
+	case "1904-01-01":
+		return true, time.Time{}
+	case "", "1899-12-30":
+		return false, time.Time{}
+	}
+	t, err := time.Parse(time.DateOnly, d)
+	if err != nil {
+		return false, time.Time{}
+	}
+	return false, t
 }
 
 // odsDateSerial turns an office:date-value ("1975-04-03",
 // "1975-04-03T10:30:00") into the Excel serial an .xlsx would store, in the
-// 1900 system or, with date1904, the 1904 one. Dates before the system's
-// first day are kept as ISO text.
-func odsDateSerial(v string, date1904 bool) (string, bool) {
+// 1900 system or, with date1904, the 1904 one; with a null date (not zero),
+// the days since it. Dates before the system's first day are kept as ISO
+// text.
+func odsDateSerial(v string, date1904 bool, null time.Time) (string, bool) {
 	v = strings.TrimSpace(v)
 	var t time.Time
 	var err error
@@ -542,11 +558,16 @@ func odsDateSerial(v string, date1904 bool) (string, bool) {
 	}
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	var days int64
-	if date1904 {
+	switch {
+	case !null.IsZero():
+		if days = (day.Unix() - null.Unix()) / 86400; days < 0 {
+			return day.Format(time.DateOnly), true
+		}
+	case date1904:
 		if days = (day.Unix() - excel1904.Unix()) / 86400; days < 0 {
 			return day.Format(time.DateOnly), true
 		}
-	} else {
+	default:
 		if days = (day.Unix() - excelEpoch.Unix()) / 86400; days < 1 {
 			return day.Format(time.DateOnly), true
 		}

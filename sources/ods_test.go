@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // odsDoc wraps table XML in a content.xml with the usual namespaces.
@@ -280,6 +281,7 @@ func TestODSRefused(t *testing.T) {
 }
 
 func TestODSDateSerial(t *testing.T) {
+	starcalc := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		in       string
 		date1904 bool
@@ -293,18 +295,33 @@ func TestODSDateSerial(t *testing.T) {
 		{"2013-02-04", true, "39847"}, {"1903-12-31", true, "1903-12-31"}, {"1900-03-01", true, "1900-03-01"},
 	}
 	for _, tc := range tests {
-		if got, ok := odsDateSerial(tc.in, tc.date1904); !ok || got != tc.want {
+		if got, ok := odsDateSerial(tc.in, tc.date1904, time.Time{}); !ok || got != tc.want {
 			t.Errorf("odsDateSerial(%q, 1904 %v) = %q %v, want %q", tc.in, tc.date1904, got, ok, tc.want)
 		}
 	}
+	// StarCalc's null date 1900-01-01: the days since it, no 29/02/1900.
+	for in, want := range map[string]string{
+		"1900-01-01": "0", "1900-03-01": "59", "2009-02-05T18:00:00": "39847.75", "1975-04-03": "27485", "1899-12-31": "1899-12-31",
+	} {
+		if got, ok := odsDateSerial(in, false, starcalc); !ok || got != want {
+			t.Errorf("odsDateSerial(%q, null 1900-01-01) = %q %v, want %q", in, got, ok, want)
+		}
+	}
 	for _, bad := range []string{"", "03/04/1975", "1975-13-01", "1975-04-03T25:00:00"} {
-		if got, ok := odsDateSerial(bad, false); ok {
+		if got, ok := odsDateSerial(bad, false, time.Time{}); ok {
 			t.Errorf("odsDateSerial(%q) = %q, want not ok", bad, got)
 		}
 	}
-	for in, want := range map[string]bool{"1904-01-01": true, " 1904-01-01T00:00:00 ": true, "1899-12-30": false, "1900-01-01": false, "": false} {
-		if got := odsNullDate1904(in); got != want {
-			t.Errorf("odsNullDate1904(%q) = %v, want %v", in, got, want)
+	for _, tc := range []struct {
+		in       string
+		date1904 bool
+		null     time.Time
+	}{
+		{"1904-01-01", true, time.Time{}}, {" 1904-01-01T00:00:00 ", true, time.Time{}}, {"1899-12-30", false, time.Time{}},
+		{"", false, time.Time{}}, {"ieri", false, time.Time{}}, {"1900-01-01", false, starcalc}, {"1900-01-01T00:00:00", false, starcalc},
+	} {
+		if d, null := odsNullDate(tc.in); d != tc.date1904 || !null.Equal(tc.null) {
+			t.Errorf("odsNullDate(%q) = %v, %v; want %v, %v", tc.in, d, null, tc.date1904, tc.null)
 		}
 	}
 	times := []struct{ in, want string }{
@@ -325,7 +342,7 @@ func TestODSDateSerial(t *testing.T) {
 // FuzzODS feeds content.xml bodies (and whole files) to the reader: it
 // must never panic, and stays within its budget.
 func FuzzODS(f *testing.F) {
-	for _, p := range []string{filepath.Join(samplesDir, "opendocument.ods"), "../testdata/layouts/libreoffice_title_merged.ods"} {
+	for _, p := range []string{filepath.Join(samplesDir, "opendocument.ods"), "../testdata/layouts/libreoffice_title_merged.ods", "../testdata/layouts/nulldate_1900.ods"} {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -57,6 +58,9 @@ type Table struct {
 	HeaderRow int // 1-based; the lower row of a two-level header
 	Columns   []canon.Column
 	Date1904  bool // the workbook counts date serials from 1904
+	// NullDate, when not zero, is the day date serials count from: an .ods
+	// whose null date is neither Excel system's (canon.DateSystem).
+	NullDate time.Time
 
 	src         rowSource
 	pending     []scannedRow // rows read while looking for the header
@@ -254,6 +258,7 @@ func (f *File) scan(ctx context.Context, src rowSource, sheet string) (*Table, e
 		HeaderRow: rows[hit.idx].n,
 		Columns:   cols,
 		Date1904:  f.date1904,
+		NullDate:  f.nullDate,
 		src:       src,
 		pending:   rows[hit.idx+1:],
 		numCols:   map[int]bool{},
