@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -278,17 +279,22 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 			}
 			exported = false
 		}
-		if err := opt.beforeOutput.call(ctx, db, "exports"); err != nil {
-			return err
-		}
-		t0 := time.Now()
-		m, err := sinks.Export(ctx, db, cfg.Paths.Exports, sinks.ExportOptions{RunID: res.RunID, Key: key, Now: res.Started, DeferLatest: true})
-		if err != nil {
-			return fmt.Errorf("writing exports: %w", err)
-		}
-		manifest, exported = m, true
-		log.Debug("exports written", "dir", cfg.Paths.Exports, "seconds", time.Since(t0).Seconds())
-		return writeReports(ctx, db, cfg, log, opt.beforeOutput)
+		// The exports and the reports run at the same time (see both).
+		return both(ctx, func(ctx context.Context) error {
+			if err := opt.beforeOutput.call(ctx, db, "exports"); err != nil {
+				return err
+			}
+			t0 := time.Now()
+			m, err := sinks.Export(ctx, db, cfg.Paths.Exports, sinks.ExportOptions{RunID: res.RunID, Key: key, Now: res.Started, DeferLatest: true})
+			if err != nil {
+				return fmt.Errorf("writing exports: %w", err)
+			}
+			manifest, exported = m, true
+			log.Debug("exports written", "dir", cfg.Paths.Exports, "seconds", time.Since(t0).Seconds())
+			return nil
+		}, func(ctx context.Context) error {
+			return writeReports(ctx, db, cfg, log, opt.beforeOutput)
+		})
 	}
 	// A province whose new data makes an output fail pays for it alone:
 	// it keeps its last good data (linked again without its new rows) and
@@ -432,6 +438,56 @@ func writeReports(ctx context.Context, db *sql.DB, cfg *Config, log *slog.Logger
 	log.Info("reports written", "dir", cfg.Paths.Reports, "feedback_files", len(fb), "review_pairs", n, "page", sinks.PageFile,
 		"report_seconds", reportS, "feedback_seconds", feedbackS, "review_seconds", reviewS, "page_seconds", lap())
 	return nil
+}
+
+// both runs a and b at the same time and returns the error of the one that
+// failed first (nil when neither failed); the first failure cancels the
+// other, whose error (its context cancelled) is then not the one returned.
+// A panic in either is raised again here once both have returned (Run
+// recovers it, as when they ran one after the other).
+//
+// The run's outputs go through it: the exports (a) and the reports (b) only
+// read the warehouse, which holds this run's records already and is not
+// written again until both are done (the exports' scratch tables live in
+// their own attached in-memory database), and they write files apart (the
+// exports a directory renamed into place when complete, the reports
+// paths.reports), each from its own connections.
+func both(ctx context.Context, a, b func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		first    error
+		panicked any
+		wg       sync.WaitGroup
+	)
+	for _, f := range []func(context.Context) error{a, b} {
+		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					mu.Lock()
+					if panicked == nil {
+						panicked = fmt.Sprintf("%v\n%s", p, debug.Stack())
+					}
+					mu.Unlock()
+					cancel()
+				}
+			}()
+			if err := f(ctx); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+				cancel() // after first is set: the other's cancelled error comes second
+			}
+		})
+	}
+	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
+	return first
 }
 
 // outputHook is Options.beforeOutput.
