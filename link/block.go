@@ -15,7 +15,8 @@ import (
 
 // block is the second stage: the candidate pairs of the blocking rules.
 func (r *run) block(ctx context.Context) error {
-	pairs, skipped, err := block(ctx, r.conn, r.cfg.Blocking, r.cfg.MaxBlockRecords, r.log)
+	gk := newGoKeys(r.recs, r.vals, r.comps, r.blank)
+	pairs, skipped, err := blockWithMode(ctx, r.conn, r.cfg.Blocking, r.cfg.MaxBlockRecords, r.log, blockInGo, gk)
 	if err != nil {
 		return err
 	}
@@ -175,11 +176,12 @@ type blockStats struct {
 // on each side: whose two sides multiply to more than maxBlock²) is cut
 // into sub-blocks by a second key (subKey); a sub-block still too large is
 // dropped and counted. When every rule is a conjunction of equalities (the
-// default rules, and the extras rules), DuckDB hashes each rule's keys once
-// per record and Go groups the records and lists the pairs, each once with
-// the bits of its rules (blockGo; it gives what blockOnce, the same in SQL,
-// gives); otherwise each rule inserts its own pairs in DuckDB and the union
-// is de-duplicated.
+// default rules, and the extras rules), each rule's keys are evaluated once
+// per record (by DuckDB, hashed; in the linkage run by Go from the loaded
+// records where it can: goKeys) and Go groups the records and lists the
+// pairs, each once with the bits of its rules (blockGo; it gives what
+// blockOnce, the same in SQL, gives); otherwise each rule inserts its own
+// pairs in DuckDB and the union is de-duplicated.
 func block(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int, log *slog.Logger) ([]candidate, blockStats, error) {
 	return blockWith(ctx, conn, rules, maxBlock, log, true)
 }
@@ -191,7 +193,7 @@ func blockWith(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int
 	if once {
 		mode = blockInGo
 	}
-	return blockWithMode(ctx, conn, rules, maxBlock, log, mode)
+	return blockWithMode(ctx, conn, rules, maxBlock, log, mode, nil)
 }
 
 // blockMode is how blockWithMode produces the pairs of rules that are all
@@ -204,8 +206,10 @@ const (
 	blockUnion                   // each rule on its own, the union de-duplicated
 )
 
-// blockWithMode is block in the given mode (the tests compare the three).
-func blockWithMode(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int, log *slog.Logger, mode blockMode) ([]candidate, blockStats, error) {
+// blockWithMode is block in the given mode (the tests compare the three);
+// in blockInGo, gk (nil: none) evaluates the keys it can in Go, from the
+// loaded records, and DuckDB the others.
+func blockWithMode(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int, log *slog.Logger, mode blockMode, gk *goKeys) ([]candidate, blockStats, error) {
 	total := blockStats{Rule: -1}
 	plans, ok, err := planOnce(ctx, conn, rules)
 	if err != nil {
@@ -215,7 +219,7 @@ func blockWithMode(ctx context.Context, conn *sql.Conn, rules []string, maxBlock
 		mode = blockUnion
 	}
 	if mode == blockInGo {
-		pairs, stats, err := blockGo(ctx, conn, plans, maxBlock, log)
+		pairs, stats, err := blockGo(ctx, conn, plans, maxBlock, log, gk)
 		if err != nil {
 			return nil, total, err
 		}

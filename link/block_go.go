@@ -86,7 +86,10 @@ type subRec struct {
 // hash, sub hash) itself, which is how both count the sub-blocks. So this
 // path has every hash collision blockOnce has (two different key values
 // with one 64-bit hash) and none more.
-func blockGo(ctx context.Context, conn *sql.Conn, plans []oncePlan, maxBlock int, log *slog.Logger) ([]candidate, []blockStats, error) {
+//
+// gk (nil: none) evaluates in Go, from the loaded records, the keys it can
+// (goKeys: the default rules' all) and the sub key: no query for those.
+func blockGo(ctx context.Context, conn *sql.Conn, plans []oncePlan, maxBlock int, log *slog.Logger, gk *goKeys) ([]candidate, []blockStats, error) {
 	start, cpu := time.Now(), cpuSeconds()
 	lap := func(step string) {
 		log.Debug("linkage blocking step", "step", step, "seconds", time.Since(start).Seconds(), "cpu_seconds", cpuSeconds()-cpu)
@@ -95,13 +98,29 @@ func blockGo(ctx context.Context, conn *sql.Conn, plans []oncePlan, maxBlock int
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM link_rec").Scan(&n); err != nil {
 		return nil, nil, fmt.Errorf("blocking, counting records: %w", err)
 	}
+	if gk != nil && len(gk.recs) != n {
+		return nil, nil, fmt.Errorf("blocking: %d records loaded, %d in link_rec", len(gk.recs), n)
+	}
+	goRules := make([]*goRule, len(plans))
+	for i, p := range plans {
+		goRules[i] = gk.rule(p)
+	}
 	nw := max(runtime.GOMAXPROCS(0), 1)
 	pool := &keyPool{n: n, free: make(chan *keyList, 2*nw+2*blockKeysPerQuery)}
 	var bound int64
 	var sub []uint64
 	var subMask []uint32 // bit i: the record's left key of rule i is in a sub-block kept
+	if maxBlock > 0 && gk != nil {
+		sub = make([]uint64, n)
+		if !goSubKeys(gk.recs, sub) {
+			sub = nil
+		}
+	}
 	if maxBlock > 0 {
 		bound = int64(maxBlock) * int64(maxBlock)
+		subMask = make([]uint32, n)
+	}
+	if maxBlock > 0 && sub == nil {
 		sk := pool.get()
 		if err := readKeys(ctx, conn, blockKeysQuery("hash("+subKey("l")+")"), n, []*keyList{sk}); err != nil {
 			return nil, nil, fmt.Errorf("blocking, sub keys: %w", err)
@@ -114,7 +133,6 @@ func blockGo(ctx context.Context, conn *sql.Conn, plans []oncePlan, maxBlock int
 			sub[id] = sk.keys[k]
 		}
 		pool.put(sk)
-		subMask = make([]uint32, n)
 	}
 	lap("sub keys")
 	// DuckDB evaluates the next rules' keys while Go indexes the rules read
@@ -127,13 +145,40 @@ func blockGo(ctx context.Context, conn *sql.Conn, plans []oncePlan, maxBlock int
 		scr <- &blockScratch{}
 	}
 	var wg sync.WaitGroup
+	for i, gr := range goRules {
+		if gr == nil {
+			continue
+		}
+		sym, sc := plans[i].sym, <-scr
+		wg.Go(func() {
+			kl, kr := pool.get(), (*keyList)(nil)
+			gr.keys(n, false, kl)
+			if kr = kl; !sym {
+				kr = pool.get()
+				gr.keys(n, true, kr)
+			}
+			idx[i] = indexRule(n, i, kl, kr, sym, sub, subMask, bound, sc)
+			pool.put(kl)
+			if !sym {
+				pool.put(kr)
+			}
+			scr <- sc
+		})
+	}
 	var readErr error
-	for first := 0; first < len(plans) && readErr == nil; {
+	var sqlRules []int
+	for i, gr := range goRules {
+		if gr == nil {
+			sqlRules = append(sqlRules, i)
+		}
+	}
+	for f := 0; f < len(sqlRules) && readErr == nil; {
 		var keys []string
 		var lists [][]*keyList
-		last := first
-		for ; last < len(plans) && len(keys) < blockKeysPerQuery; last++ {
-			p := plans[last]
+		var rules []int
+		for ; f < len(sqlRules) && len(keys) < blockKeysPerQuery; f++ {
+			p := plans[sqlRules[f]]
+			rules = append(rules, sqlRules[f])
 			keys = append(keys, hashKey(p.lkeys))
 			kl := []*keyList{pool.get()}
 			if !p.sym {
@@ -143,11 +188,11 @@ func blockGo(ctx context.Context, conn *sql.Conn, plans []oncePlan, maxBlock int
 			lists = append(lists, kl)
 		}
 		if err := readKeys(ctx, conn, blockKeysQuery(strings.Join(keys, ", ")), n, slices.Concat(lists...)); err != nil {
-			readErr = fmt.Errorf("blocking rules %d to %d, keys: %w", first, last-1, err)
+			readErr = fmt.Errorf("blocking rules %v, keys: %w", rules, err)
 			break
 		}
-		for i := first; i < last; i++ {
-			p, kl, sc := plans[i], lists[i-first], <-scr
+		for x, i := range rules {
+			p, kl, sc := plans[i], lists[x], <-scr
 			wg.Go(func() {
 				idx[i] = indexRule(n, i, kl[0], kl[len(kl)-1], p.sym, sub, subMask, bound, sc)
 				for _, k := range kl {
@@ -156,7 +201,6 @@ func blockGo(ctx context.Context, conn *sql.Conn, plans []oncePlan, maxBlock int
 				scr <- sc
 			})
 		}
-		first = last
 	}
 	wg.Wait()
 	if readErr != nil {

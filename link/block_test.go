@@ -259,19 +259,21 @@ func TestBlockOnce(t *testing.T) {
 func sameBlocking(t *testing.T, ctx context.Context, conn *sql.Conn, rules []string, max int) ([]candidate, blockStats) {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
-	var got [3][]candidate
-	var st [3]blockStats
-	for m, mode := range []blockMode{blockInGo, blockOnceDB, blockUnion} {
+	modes := []blockMode{blockInGo, blockOnceDB, blockUnion, blockInGo, blockInGo}
+	names := []string{"go", "once in DuckDB", "union", "go, keys in Go", "go, keys in Go without comparisons"}
+	keys := []*goKeys{nil, nil, nil, testGoKeys(t, ctx, conn, true), testGoKeys(t, ctx, conn, false)}
+	got := make([][]candidate, len(modes))
+	st := make([]blockStats, len(modes))
+	for m, mode := range modes {
 		var err error
-		if got[m], st[m], err = blockWithMode(ctx, conn, rules, max, log, mode); err != nil {
+		if got[m], st[m], err = blockWithMode(ctx, conn, rules, max, log, mode, keys[m]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	names := []string{"go", "once in DuckDB", "union"}
 	if len(got[0]) == 0 {
 		t.Fatal("no pairs")
 	}
-	for m := 1; m < 3; m++ {
+	for m := 1; m < len(modes); m++ {
 		if len(got[0]) != len(got[m]) {
 			t.Fatalf("%d pairs in Go, %d %s", len(got[0]), len(got[m]), names[m])
 		}

@@ -79,6 +79,7 @@ type run struct {
 
 	comps    []comparer   // load: the comparison vector
 	recs     []record     // load: the enrolments, by rid
+	blank    uint32       // load: the link_load columns holding a non-NULL '' (see goKeys)
 	vals     *values      // load: what the comparisons read, numbered
 	pairs    []candidate  // block: the candidate pairs
 	rules    []blockStats // block: what each rule produced

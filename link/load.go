@@ -12,11 +12,11 @@ import (
 // load is the first stage: the enrolments into Go records, their values
 // numbered for the comparison caches.
 func (r *run) load(ctx context.Context) error {
-	recs, err := loadRecords(ctx, r.conn, r.extras)
+	recs, blank, err := loadRecordsBlank(ctx, r.conn, r.extras)
 	if err != nil {
 		return err
 	}
-	r.recs = recs
+	r.recs, r.blank = recs, blank
 	r.st.Records = len(recs)
 	r.vals = indexValues(recs, r.comps)
 	r.log.Debug("linkage records loaded", "records", len(recs), "seconds", r.elapsed())
@@ -27,32 +27,40 @@ func (r *run) load(ctx context.Context) error {
 // each record at its rid (readRecords: Arrow when built with duckdb_arrow,
 // else rows; link_load comes in any order).
 func loadRecords(ctx context.Context, conn *sql.Conn, extras []string) ([]record, error) {
+	recs, _, err := loadRecordsBlank(ctx, conn, extras)
+	return recs, err
+}
+
+// loadRecordsBlank is loadRecords, and the link_load columns that hold a
+// non-NULL empty string (bit c for column c), which the records read as NULL.
+func loadRecordsBlank(ctx context.Context, conn *sql.Conn, extras []string) ([]record, uint32, error) {
 	if extras == nil {
 		extras = []string{}
 	}
 	if _, err := conn.ExecContext(ctx, recordsQuery, extras); err != nil {
-		return nil, fmt.Errorf("preparing linkage records: %w", err)
+		return nil, 0, fmt.Errorf("preparing linkage records: %w", err)
 	}
 	var n int
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM link_rec").Scan(&n); err != nil {
-		return nil, fmt.Errorf("counting linkage records: %w", err)
+		return nil, 0, fmt.Errorf("counting linkage records: %w", err)
 	}
 	p := newPlacer(n)
 	if err := readRecords(ctx, conn, p); err != nil {
-		return nil, fmt.Errorf("reading linkage records: %w", err)
+		return nil, 0, fmt.Errorf("reading linkage records: %w", err)
 	}
 	if p.read != n {
-		return nil, fmt.Errorf("reading linkage records: %d of %d read", p.read, n)
+		return nil, 0, fmt.Errorf("reading linkage records: %d of %d read", p.read, n)
 	}
-	return p.recs, nil
+	return p.recs, p.blank, nil
 }
 
 // placer holds the records as they are read, in any order: each at its rid,
 // once.
 type placer struct {
-	recs []record
-	seen []bool
-	read int
+	recs  []record
+	seen  []bool
+	read  int
+	blank uint32 // bit c: link_load column c holds a non-NULL '' (read as "", as NULL is)
 }
 
 func newPlacer(n int) *placer {

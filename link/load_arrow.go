@@ -81,6 +81,30 @@ func (c *batchStr) at(i int) string {
 	return c.arr.Value(i)
 }
 
+// hasBlank says whether a holds a non-NULL empty string (a record reads it as NULL:
+// see goKeys).
+func hasBlank(a stringArray) bool {
+	if s, ok := a.(*array.String); ok {
+		offs := s.ValueOffsets()
+		for i := range s.Len() {
+			if offs[i+1] == offs[i] && s.IsValid(i) {
+				return true
+			}
+		}
+		return false
+	}
+	n := 0
+	if l, ok := a.(interface{ Len() int }); ok {
+		n = l.Len()
+	}
+	for i := range n {
+		if !a.IsNull(i) && a.Value(i) == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // ownedCols are link_load's string columns that are copied whole (their
 // values seldom repeat); the other string columns are interned.
 var ownedCols = map[int]bool{1: true, 6: true, 8: true, 12: true, 13: true}
@@ -103,10 +127,16 @@ func readBatch(p *placer, b arrow.RecordBatch, in interner) error {
 			return fmt.Errorf("link_load: column %d is %s, not a string", c, b.Column(c).DataType())
 		}
 		str[c] = s
+		if p.blank&(1<<c) == 0 && hasBlank(s.arr) {
+			p.blank |= 1 << c
+		}
 	}
 	extraVals, ok := extras.ListValues().(stringArray)
 	if !ok && extras.ListValues().Len() > 0 {
 		return fmt.Errorf("link_load: extras are %s, not strings", extras.ListValues().DataType())
+	}
+	if ok && p.blank&(1<<19) == 0 && hasBlank(extraVals) {
+		p.blank |= 1 << 19
 	}
 	for i := 0; i < int(b.NumRows()); i++ {
 		if rid.IsNull(i) {

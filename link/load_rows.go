@@ -32,6 +32,17 @@ func readRecords(ctx context.Context, conn *sql.Conn, p *placer) error {
 			&birth, &place, &email, &phone, &muni, &org, &orgType, &role, &module, &extraVals); err != nil {
 			return err
 		}
+		for c, v := range [...]sql.NullString{2: prev, 3: prov, 4: sur, 5: giv, 6: tax, 8: taxKey, 9: sex, 11: place,
+			12: email, 13: phone, 14: muni, 15: org, 16: orgType, 17: role, 18: module} {
+			if v.Valid && v.String == "" {
+				p.blank |= 1 << c
+			}
+		}
+		for _, v := range extraVals {
+			if s, ok := v.(string); ok && s == "" {
+				p.blank |= 1 << 19
+			}
+		}
 		at, err := p.at(rid)
 		if err != nil {
 			return err
