@@ -291,18 +291,19 @@ func (p *personAggs) strLess(a, b int32) bool { return p.strs[a] < p.strs[b] }
 
 func dateLess(a, b int32) bool { return a < b }
 
-// putPersonRows stores the persons' figures as export_person_rows, in the
-// export's order (province, year, person key), through the Arrow view
-// export_person_aggs.
-func putPersonRows(ctx context.Context, conn *sql.Conn, agg *personAggs, keys []string, year int) error {
-	// The persons with an application, in export order: person_no follows
-	// the person key.
-	type entry struct {
-		prov string
-		year int32
-		no   int32
-	}
-	var order []entry
+// personEntry is a person with an application, in the persons' export
+// order: the province and year of their first application, their number.
+type personEntry struct {
+	prov string
+	year int32
+	no   int32
+}
+
+// personOrder returns the persons with an application in export order
+// (province, year, person key: person_no follows the key); year is the
+// run's, the year of a person whose applications have none.
+func personOrder(agg *personAggs, year int) []personEntry {
+	var order []personEntry
 	for no := range agg.persons {
 		a := &agg.persons[no]
 		if a.apps == 0 {
@@ -312,9 +313,9 @@ func putPersonRows(ctx context.Context, conn *sql.Conn, agg *personAggs, keys []
 		if a.hasYear {
 			y = a.firstYear
 		}
-		order = append(order, entry{agg.strs[a.fProvince], y, int32(no)})
+		order = append(order, personEntry{agg.strs[a.fProvince], y, int32(no)})
 	}
-	slices.SortFunc(order, func(x, y entry) int {
+	slices.SortFunc(order, func(x, y personEntry) int {
 		if c := strings.Compare(x.prov, y.prov); c != 0 {
 			return c
 		}
@@ -323,6 +324,14 @@ func putPersonRows(ctx context.Context, conn *sql.Conn, agg *personAggs, keys []
 		}
 		return cmp.Compare(x.no, y.no)
 	})
+	return order
+}
+
+// putPersonRows stores the persons' figures as export_person_rows, in the
+// export's order (province, year, person key), through the Arrow view
+// export_person_aggs.
+func putPersonRows(ctx context.Context, conn *sql.Conn, agg *personAggs, keys []string, year int) error {
+	order := personOrder(agg, year)
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "ord", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "person_key", Type: arrow.BinaryTypes.String},
@@ -434,4 +443,108 @@ func arrowText(a arrow.Array) (textColumn, error) {
 		return c, nil
 	}
 	return nil, fmt.Errorf("column of type %s is not text", a.DataType())
+}
+
+// personFields are the columns of the persons' files, in their order: those
+// of export_person_rows (sql/export_persons.sql, export_persons_put.sql),
+// with the Arrow types DuckDB gives for them.
+var personFields = []arrow.Field{
+	{Name: "person_key", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "province", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "year", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "sex", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "age_band", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "organisation_type", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "applications", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "participations", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "withdrawals", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "not_accepted", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "province_count", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "provinces", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "first_year", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "last_year", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "hours_attended", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+}
+
+// personRecord returns the persons' rows as export_persons_put stores
+// them in export_person_rows, in its order, computed in Go (the age band
+// as the SQL macro age_band computes it): writeExportRowsGo writes the
+// persons' files from it without a round trip through DuckDB.
+func personRecord(agg *personAggs, keys []string, year int) arrow.RecordBatch {
+	order := personOrder(agg, year)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, arrow.NewSchema(personFields, nil))
+	defer b.Release()
+	b.Reserve(len(order))
+	f := b.Fields()
+	var provs []string
+	var list []byte
+	for _, e := range order {
+		a := &agg.persons[e.no]
+		f[0].(*array.StringBuilder).Append(keys[e.no])
+		f[1].(*array.StringBuilder).Append(e.prov)
+		f[2].(*array.Int32Builder).Append(e.year)
+		if v, ok := a.sex.mode(agg.strLess); ok {
+			f[3].(*array.StringBuilder).Append(agg.strs[v])
+		} else {
+			f[3].AppendNull()
+		}
+		if v, ok := a.birth.mode(dateLess); ok {
+			f[4].(*array.StringBuilder).Append(ageBand(arrow.Date32(v), e.year))
+		} else {
+			f[4].AppendNull()
+		}
+		if v, ok := a.org.mode(agg.strLess); ok {
+			f[5].(*array.StringBuilder).Append(agg.strs[v])
+		} else {
+			f[5].AppendNull()
+		}
+		f[6].(*array.Int64Builder).Append(a.apps)
+		f[7].(*array.Int64Builder).Append(a.participations)
+		f[8].(*array.Int64Builder).Append(a.withdrawals)
+		f[9].(*array.Int64Builder).Append(a.notAccepted)
+		provs = provs[:0]
+		provs = append(provs, agg.strs[a.provinces.first.v])
+		for _, c := range a.provinces.more {
+			provs = append(provs, agg.strs[c.v])
+		}
+		slices.Sort(provs)
+		list = list[:0]
+		for i, p := range provs {
+			if i > 0 {
+				list = append(list, ',')
+			}
+			list = append(list, p...)
+		}
+		f[10].(*array.Int64Builder).Append(int64(len(provs)))
+		f[11].(*array.StringBuilder).BinaryBuilder.Append(list)
+		if a.hasYear {
+			f[12].(*array.Int32Builder).Append(a.firstYear)
+			f[13].(*array.Int32Builder).Append(a.lastYear)
+		} else {
+			f[12].AppendNull()
+			f[13].AppendNull()
+		}
+		if a.hasHours {
+			f[14].(*array.Float64Builder).Append(a.hours)
+		} else {
+			f[14].AppendNull()
+		}
+	}
+	return b.NewRecordBatch()
+}
+
+// ageBand is the SQL macro age_band (sql/003_views.sql) of a birth date
+// and a year: the age is the year less the birth's year.
+func ageBand(birth arrow.Date32, year int32) string {
+	switch age := int64(year) - int64(birth.ToTime().Year()); {
+	case age < 30:
+		return "<30"
+	case age < 40:
+		return "30-39"
+	case age < 50:
+		return "40-49"
+	case age < 60:
+		return "50-59"
+	}
+	return "60+"
 }

@@ -55,9 +55,9 @@ const (
 // map instead of the join), the rows sorted by export_applications' order
 // and gathered into sorted columns once. Then on pq each Hive partition's
 // rows are handed to DuckDB as an Arrow view and written by one COPY (the
-// applications', then the participations'), while on cv the CSV files are
-// formatted in Go and the persons' figures aggregated (exports_persons.go).
-// The persons' files are then written as writeExportRowsSQL writes them.
+// applications', the participations', then the persons'), while on cv the
+// CSV files are formatted in Go and the persons' rows computed
+// (exports_persons.go: personRecord, no round trip through DuckDB).
 // errArrowType, before any file is written, when a column has a type this
 // path does not handle.
 func writeExportRowsGo(ctx context.Context, cancel context.CancelFunc, pq, cv *sql.Conn, tmp string, opt ExportOptions, res *exportRows) error {
@@ -68,7 +68,7 @@ func writeExportRowsGo(ctx context.Context, cancel context.CancelFunc, pq, cv *s
 	}
 	defer read.release()
 	exportTrace("read")
-	cols, err := exportColumnsOf(read.schema)
+	cols, err := applicationColumns(read.schema)
 	if err != nil {
 		return err
 	}
@@ -85,8 +85,19 @@ func writeExportRowsGo(ctx context.Context, cancel context.CancelFunc, pq, cv *s
 	read.release()
 	order, pno = nil, nil
 
+	// On pq the Parquet files: the applications', the participations',
+	// then the persons' once cv has computed their rows; on cv the CSV
+	// files and the persons' rows (aggregated in Go from the sorted
+	// applications, in the same order: the same sums).
+	personsReady := make(chan arrow.RecordBatch, 1)
+	var persons arrow.RecordBatch
+	defer func() {
+		if persons != nil {
+			persons.Release()
+		}
+	}()
 	err = both(ctx, cancel, func() error {
-		n, err := writeParquetRecord(ctx, pq, filepath.Join(tmp, exportApplications.name), apps)
+		n, err := writeParquetRecord(ctx, pq, filepath.Join(tmp, exportApplications.name), apps, sortedExportCols)
 		if err != nil {
 			return fmt.Errorf("writing %s parquet: %w", exportApplications.name, err)
 		}
@@ -98,11 +109,22 @@ func writeExportRowsGo(ctx context.Context, cancel context.CancelFunc, pq, cv *s
 		}
 		defer parts.Release()
 		exportTrace("take parts")
-		if n, err = writeParquetRecord(ctx, pq, filepath.Join(tmp, exportParticipations.name), parts); err != nil {
+		if n, err = writeParquetRecord(ctx, pq, filepath.Join(tmp, exportParticipations.name), parts, sortedExportCols); err != nil {
 			return fmt.Errorf("writing %s parquet: %w", exportParticipations.name, err)
 		}
 		res.parquet[exportParticipations.name], res.cols[exportParticipations.name] = n, cols
 		exportTrace("parquet parts")
+		var rec arrow.RecordBatch
+		select {
+		case rec = <-personsReady:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if n, err = writeParquetRecord(ctx, pq, filepath.Join(tmp, exportPersons.name), rec, len(personFields)); err != nil {
+			return fmt.Errorf("writing %s parquet: %w", exportPersons.name, err)
+		}
+		res.parquet[exportPersons.name] = n
+		exportTrace("parquet persons")
 		return nil
 	}, func() error {
 		path := filepath.Join(tmp, exportApplications.name+".csv")
@@ -117,17 +139,22 @@ func writeExportRowsGo(ctx context.Context, cancel context.CancelFunc, pq, cv *s
 		if err := agg.add(apps); err != nil {
 			return fmt.Errorf("selecting persons: %w", err)
 		}
+		persons = personRecord(agg, keys, year)
+		personsReady <- persons
 		exportTrace("agg")
-		if err := putPersonRows(ctx, cv, agg, keys, year); err != nil {
-			return fmt.Errorf("selecting persons: %w", err)
+		pcols, err := exportColumnsOf(persons.Schema(), 0, len(personFields))
+		if err != nil {
+			return err
 		}
-		exportTrace("put persons")
+		res.cols[exportPersons.name] = pcols
+		path = filepath.Join(tmp, exportPersons.name+".csv")
+		if n, _, err = writeCSVRecord(ctx, path, pcols, nil, persons); err != nil {
+			return fmt.Errorf("writing %s: %w", filepath.Base(path), err)
+		}
+		res.csv[exportPersons.name] = n
+		exportTrace("csv persons")
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	err = writePersons(ctx, cancel, pq, cv, tmp, res)
 	exportTrace("persons")
 	return err
 }
@@ -207,12 +234,11 @@ func readApplications(ctx context.Context, conn *sql.Conn, year int) (*readRows,
 	return r, nil
 }
 
-// exportColumnsOf returns the CSV's columns (person_key, then the read's
-// province … satisfaction) with their DuckDB types, as exportColumns
-// reports those of export_apps.
-func exportColumnsOf(schema *arrow.Schema) ([]exportColumn, error) {
-	cols := []exportColumn{{Name: "person_key", Type: "VARCHAR"}}
-	for _, f := range schema.Fields()[readFirstColumn : readLastExport+1] {
+// exportColumnsOf returns the columns lo…hi-1 of schema with their
+// DuckDB types, as exportColumns reports those of export_rows.
+func exportColumnsOf(schema *arrow.Schema, lo, hi int) ([]exportColumn, error) {
+	var cols []exportColumn
+	for _, f := range schema.Fields()[lo:hi] {
 		t, ok := duckTypeName(f.Type)
 		if !ok {
 			return nil, fmt.Errorf("column %s (%s): %w", f.Name, f.Type, errArrowType)
@@ -220,6 +246,16 @@ func exportColumnsOf(schema *arrow.Schema) ([]exportColumn, error) {
 		cols = append(cols, exportColumn{Name: f.Name, Type: t})
 	}
 	return cols, nil
+}
+
+// applicationColumns returns the applications' CSV columns (person_key,
+// then the read's province … satisfaction) with their DuckDB types.
+func applicationColumns(read *arrow.Schema) ([]exportColumn, error) {
+	cols, err := exportColumnsOf(read, readFirstColumn, readLastExport+1)
+	if err != nil {
+		return nil, err
+	}
+	return append([]exportColumn{{Name: "person_key", Type: "VARCHAR"}}, cols...), nil
 }
 
 // duckTypeName is the DuckDB type of an Arrow type DuckDB gives and takes
@@ -537,13 +573,13 @@ func takeParticipations(apps arrow.RecordBatch) (arrow.RecordBatch, error) {
 	return array.NewRecordBatch(arrow.NewSchema(apps.Schema().Fields()[:sortedExportCols], nil), cols, int64(len(rows))), nil
 }
 
-// writeParquetRecord writes the sorted rows of rec (the CSV's columns
-// first: person_key, province, year, …) as Hive-partitioned Parquet under
+// writeParquetRecord writes the sorted rows of rec's first ncols columns
+// (the CSV's: person_key, province, year, …) as Hive-partitioned Parquet under
 // dir, dir/province=CR/year=2013/part_0.parquet, as writeParquetPartitions
 // writes them from DuckDB's table (the same bytes): each partition's rows
 // without the partition columns, registered as the Arrow view export_part
 // and written by one COPY. It returns the rows written.
-func writeParquetRecord(ctx context.Context, conn *sql.Conn, dir string, rec arrow.RecordBatch) (int64, error) {
+func writeParquetRecord(ctx context.Context, conn *sql.Conn, dir string, rec arrow.RecordBatch, ncols int) (int64, error) {
 	prov, ok1 := rec.Column(sortedProvince).(*array.String)
 	years, ok2 := rec.Column(sortedYear).(*array.Int32)
 	if !ok1 || !ok2 {
@@ -551,7 +587,7 @@ func writeParquetRecord(ctx context.Context, conn *sql.Conn, dir string, rec arr
 	}
 	var fields []arrow.Field
 	var keep []int
-	for j, f := range rec.Schema().Fields()[:sortedExportCols] {
+	for j, f := range rec.Schema().Fields()[:ncols] {
 		if j != sortedProvince && j != sortedYear {
 			fields = append(fields, f)
 			keep = append(keep, j)
