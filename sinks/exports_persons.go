@@ -15,6 +15,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -469,82 +470,176 @@ var personFields = []arrow.Field{
 // personRecord returns the persons' rows as export_persons_put stores
 // them in export_person_rows, in its order, computed in Go (the age band
 // as the SQL macro age_band computes it): writeExportRowsGo writes the
-// persons' files from it without a round trip through DuckDB.
+// persons' files from it without a round trip through DuckDB. Each column
+// is built in buffers of its final size (a builder's growing cost more
+// than the rest).
 func personRecord(agg *personAggs, keys []string, year int) arrow.RecordBatch {
 	order := personOrder(agg, year)
-	b := array.NewRecordBuilder(memory.DefaultAllocator, arrow.NewSchema(personFields, nil))
-	defer b.Release()
-	b.Reserve(len(order))
-	f := b.Fields()
+	n := len(order)
+	nos := make([]int32, n)
+	sex, org := make([]int32, n), make([]int32, n) // interned values, -1: NULL
+	band := make([]int8, n)                        // index in ageBands, -1: NULL
+	provinces := make([]string, n)
 	var provs []string
-	var list []byte
-	for _, e := range order {
+	for i, e := range order {
 		a := &agg.persons[e.no]
-		f[0].(*array.StringBuilder).Append(keys[e.no])
-		f[1].(*array.StringBuilder).Append(e.prov)
-		f[2].(*array.Int32Builder).Append(e.year)
+		nos[i] = e.no
+		sex[i], org[i], band[i] = -1, -1, -1
 		if v, ok := a.sex.mode(agg.strLess); ok {
-			f[3].(*array.StringBuilder).Append(agg.strs[v])
-		} else {
-			f[3].AppendNull()
-		}
-		if v, ok := a.birth.mode(dateLess); ok {
-			f[4].(*array.StringBuilder).Append(ageBand(arrow.Date32(v), e.year))
-		} else {
-			f[4].AppendNull()
+			sex[i] = v
 		}
 		if v, ok := a.org.mode(agg.strLess); ok {
-			f[5].(*array.StringBuilder).Append(agg.strs[v])
-		} else {
-			f[5].AppendNull()
+			org[i] = v
 		}
-		f[6].(*array.Int64Builder).Append(a.apps)
-		f[7].(*array.Int64Builder).Append(a.participations)
-		f[8].(*array.Int64Builder).Append(a.withdrawals)
-		f[9].(*array.Int64Builder).Append(a.notAccepted)
+		if v, ok := a.birth.mode(dateLess); ok {
+			band[i] = int8(ageBandIndex(arrow.Date32(v), e.year))
+		}
+		if len(a.provinces.more) == 0 {
+			provinces[i] = agg.strs[a.provinces.first.v]
+			continue
+		}
 		provs = provs[:0]
 		provs = append(provs, agg.strs[a.provinces.first.v])
 		for _, c := range a.provinces.more {
 			provs = append(provs, agg.strs[c.v])
 		}
 		slices.Sort(provs)
-		list = list[:0]
-		for i, p := range provs {
-			if i > 0 {
-				list = append(list, ',')
+		provinces[i] = strings.Join(provs, ",")
+	}
+	interned := func(ids []int32) func(int) (string, bool) {
+		return func(i int) (string, bool) {
+			if ids[i] < 0 {
+				return "", false
 			}
-			list = append(list, p...)
-		}
-		f[10].(*array.Int64Builder).Append(int64(len(provs)))
-		f[11].(*array.StringBuilder).BinaryBuilder.Append(list)
-		if a.hasYear {
-			f[12].(*array.Int32Builder).Append(a.firstYear)
-			f[13].(*array.Int32Builder).Append(a.lastYear)
-		} else {
-			f[12].AppendNull()
-			f[13].AppendNull()
-		}
-		if a.hasHours {
-			f[14].(*array.Float64Builder).Append(a.hours)
-		} else {
-			f[14].AppendNull()
+			return agg.strs[ids[i]], true
 		}
 	}
-	return b.NewRecordBatch()
+	cols := []arrow.Array{
+		keyColumn(nos, keys),
+		stringArray(n, func(i int) (string, bool) { return order[i].prov, true }),
+		int32Array(n, func(i int) (int32, bool) { return order[i].year, true }),
+		stringArray(n, interned(sex)),
+		stringArray(n, func(i int) (string, bool) {
+			if band[i] < 0 {
+				return "", false
+			}
+			return ageBands[band[i]], true
+		}),
+		stringArray(n, interned(org)),
+		int64Array(n, func(i int) int64 { return agg.persons[nos[i]].apps }),
+		int64Array(n, func(i int) int64 { return agg.persons[nos[i]].participations }),
+		int64Array(n, func(i int) int64 { return agg.persons[nos[i]].withdrawals }),
+		int64Array(n, func(i int) int64 { return agg.persons[nos[i]].notAccepted }),
+		int64Array(n, func(i int) int64 { a := &agg.persons[nos[i]]; return int64(1 + len(a.provinces.more)) }),
+		stringArray(n, func(i int) (string, bool) { return provinces[i], true }),
+		int32Array(n, func(i int) (int32, bool) { a := &agg.persons[nos[i]]; return a.firstYear, a.hasYear }),
+		int32Array(n, func(i int) (int32, bool) { a := &agg.persons[nos[i]]; return a.lastYear, a.hasYear }),
+		float64Array(n, func(i int) (float64, bool) { a := &agg.persons[nos[i]]; return a.hours, a.hasHours }),
+	}
+	defer func() {
+		for _, c := range cols {
+			c.Release()
+		}
+	}()
+	return array.NewRecordBatch(arrow.NewSchema(personFields, nil), cols, int64(n))
 }
 
-// ageBand is the SQL macro age_band (sql/003_views.sql) of a birth date
-// and a year: the age is the year less the birth's year.
-func ageBand(birth arrow.Date32, year int32) string {
+// ageBands are the values of the SQL macro age_band, by ageBandIndex.
+var ageBands = []string{"<30", "30-39", "40-49", "50-59", "60+"}
+
+// ageBandIndex is the SQL macro age_band (sql/003_views.sql) of a birth
+// date and a year, as an index in ageBands: the age is the year less the
+// birth's year.
+func ageBandIndex(birth arrow.Date32, year int32) int {
 	switch age := int64(year) - int64(birth.ToTime().Year()); {
 	case age < 30:
-		return "<30"
+		return 0
 	case age < 40:
-		return "30-39"
+		return 1
 	case age < 50:
-		return "40-49"
+		return 2
 	case age < 60:
-		return "50-59"
+		return 3
 	}
-	return "60+"
+	return 4
+}
+
+// validity returns the validity bitmap of n values of which valid(i) says
+// whether value i is, and the number of NULLs (nil and 0 when none is).
+func validity(n int, valid func(int) bool) (*memory.Buffer, int) {
+	var buf *memory.Buffer
+	nulls := 0
+	for i := 0; i < n; i++ {
+		if valid(i) {
+			continue
+		}
+		if buf == nil {
+			buf = memory.NewResizableBuffer(memory.DefaultAllocator)
+			buf.Resize(int(bitutil.BytesForBits(int64(n))))
+			bits := buf.Bytes()
+			for k := range bits {
+				bits[k] = 0xff
+			}
+		}
+		bitutil.ClearBit(buf.Bytes(), i)
+		nulls++
+	}
+	return buf, nulls
+}
+
+// stringArray returns the string array of n values val(i) (NULL when not ok).
+func stringArray(n int, val func(int) (string, bool)) arrow.Array {
+	size := 0
+	for i := 0; i < n; i++ {
+		if s, ok := val(i); ok {
+			size += len(s)
+		}
+	}
+	valid, nulls := validity(n, func(i int) bool { _, ok := val(i); return ok })
+	offBuf := memory.NewResizableBuffer(memory.DefaultAllocator)
+	offBuf.Resize((n + 1) * 4)
+	offs := arrow.Int32Traits.CastFromBytes(offBuf.Bytes())[:n+1]
+	dataBuf := memory.NewResizableBuffer(memory.DefaultAllocator)
+	dataBuf.Resize(size)
+	data := dataBuf.Bytes()[:0]
+	for i := 0; i < n; i++ {
+		offs[i] = int32(len(data))
+		if s, ok := val(i); ok {
+			data = append(data, s...)
+		}
+	}
+	offs[n] = int32(len(data))
+	return newStrings(n, valid, nulls, offBuf, dataBuf)
+}
+
+// fixedArray returns the array of type dt of n values val(i) (NULL when
+// not ok), of T's width.
+func fixedArray[T int32 | int64 | float64](dt arrow.DataType, n int, val func(int) (T, bool)) arrow.Array {
+	valid, nulls := validity(n, func(i int) bool { _, ok := val(i); return ok })
+	buf := memory.NewResizableBuffer(memory.DefaultAllocator)
+	buf.Resize(n * dt.(arrow.FixedWidthDataType).Bytes())
+	out := arrow.GetData[T](buf.Bytes())[:n]
+	for i := range out {
+		v, ok := val(i)
+		if !ok {
+			v = 0
+		}
+		out[i] = v
+	}
+	d := array.NewData(dt, n, []*memory.Buffer{valid, buf}, nil, nulls, 0)
+	defer d.Release()
+	releaseBuffers(valid, buf)
+	return array.MakeFromData(d)
+}
+
+func int32Array(n int, val func(int) (int32, bool)) arrow.Array {
+	return fixedArray(arrow.PrimitiveTypes.Int32, n, val)
+}
+
+func int64Array(n int, val func(int) int64) arrow.Array {
+	return fixedArray(arrow.PrimitiveTypes.Int64, n, func(i int) (int64, bool) { return val(i), true })
+}
+
+func float64Array(n int, val func(int) (float64, bool)) arrow.Array {
+	return fixedArray(arrow.PrimitiveTypes.Float64, n, val)
 }
