@@ -293,18 +293,18 @@ func (p *personAggs) strLess(a, b int32) bool { return p.strs[a] < p.strs[b] }
 func dateLess(a, b int32) bool { return a < b }
 
 // personEntry is a person with an application, in the persons' export
-// order: the province and year of their first application, their number.
+// order: the province (interned) and year of their first application,
+// their number.
 type personEntry struct {
-	prov string
-	year int32
-	no   int32
+	prov, year, no int32
 }
 
 // personOrder returns the persons with an application in export order
 // (province, year, person key: person_no follows the key); year is the
 // run's, the year of a person whose applications have none.
 func personOrder(agg *personAggs, year int) []personEntry {
-	var order []personEntry
+	rank := ranks(agg.strs) // provinces in byte order
+	order := make([]personEntry, 0, len(agg.persons))
 	for no := range agg.persons {
 		a := &agg.persons[no]
 		if a.apps == 0 {
@@ -314,10 +314,10 @@ func personOrder(agg *personAggs, year int) []personEntry {
 		if a.hasYear {
 			y = a.firstYear
 		}
-		order = append(order, personEntry{agg.strs[a.fProvince], y, int32(no)})
+		order = append(order, personEntry{a.fProvince, y, int32(no)})
 	}
 	slices.SortFunc(order, func(x, y personEntry) int {
-		if c := strings.Compare(x.prov, y.prov); c != 0 {
+		if c := cmp.Compare(rank[x.prov], rank[y.prov]); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(x.year, y.year); c != 0 {
@@ -366,7 +366,7 @@ func putPersonRows(ctx context.Context, conn *sql.Conn, agg *personAggs, keys []
 			a := &agg.persons[e.no]
 			f[0].(*array.Int64Builder).Append(int64(lo + k))
 			f[1].(*array.StringBuilder).Append(keys[e.no])
-			f[2].(*array.StringBuilder).Append(e.prov)
+			f[2].(*array.StringBuilder).Append(agg.strs[e.prov])
 			if a.hasYear {
 				f[3].(*array.Int32Builder).Append(a.firstYear)
 				f[4].(*array.Int32Builder).Append(a.lastYear)
@@ -470,20 +470,28 @@ var personFields = []arrow.Field{
 // personRecord returns the persons' rows as export_persons_put stores
 // them in export_person_rows, in its order, computed in Go (the age band
 // as the SQL macro age_band computes it): writeExportRowsGo writes the
-// persons' files from it without a round trip through DuckDB. Each column
-// is built in buffers of its final size (a builder's growing cost more
-// than the rest).
+// persons' files from it without a round trip through DuckDB. One pass
+// over the persons fills every column's values, then each column is built
+// in buffers of its final size (Arrow builders that grew cost more than
+// the rest).
 func personRecord(agg *personAggs, keys []string, year int) arrow.RecordBatch {
 	order := personOrder(agg, year)
 	n := len(order)
-	nos := make([]int32, n)
+	nos, years := make([]int32, n), make([]int32, n)
 	sex, org := make([]int32, n), make([]int32, n) // interned values, -1: NULL
 	band := make([]int8, n)                        // index in ageBands, -1: NULL
+	counts := [5][]int64{}                         // applications … province_count
+	for k := range counts {
+		counts[k] = make([]int64, n)
+	}
 	provinces := make([]string, n)
+	first, last := make([]int32, n), make([]int32, n)
+	hours := make([]float64, n)
+	var yearValid, hoursValid []bool
 	var provs []string
 	for i, e := range order {
 		a := &agg.persons[e.no]
-		nos[i] = e.no
+		nos[i], years[i] = e.no, e.year
 		sex[i], org[i], band[i] = -1, -1, -1
 		if v, ok := a.sex.mode(agg.strLess); ok {
 			sex[i] = v
@@ -493,6 +501,22 @@ func personRecord(agg *personAggs, keys []string, year int) arrow.RecordBatch {
 		}
 		if v, ok := a.birth.mode(dateLess); ok {
 			band[i] = int8(ageBandIndex(arrow.Date32(v), e.year))
+		}
+		counts[0][i], counts[1][i], counts[2][i], counts[3][i] = a.apps, a.participations, a.withdrawals, a.notAccepted
+		counts[4][i] = int64(1 + len(a.provinces.more))
+		first[i], last[i] = a.firstYear, a.lastYear
+		if !a.hasYear {
+			if yearValid == nil {
+				yearValid = allValid(n)
+			}
+			yearValid[i], first[i], last[i] = false, 0, 0
+		}
+		hours[i] = a.hours
+		if !a.hasHours {
+			if hoursValid == nil {
+				hoursValid = allValid(n)
+			}
+			hoursValid[i], hours[i] = false, 0
 		}
 		if len(a.provinces.more) == 0 {
 			provinces[i] = agg.strs[a.provinces.first.v]
@@ -516,8 +540,8 @@ func personRecord(agg *personAggs, keys []string, year int) arrow.RecordBatch {
 	}
 	cols := []arrow.Array{
 		keyColumn(nos, keys),
-		stringArray(n, func(i int) (string, bool) { return order[i].prov, true }),
-		int32Array(n, func(i int) (int32, bool) { return order[i].year, true }),
+		stringArray(n, func(i int) (string, bool) { return agg.strs[order[i].prov], true }),
+		fixedArray(arrow.PrimitiveTypes.Int32, years, nil),
 		stringArray(n, interned(sex)),
 		stringArray(n, func(i int) (string, bool) {
 			if band[i] < 0 {
@@ -526,15 +550,15 @@ func personRecord(agg *personAggs, keys []string, year int) arrow.RecordBatch {
 			return ageBands[band[i]], true
 		}),
 		stringArray(n, interned(org)),
-		int64Array(n, func(i int) int64 { return agg.persons[nos[i]].apps }),
-		int64Array(n, func(i int) int64 { return agg.persons[nos[i]].participations }),
-		int64Array(n, func(i int) int64 { return agg.persons[nos[i]].withdrawals }),
-		int64Array(n, func(i int) int64 { return agg.persons[nos[i]].notAccepted }),
-		int64Array(n, func(i int) int64 { a := &agg.persons[nos[i]]; return int64(1 + len(a.provinces.more)) }),
+		fixedArray(arrow.PrimitiveTypes.Int64, counts[0], nil),
+		fixedArray(arrow.PrimitiveTypes.Int64, counts[1], nil),
+		fixedArray(arrow.PrimitiveTypes.Int64, counts[2], nil),
+		fixedArray(arrow.PrimitiveTypes.Int64, counts[3], nil),
+		fixedArray(arrow.PrimitiveTypes.Int64, counts[4], nil),
 		stringArray(n, func(i int) (string, bool) { return provinces[i], true }),
-		int32Array(n, func(i int) (int32, bool) { a := &agg.persons[nos[i]]; return a.firstYear, a.hasYear }),
-		int32Array(n, func(i int) (int32, bool) { a := &agg.persons[nos[i]]; return a.lastYear, a.hasYear }),
-		float64Array(n, func(i int) (float64, bool) { a := &agg.persons[nos[i]]; return a.hours, a.hasHours }),
+		fixedArray(arrow.PrimitiveTypes.Int32, first, yearValid),
+		fixedArray(arrow.PrimitiveTypes.Int32, last, yearValid),
+		fixedArray(arrow.PrimitiveTypes.Float64, hours, hoursValid),
 	}
 	defer func() {
 		for _, c := range cols {
@@ -542,6 +566,15 @@ func personRecord(agg *personAggs, keys []string, year int) arrow.RecordBatch {
 		}
 	}()
 	return array.NewRecordBatch(arrow.NewSchema(personFields, nil), cols, int64(n))
+}
+
+// allValid returns n trues.
+func allValid(n int) []bool {
+	v := make([]bool, n)
+	for i := range v {
+		v[i] = true
+	}
+	return v
 }
 
 // ageBands are the values of the SQL macro age_band, by ageBandIndex.
@@ -612,34 +645,18 @@ func stringArray(n int, val func(int) (string, bool)) arrow.Array {
 	return newStrings(n, valid, nulls, offBuf, dataBuf)
 }
 
-// fixedArray returns the array of type dt of n values val(i) (NULL when
-// not ok), of T's width.
-func fixedArray[T int32 | int64 | float64](dt arrow.DataType, n int, val func(int) (T, bool)) arrow.Array {
-	valid, nulls := validity(n, func(i int) bool { _, ok := val(i); return ok })
-	buf := memory.NewResizableBuffer(memory.DefaultAllocator)
-	buf.Resize(n * dt.(arrow.FixedWidthDataType).Bytes())
-	out := arrow.GetData[T](buf.Bytes())[:n]
-	for i := range out {
-		v, ok := val(i)
-		if !ok {
-			v = 0
-		}
-		out[i] = v
+// fixedArray returns the array of type dt (of T's width) holding vals,
+// NULL where valid (nil: every value valid) is false. vals becomes the
+// array's buffer.
+func fixedArray[T int32 | int64 | float64](dt arrow.DataType, vals []T, valid []bool) arrow.Array {
+	var bits *memory.Buffer
+	nulls := 0
+	if valid != nil {
+		bits, nulls = validity(len(vals), func(i int) bool { return valid[i] })
 	}
-	d := array.NewData(dt, n, []*memory.Buffer{valid, buf}, nil, nulls, 0)
+	buf := memory.NewBufferBytes(arrow.GetBytes(vals))
+	d := array.NewData(dt, len(vals), []*memory.Buffer{bits, buf}, nil, nulls, 0)
 	defer d.Release()
-	releaseBuffers(valid, buf)
+	releaseBuffers(bits)
 	return array.MakeFromData(d)
-}
-
-func int32Array(n int, val func(int) (int32, bool)) arrow.Array {
-	return fixedArray(arrow.PrimitiveTypes.Int32, n, val)
-}
-
-func int64Array(n int, val func(int) int64) arrow.Array {
-	return fixedArray(arrow.PrimitiveTypes.Int64, n, func(i int) (int64, bool) { return val(i), true })
-}
-
-func float64Array(n int, val func(int) (float64, bool)) arrow.Array {
-	return fixedArray(arrow.PrimitiveTypes.Float64, n, val)
 }
