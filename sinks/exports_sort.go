@@ -97,19 +97,17 @@ func writeExportRowsGo(ctx context.Context, cancel context.CancelFunc, pq, cv *s
 		}
 	}()
 	err = both(ctx, cancel, func() error {
-		n, err := writeParquetRecord(ctx, pq, filepath.Join(tmp, exportApplications.name), apps, sortedExportCols)
+		n, err := writeParquetRecord(ctx, pq, filepath.Join(tmp, exportApplications.name), apps, sortedExportCols, nil)
 		if err != nil {
 			return fmt.Errorf("writing %s parquet: %w", exportApplications.name, err)
 		}
 		res.parquet[exportApplications.name], res.cols[exportApplications.name] = n, cols
 		exportTrace("parquet apps")
-		parts, err := takeParticipations(apps)
+		accepted, err := participationRows(apps)
 		if err != nil {
 			return fmt.Errorf("selecting %s: %w", exportParticipations.name, err)
 		}
-		defer parts.Release()
-		exportTrace("take parts")
-		if n, err = writeParquetRecord(ctx, pq, filepath.Join(tmp, exportParticipations.name), parts, sortedExportCols); err != nil {
+		if n, err = writeParquetRecord(ctx, pq, filepath.Join(tmp, exportParticipations.name), apps, sortedExportCols, accepted); err != nil {
 			return fmt.Errorf("writing %s parquet: %w", exportParticipations.name, err)
 		}
 		res.parquet[exportParticipations.name], res.cols[exportParticipations.name] = n, cols
@@ -120,7 +118,7 @@ func writeExportRowsGo(ctx context.Context, cancel context.CancelFunc, pq, cv *s
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if n, err = writeParquetRecord(ctx, pq, filepath.Join(tmp, exportPersons.name), rec, len(personFields)); err != nil {
+		if n, err = writeParquetRecord(ctx, pq, filepath.Join(tmp, exportPersons.name), rec, len(personFields), nil); err != nil {
 			return fmt.Errorf("writing %s parquet: %w", exportPersons.name, err)
 		}
 		res.parquet[exportPersons.name] = n
@@ -543,34 +541,14 @@ func personNoColumn(pno []int32) arrow.Array {
 	return b.NewArray()
 }
 
-// takeParticipations returns the participations among the sorted
-// applications (status accepted), in their order, with the CSV's columns.
-func takeParticipations(apps arrow.RecordBatch) (arrow.RecordBatch, error) {
+// participationRows returns whether each of the sorted applications is
+// a participation (status accepted).
+func participationRows(apps arrow.RecordBatch) (func(int) bool, error) {
 	status, ok := apps.Column(sortedStatus).(*array.String)
 	if !ok {
 		return nil, fmt.Errorf("status column of type %s", apps.Column(sortedStatus).DataType())
 	}
-	var rows []rowRef
-	for i := 0; i < status.Len(); i++ {
-		if status.IsValid(i) && status.Value(i) == participationStatus {
-			rows = append(rows, rowRef{0, int32(i)})
-		}
-	}
-	cols := make([]arrow.Array, sortedExportCols)
-	defer func() {
-		for _, c := range cols {
-			if c != nil {
-				c.Release()
-			}
-		}
-	}()
-	for j := range cols {
-		var err error
-		if cols[j], err = takeColumn(apps.Column(j).DataType(), []arrow.Array{apps.Column(j)}, rows); err != nil {
-			return nil, err
-		}
-	}
-	return array.NewRecordBatch(arrow.NewSchema(apps.Schema().Fields()[:sortedExportCols], nil), cols, int64(len(rows))), nil
+	return func(i int) bool { return status.IsValid(i) && status.Value(i) == participationStatus }, nil
 }
 
 // writeParquetRecord writes the sorted rows of rec's first ncols columns
@@ -578,8 +556,11 @@ func takeParticipations(apps arrow.RecordBatch) (arrow.RecordBatch, error) {
 // dir, dir/province=CR/year=2013/part_0.parquet, as writeParquetPartitions
 // writes them from DuckDB's table (the same bytes): each partition's rows
 // without the partition columns, registered as the Arrow view export_part
-// and written by one COPY. It returns the rows written.
-func writeParquetRecord(ctx context.Context, conn *sql.Conn, dir string, rec arrow.RecordBatch, ncols int) (int64, error) {
+// and written by one COPY. Only the rows where keepRow is true are written
+// (nil: every row), each partition's as the slices of rec they form, in
+// their order: a partition without any has no file. It returns the rows
+// written.
+func writeParquetRecord(ctx context.Context, conn *sql.Conn, dir string, rec arrow.RecordBatch, ncols int, keepRow func(int) bool) (int64, error) {
 	prov, ok1 := rec.Column(sortedProvince).(*array.String)
 	years, ok2 := rec.Column(sortedYear).(*array.Int32)
 	if !ok1 || !ok2 {
@@ -595,6 +576,7 @@ func writeParquetRecord(ctx context.Context, conn *sql.Conn, dir string, rec arr
 	}
 	schema := arrow.NewSchema(fields, nil)
 	var n int64
+	var runs [][2]int
 	for lo := 0; lo < int(rec.NumRows()); {
 		if prov.IsNull(lo) || years.IsNull(lo) || !hivePartValue.MatchString(prov.Value(lo)) {
 			return n, fmt.Errorf("a partition has no usable province or year (row %d)", lo+1)
@@ -604,33 +586,79 @@ func writeParquetRecord(ctx context.Context, conn *sql.Conn, dir string, rec arr
 		for hi < int(rec.NumRows()) && prov.IsValid(hi) && years.IsValid(hi) && prov.Value(hi) == p && years.Value(hi) == y {
 			hi++
 		}
-		written, err := writeParquetPart(ctx, conn, dir, p, y, rec, schema, keep, lo, hi)
-		if err != nil {
-			return n, fmt.Errorf("partition province=%s/year=%d: %w", p, y, err)
+		runs = runs[:0]
+		if keepRow == nil {
+			runs = append(runs, [2]int{lo, hi})
+		} else {
+			for i := lo; i < hi; i++ {
+				if !keepRow(i) {
+					continue
+				}
+				if k := len(runs) - 1; k >= 0 && runs[k][1] == i {
+					runs[k][1] = i + 1
+				} else {
+					runs = append(runs, [2]int{i, i + 1})
+				}
+			}
 		}
-		n += written
+		if len(runs) > 0 {
+			written, err := writeParquetPart(ctx, conn, dir, p, y, rec, schema, keep, runs)
+			if err != nil {
+				return n, fmt.Errorf("partition province=%s/year=%d: %w", p, y, err)
+			}
+			n += written
+		}
 		lo = hi
 	}
 	return n, nil
 }
 
-// writeParquetPart writes rows lo…hi-1 of rec's columns keep as the
-// partition's Parquet file.
-func writeParquetPart(ctx context.Context, conn *sql.Conn, dir, province string, year int32, rec arrow.RecordBatch, schema *arrow.Schema, keep []int, lo, hi int) (int64, error) {
+// parquetRunsRows is the most rows writeParquetPart hands DuckDB as
+// several slices of a record batch (the runs of a partition's rows, such
+// as its participations among the applications): DuckDB's default row
+// group size, 122,880 rows, so that such a file is one row group however
+// DuckDB's chunks fall. A partition of more rows in several runs is
+// gathered into one batch first (takeRuns), as the applications' are one
+// slice: its row groups are cut where the SQL path's table cuts them. A
+// variable for the tests.
+var parquetRunsRows = 122880
+
+// writeParquetPart writes the rows of runs (slices lo…hi-1, in order) of
+// rec's columns keep as the partition's Parquet file.
+func writeParquetPart(ctx context.Context, conn *sql.Conn, dir, province string, year int32, rec arrow.RecordBatch, schema *arrow.Schema, keep []int, runs [][2]int) (int64, error) {
 	pdir := filepath.Join(dir, "province="+province, "year="+strconv.Itoa(int(year)))
 	if err := os.MkdirAll(pdir, 0o750); err != nil {
 		return 0, err
 	}
-	cols := make([]arrow.Array, len(keep))
-	for i, j := range keep {
-		cols[i] = array.NewSlice(rec.Column(j), int64(lo), int64(hi))
+	var batches []arrow.RecordBatch
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
+	rows := 0
+	for _, r := range runs {
+		rows += r[1] - r[0]
 	}
-	part := array.NewRecordBatch(schema, cols, int64(hi-lo))
-	for _, c := range cols {
-		c.Release()
+	if len(runs) == 1 || rows <= parquetRunsRows {
+		for _, r := range runs {
+			cols := make([]arrow.Array, len(keep))
+			for i, j := range keep {
+				cols[i] = array.NewSlice(rec.Column(j), int64(r[0]), int64(r[1]))
+			}
+			batches = append(batches, array.NewRecordBatch(schema, cols, int64(r[1]-r[0])))
+			for _, c := range cols {
+				c.Release()
+			}
+		}
+	} else {
+		b, err := takeRuns(rec, schema, keep, runs, rows)
+		if err != nil {
+			return 0, err
+		}
+		batches = append(batches, b)
 	}
-	defer part.Release()
-	rdr, err := array.NewRecordReader(schema, []arrow.RecordBatch{part})
+	rdr, err := array.NewRecordReader(schema, batches)
 	if err != nil {
 		return 0, err
 	}
@@ -661,10 +689,36 @@ func writeParquetPart(ctx context.Context, conn *sql.Conn, dir, province string,
 	if err != nil {
 		return 0, err
 	}
-	if written != int64(hi-lo) {
-		return written, fmt.Errorf("%d rows written, %d selected", written, hi-lo)
+	if written != int64(rows) {
+		return written, fmt.Errorf("%d rows written, %d selected", written, rows)
 	}
 	return written, nil
+}
+
+// takeRuns gathers the rows of runs (slices lo…hi-1 of rec, in order; rows
+// in all) of rec's columns keep into one record batch of schema.
+func takeRuns(rec arrow.RecordBatch, schema *arrow.Schema, keep []int, runs [][2]int, rows int) (arrow.RecordBatch, error) {
+	refs := make([]rowRef, 0, rows)
+	for _, r := range runs {
+		for i := r[0]; i < r[1]; i++ {
+			refs = append(refs, rowRef{0, int32(i)})
+		}
+	}
+	cols := make([]arrow.Array, len(keep))
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for i, j := range keep {
+		var err error
+		if cols[i], err = takeColumn(rec.Column(j).DataType(), []arrow.Array{rec.Column(j)}, refs); err != nil {
+			return nil, err
+		}
+	}
+	return array.NewRecordBatch(schema, cols, int64(rows)), nil
 }
 
 // writeCSVRecord writes the rows of rec, whose first columns are cols, to

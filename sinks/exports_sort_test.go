@@ -74,6 +74,15 @@ func TestExportGoMatchesSQL(t *testing.T) {
 	if diff := diffTrees(t, ref, got); len(diff) > 0 {
 		t.Errorf("the exports differ: %v", diff)
 	}
+	t.Run("partitions gathered", func(t *testing.T) {
+		// The participations' partitions in one batch each (takeRuns), not
+		// as slices of the applications: the same files.
+		defer func(v int) { parquetRunsRows = v }(parquetRunsRows)
+		parquetRunsRows = 0
+		if diff := diffTrees(t, ref, export(true)); len(diff) > 0 {
+			t.Errorf("the exports differ: %v", diff)
+		}
+	})
 	var parts int
 	for _, ds := range []string{"applications", "participations", "persons"} {
 		m, _ := filepath.Glob(filepath.Join(got, ds, "province=*", "year=*", "part_0.parquet"))
