@@ -211,12 +211,21 @@ const (
 // loaded records, and DuckDB the others.
 func blockWithMode(ctx context.Context, conn *sql.Conn, rules []string, maxBlock int, log *slog.Logger, mode blockMode, gk *goKeys) ([]candidate, blockStats, error) {
 	total := blockStats{Rule: -1}
-	plans, ok, err := planOnce(ctx, conn, rules)
+	if mode != blockInGo {
+		gk = nil
+	}
+	if err := withSounds(ctx, conn, rules, gk); err != nil {
+		return nil, total, err
+	}
+	plans, ok, err := planOnce(ctx, conn, rules, gk)
 	if err != nil {
 		return nil, total, err
 	}
 	if !ok {
 		mode = blockUnion
+		if err := withSounds(ctx, conn, rules, nil); err != nil {
+			return nil, total, err
+		}
 	}
 	if mode == blockInGo {
 		pairs, stats, err := blockGo(ctx, conn, plans, maxBlock, log, gk)
@@ -292,21 +301,21 @@ type oncePlan struct {
 
 // planOnce splits each rule into its keys for blockOnce; ok is false when a
 // rule is not a conjunction of equalities, or when an equality's two sides
-// have different types (their hashes would differ where SQL's = holds).
-func planOnce(ctx context.Context, conn *sql.Conn, rules []string) ([]oncePlan, bool, error) {
+// have different types (their hashes would differ where SQL's = holds; the
+// keys gk evaluates compare values of one kind: not checked).
+func planOnce(ctx context.Context, conn *sql.Conn, rules []string, gk *goKeys) ([]oncePlan, bool, error) {
 	plans := make([]oncePlan, len(rules))
 	var checks []string
 	for i, rule := range rules {
-		lkeys, rkeys, exact, ok := blockKeys(rule)
-		if !ok || !exact {
+		p, ok := planRule(rule)
+		if !ok {
 			return nil, false, nil
 		}
-		p := oncePlan{lkeys: lkeys, sym: true}
-		for k := range rkeys {
-			p.rkeys = append(p.rkeys, sideRef["r"].ReplaceAllString(rkeys[k], "${1}l."))
-			p.sym = p.sym && p.rkeys[k] == lkeys[k]
-			if p.rkeys[k] != lkeys[k] {
-				checks = append(checks, "typeof("+lkeys[k]+") = typeof("+p.rkeys[k]+")")
+		if gk.rule(p) == nil {
+			for k := range p.rkeys {
+				if p.rkeys[k] != p.lkeys[k] {
+					checks = append(checks, "typeof("+p.lkeys[k]+") = typeof("+p.rkeys[k]+")")
+				}
 			}
 		}
 		plans[i] = p
@@ -320,6 +329,54 @@ func planOnce(ctx context.Context, conn *sql.Conn, rules []string) ([]oncePlan, 
 		return nil, false, fmt.Errorf("checking blocking keys: %w", err)
 	}
 	return plans, same, nil
+}
+
+// planRule is one rule's oncePlan; ok false when it is not a conjunction of
+// equalities.
+func planRule(rule string) (oncePlan, bool) {
+	lkeys, rkeys, exact, ok := blockKeys(rule)
+	if !ok || !exact {
+		return oncePlan{}, false
+	}
+	p := oncePlan{lkeys: lkeys, sym: true}
+	for k := range rkeys {
+		p.rkeys = append(p.rkeys, sideRef["r"].ReplaceAllString(rkeys[k], "${1}l."))
+		p.sym = p.sym && p.rkeys[k] == lkeys[k]
+	}
+	return p, true
+}
+
+// soundRef finds a rule reading a name's sound.
+var soundRef = regexp.MustCompile(`(?i)(surname|given_name)_sound`)
+
+// withSounds adds the names' sounds to link_rec (link_block_sounds.sql)
+// when DuckDB is to evaluate a rule that reads them: a rule that is not
+// an equality conjunction, or whose keys gk (nil: none) does not evaluate.
+// Once: link_rec keeps them.
+func withSounds(ctx context.Context, conn *sql.Conn, rules []string, gk *goKeys) error {
+	need := false
+	for _, rule := range rules {
+		if !soundRef.MatchString(rule) {
+			continue
+		}
+		if p, ok := planRule(rule); !ok || gk.rule(p) == nil {
+			need = true
+		}
+	}
+	if !need {
+		return nil
+	}
+	var has bool
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) > 0 FROM duckdb_columns() WHERE table_name = 'link_rec' AND column_name = 'surname_sound' AND database_name = 'temp'").Scan(&has); err != nil {
+		return fmt.Errorf("blocking, names' sounds: %w", err)
+	}
+	if has {
+		return nil
+	}
+	if _, err := conn.ExecContext(ctx, queries.Query("link_block_sounds")); err != nil {
+		return fmt.Errorf("blocking, names' sounds: %w", err)
+	}
+	return nil
 }
 
 // blockOnce inserts into link_pairs each candidate pair once, by the first

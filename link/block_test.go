@@ -343,6 +343,7 @@ func TestBlockGoLargeBlocksAndNulls(t *testing.T) {
 	if _, err := loadRecords(ctx, conn, nil); err != nil {
 		t.Fatal(err)
 	}
+	addSounds(t, ctx, conn)
 	var nulls [5]int
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FILTER (birth_date IS NULL), count(*) FILTER (municipality_fold IS NULL), "+
 		"count(*) FILTER (email IS NULL), count(*) FILTER (surname_sound IS NULL), count(*) FILTER (surname_fold = '') FROM link_rec").

@@ -10,15 +10,9 @@
 -- no translate, whose pieces cost about 1 CPU-s at 1M), the other codes of the
 -- right shape are translated. GLOB classes, each one character: the shape
 -- regexp_full_match('[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z]…') tests.
--- surname_sound and given_name_sound are the names' consonant skeletons, a
--- phonetic key for blocking: K and Q read as C, Z as S; vowels, H, W, J, Y
--- and everything not a letter dropped; a doubled consonant counted once
--- (CARUSO and CRAUSO are CRS, FERARI and FERRARI FR, SHEVCHENKO and
--- SEVCENKO SVCNC); NULL when nothing is left. They are computed once per
--- distinct name (snd), not per row, and a run of one consonant is collapsed
--- by an alternation whose rewrite keeps the one group that matched (an
--- unmatched group rewrites to ''; RE2 rewrites groups \1 to \9 only, hence
--- two passes): the same result as one pass per consonant (BB+ → B, …).
+-- The names' sounds (surname_sound, given_name_sound) are not here: blocking
+-- computes them in Go, and adds them to link_rec (link_block_sounds.sql) only
+-- when DuckDB evaluates a rule that reads them.
 -- rid is numbered in a narrow pass (rowid, enrolment_id), joined back by rowid:
 -- a window over whole rows sorted every column, on one thread (half of this
 -- statement's cost). link_rec is not sorted by rid (a sort of every column,
@@ -36,13 +30,6 @@ WITH ids AS (
            left(sha256(concat_ws('|', province_code, coalesce(surname_fold, ''), coalesce(given_name_fold, ''),
                 coalesce(tax_code, ''), coalesce(CAST(birth_date AS VARCHAR), ''), module_fold)), 16) AS record_key
     FROM enrolments
-), snd AS (
-    SELECT n,
-           nullif(regexp_replace(regexp_replace(regexp_replace(translate(coalesce(n, ''), 'KQZ', 'CCS'), '[^BCDFGLMNPRSTVX]', '', 'g'),
-                  '(B)B+|(C)C+|(D)D+|(F)F+|(G)G+|(L)L+|(M)M+|(N)N+|(P)P+', '\1\2\3\4\5\6\7\8\9', 'g'),
-                  '(R)R+|(S)S+|(T)T+|(V)V+|(X)X+', '\1\2\3\4\5', 'g'), '') AS sound
-    FROM (SELECT surname_fold AS n FROM enrolments UNION SELECT given_name_fold FROM enrolments)
-    WHERE n IS NOT NULL
 ), pm AS (
     SELECT record_key, arg_max(person_id, run_id) AS person_id
     FROM person_members
@@ -77,11 +64,7 @@ SELECT ids.rid,
        e.organisation_type_fold,
        e.role_fold,
        e.module_fold,
-       s1.sound AS surname_sound,
-       s2.sound AS given_name_sound,
        list_transform(CAST(? AS VARCHAR[]), h -> nullif(upper(trim(CAST(element_at(e.extras, h)[1] AS VARCHAR))), '')) AS extra_values
 FROM e
 JOIN ids USING (row)
-LEFT JOIN pm USING (record_key)
-LEFT JOIN snd AS s1 ON s1.n = e.surname_fold
-LEFT JOIN snd AS s2 ON s2.n = e.given_name_fold;
+LEFT JOIN pm USING (record_key);
