@@ -388,3 +388,65 @@ func TestEvaluateBadTruth(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteReviewTiesOrdered: pairs tied on probability and both keys (the
+// same records typed in several rows) come out in one order, by their
+// enrolments, whatever order DuckDB's sort leaves ties in: the workbook is
+// the same every night for the same warehouse.
+func TestWriteReviewTiesOrdered(t *testing.T) {
+	w, _ := reviewWarehouse(t, 1-1e-12) // nearly every candidate pair waits for review
+	// Twenty review pairs tied with the first: its probability and keys.
+	if _, err := w.DB.Exec(`
+		WITH first AS (SELECT left_key, right_key, probability FROM person_links WHERE decision = 'review'
+		               ORDER BY left_enrolment_id, right_enrolment_id LIMIT 1),
+		     tied AS (SELECT left_enrolment_id, right_enrolment_id FROM person_links WHERE decision = 'review'
+		              ORDER BY right_enrolment_id DESC LIMIT 20)
+		UPDATE person_links AS pl SET left_key = first.left_key, right_key = first.right_key, probability = first.probability
+		FROM first, tied
+		WHERE pl.left_enrolment_id = tied.left_enrolment_id AND pl.right_enrolment_id = tied.right_enrolment_id`); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	rows, err := w.DB.Query(`
+		SELECT l.source_file || '!' || l.sheet || '!' || CAST(l.source_row AS VARCHAR) || ' ' ||
+		       r.source_file || '!' || r.sheet || '!' || CAST(r.source_row AS VARCHAR)
+		FROM person_links AS pl
+		JOIN enrolments AS l ON l.enrolment_id = pl.left_enrolment_id
+		JOIN enrolments AS r ON r.enrolment_id = pl.right_enrolment_id
+		WHERE pl.decision = 'review'
+		ORDER BY pl.probability DESC, pl.left_key, pl.right_key, pl.left_enrolment_id, pl.right_enrolment_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, s)
+	}
+	if err := rows.Err(); err != nil || len(want) < 21 {
+		t.Fatalf("%d review pairs (%v)", len(want), err)
+	}
+	path := filepath.Join(t.TempDir(), "review.xlsx")
+	if _, err := WriteReview(context.Background(), w.DB, path); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := f.GetRows("Revisione")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want)+1 {
+		t.Fatalf("%d rows, want %d", len(got)-1, len(want))
+	}
+	for i, r := range got[1:] {
+		if s := r[12] + " " + r[20]; s != want[i] {
+			t.Fatalf("row %d: %s, want %s (ties out of order)", i+2, s, want[i])
+		}
+	}
+}
