@@ -50,7 +50,7 @@ func InsertRecords(ctx context.Context, conn *sql.Conn, table string, recs []arr
 	}
 	defer release()
 	// Identifiers are ours (table names are constants, the view name is generated).
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %q SELECT %s FROM %q`, table, insertColumns(table), name)); err != nil {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %q SELECT * FROM %q`, table, name)); err != nil {
 		return fmt.Errorf("inserting arrow batch into %s: %w", table, err)
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`DROP VIEW IF EXISTS %q`, name)); err != nil {
@@ -80,7 +80,7 @@ func InsertStream(ctx context.Context, conn *sql.Conn, table string, rdr array.R
 	}
 	defer release()
 	// Identifiers are ours (table names are constants, the view name is generated).
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %q SELECT %s FROM %q`, table, insertColumns(table), name)); err != nil {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %q SELECT * FROM %q`, table, name)); err != nil {
 		if rerr := rdr.Err(); rerr != nil {
 			err = rerr
 		}
@@ -90,28 +90,6 @@ func InsertStream(ctx context.Context, conn *sql.Conn, table string, rdr array.R
 		return fmt.Errorf("dropping arrow view: %w", err)
 	}
 	return nil
-}
-
-// ModuleKeySQL is the module an enrolment's own columns name (province, then
-// its code, else its folded title, edition and site), as SQL over
-// enrolments' columns. sql/modules_derive.sql gives every enrolment that
-// matches no catalogue module this module_id.
-const ModuleKeySQL = `province_code || ':' || coalesce(upper(trim(module_code)),
-    module_fold || '|' || coalesce(lower(trim(edition)), '') || '|' || coalesce(lower(trim(site)), ''))`
-
-// insertColumns is what an INSERT into table selects from an Arrow view of
-// its rows: every column, and for enrolments the module_id their own
-// columns name (ModuleKeySQL) in place of the batches' NULL. Modules derive
-// (sql/modules_derive.sql) sets every enrolment's module_id again, writing
-// only those that change: most rows match no catalogue module and keep this
-// one, where rewriting a million rows' module_id cost about a second.
-func insertColumns(table string) string {
-	if table == "enrolments" {
-		// Every column of the view read (module_id too, NULL in the batches):
-		// DuckDB crashed scanning a stream view for fewer columns than it has.
-		return "* REPLACE (coalesce(module_id, " + ModuleKeySQL + ") AS module_id)"
-	}
-	return "*"
 }
 
 // loadStream is the loader of a [FileWriter] that uses the loader in use:

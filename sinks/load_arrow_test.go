@@ -78,29 +78,3 @@ func rowsOf(t *testing.T, ctx context.Context, db *sql.DB, q string) []string {
 }
 
 func fmtValue(v any) string { return fmt.Sprintf("%v", v) }
-
-// TestLoadGivesModuleKey: both loaders give each enrolment the module its
-// own columns name (ModuleKeySQL), which modules derive keeps for the rows
-// of no catalogue module without writing them again.
-func TestLoadGivesModuleKey(t *testing.T) {
-	for _, load := range []LoadFunc{nil, InsertRecord} {
-		fx := newWriterFixture(t)
-		f := File{RunID: "r1", Province: "CR", Slot: "/in/a.xlsx", Name: "a.xlsx", SHA256: "sha1", LandedPath: "/l/sha1", IngestVersion: 3}
-		w, err := BeginFile(fx.ctx, fx.db, f, load)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fillWriter(t, fx.ctx, w, f.SHA256, 2345)
-		if err := w.Commit(fx.ctx); err != nil {
-			t.Fatal(err)
-		}
-		var n, other int
-		if err := fx.db.QueryRowContext(fx.ctx, "SELECT count(*), count(*) FILTER (module_id IS DISTINCT FROM "+ModuleKeySQL+
-			" OR module_id IS NULL) FROM enrolments").Scan(&n, &other); err != nil {
-			t.Fatal(err)
-		}
-		if n != 2345 || other != 0 {
-			t.Errorf("stream %v: %d rows, %d without their module key", load == nil, n, other)
-		}
-	}
-}

@@ -15,8 +15,7 @@
 -- issues and in its flags.
 -- Each rule is an equality join (rows and catalogue folded once each, not
 -- once per pair), and enrolments are written once, only where their
--- module changes (pipeline/TestModulesDeriveBefore: the same tables as
--- before these updates were split, from any module_id a row held).
+-- module changes.
 DELETE FROM modules WHERE NOT from_catalogue;
 
 CREATE OR REPLACE TEMP TABLE module_match AS
@@ -109,20 +108,16 @@ FROM (
 GROUP BY key, province_code;
 
 -- Every enrolment's module: its catalogue module, else the one derived from
--- the rows (the key above); written only where it changes. Two updates, each
--- joining enrolments to module_match (not every enrolment to itself, which
--- cost about a second at 1M): the catalogue matches, then the other rows.
--- The loader already gives each row the key (sinks.ModuleKeySQL), so most
--- rows are not written at all.
-UPDATE enrolments SET module_id = mm.module_id
-FROM module_match mm
-WHERE enrolments.enrolment_id = mm.enrolment_id
-  AND enrolments.module_id IS DISTINCT FROM mm.module_id;
-
-UPDATE enrolments SET module_id = province_code || ':' || coalesce(upper(trim(module_code)),
-    module_fold || '|' || coalesce(lower(trim(edition)), '') || '|' || coalesce(lower(trim(site)), ''))
-WHERE module_id IS DISTINCT FROM province_code || ':' || coalesce(upper(trim(module_code)),
-    module_fold || '|' || coalesce(lower(trim(edition)), '') || '|' || coalesce(lower(trim(site)), ''))
-  AND NOT EXISTS (SELECT 1 FROM module_match mm WHERE mm.enrolment_id = enrolments.enrolment_id);
+-- the rows (the key above); written only where it changes.
+UPDATE enrolments SET module_id = a.module_id
+FROM (
+    SELECT e.enrolment_id,
+           coalesce(mm.module_id, e.province_code || ':' || coalesce(upper(trim(e.module_code)),
+               e.module_fold || '|' || coalesce(lower(trim(e.edition)), '') || '|' || coalesce(lower(trim(e.site)), ''))) AS module_id
+    FROM enrolments e
+    LEFT JOIN module_match mm ON mm.enrolment_id = e.enrolment_id
+) AS a
+WHERE enrolments.enrolment_id = a.enrolment_id
+  AND enrolments.module_id IS DISTINCT FROM a.module_id;
 
 DROP TABLE module_match;
