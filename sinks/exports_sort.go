@@ -60,7 +60,7 @@ const (
 // (exports_persons.go: personRecord, no round trip through DuckDB).
 // errArrowType, before any file is written, when a column has a type this
 // path does not handle.
-func writeExportRowsGo(ctx context.Context, cancel context.CancelFunc, pq, cv *sql.Conn, tmp string, opt ExportOptions, res *exportRows) error {
+func writeExportRowsGo(ctx context.Context, cancel context.CancelFunc, pq, cv *sql.Conn, tmp string, opt ExportOptions, res *exportRows) (err error) {
 	year := opt.Now.Year()
 	read, err := readApplications(ctx, cv, year)
 	if err != nil {
@@ -68,6 +68,23 @@ func writeExportRowsGo(ctx context.Context, cancel context.CancelFunc, pq, cv *s
 	}
 	defer read.release()
 	exportTrace("read")
+	// DuckDB on one thread from here on: its work is one COPY at a time
+	// per connection, from a batch of one row group, on each of the two
+	// connections at once, beside Go's goroutines; a second DuckDB thread
+	// added CPU, not speed (pipeline/BENCH.md, "The exports' persons in
+	// Go …", 2026-12-02 22:30). The read above keeps DuckDB's threads: its
+	// scan and join run on them all. threads is a setting of the whole
+	// database: the night's reports, written beside the exports, get one
+	// thread too until the exports are done.
+	restore, err := oneThread(ctx, pq)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if rerr := restore(ctx); err == nil {
+			err = rerr
+		}
+	}()
 	cols, err := applicationColumns(read.schema)
 	if err != nil {
 		return err

@@ -70,7 +70,18 @@ func TestExportGoMatchesSQL(t *testing.T) {
 		}
 		return filepath.Join(dir, "same")
 	}
+	threads := func() (n int64) {
+		t.Helper()
+		if err := db.QueryRowContext(ctx, `SELECT CAST(current_setting('threads') AS BIGINT)`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	exec(`SET GLOBAL threads = 3`)
 	ref, got := export(false), export(true)
+	if n := threads(); n != 3 {
+		t.Errorf("DuckDB's threads after the export: %d, want 3 as before", n)
+	}
 	if diff := diffTrees(t, ref, got); len(diff) > 0 {
 		t.Errorf("the exports differ: %v", diff)
 	}
