@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,17 +21,8 @@ import (
 
 // write is the last stage: persons, person_members, person_links,
 // link_model, person_events and link_runs.
-func (r *run) write(ctx context.Context) (err error) {
+func (r *run) write(ctx context.Context) error {
 	w := writer{conn: r.conn, runID: r.runID, cfg: r.cfg, recs: r.recs, vals: r.vals, comps: r.comps}
-	restore, err := oneThread(ctx, w.conn)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if errT := restore(); errT != nil && err == nil {
-			err = errT
-		}
-	}()
 	// person_links' rows are built in Go while the enrolments are read and
 	// the persons published; their enrolment ids are added from the read.
 	built, cols := make(chan *linkBatches, 1), make(chan *enrolCols, 1)
@@ -54,7 +44,7 @@ func (r *run) write(ctx context.Context) (err error) {
 			c.release()
 		}
 	}()
-	c, err = w.read(ctx)
+	c, err := w.read(ctx)
 	cols <- c
 	if err != nil {
 		return err
@@ -80,32 +70,6 @@ func (r *run) write(ctx context.Context) (err error) {
 	}
 	r.log.Debug("linkage done", "persons", r.st.Persons, "candidate_pairs", r.st.CandidatePairs, "seconds", r.st.Seconds)
 	return nil
-}
-
-// oneThread sets DuckDB to one thread while the writer runs, and returns
-// the function that sets back the threads it had. With two, the thread
-// that runs a statement waits for the other's tasks by polling the
-// executor (a mutex taken and released in a loop: ~40 % of the
-// person_links INSERT's CPU at 1M, link/BENCH.md), on the core Go builds
-// the persons and person_links' rows on. threads is a setting of the
-// whole database: nothing else runs on it while linkage writes.
-func oneThread(ctx context.Context, conn *sql.Conn) (restore func() error, err error) {
-	var before int64
-	if err := conn.QueryRowContext(ctx, "SELECT CAST(current_setting('threads') AS BIGINT)").Scan(&before); err != nil {
-		return nil, fmt.Errorf("reading DuckDB's threads: %w", err)
-	}
-	if before == 1 {
-		return func() error { return nil }, nil
-	}
-	if _, err := conn.ExecContext(ctx, "SET GLOBAL threads = 1"); err != nil {
-		return nil, fmt.Errorf("setting DuckDB's threads for writing: %w", err)
-	}
-	return func() error {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SET GLOBAL threads = "+strconv.FormatInt(before, 10)); err != nil {
-			return fmt.Errorf("setting DuckDB's threads back to %d: %w", before, err)
-		}
-		return nil
-	}, nil
 }
 
 // writer writes one run's results to the warehouse.
