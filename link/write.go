@@ -13,43 +13,26 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/lombardia-orim/correlare/sinks"
 	queries "github.com/lombardia-orim/correlare/sql"
 )
 
-// write is the last stage: persons, person_members, person_links,
-// link_model, person_events and link_runs.
+// write is the last stage: persons, person_links, link_model,
+// person_events and link_runs.
 func (r *run) write(ctx context.Context) error {
 	w := writer{conn: r.conn, runID: r.runID, cfg: r.cfg, recs: r.recs, vals: r.vals, comps: r.comps}
-	// person_links' rows are built in Go while the enrolments are read and
-	// the persons published; their enrolment ids are added from the read.
-	built, cols := make(chan *linkBatches, 1), make(chan *enrolCols, 1)
-	go func() {
-		lb := w.buildLinks(r.scored, r.personOf, r.md, r.tf)
-		if c := <-cols; c != nil {
-			lb.addIDs(c)
-		}
-		built <- lb
-	}()
-	var c *enrolCols
+	// person_links' rows are built in Go while the persons are published.
+	built := make(chan *linkBatches, 1)
+	go func() { built <- w.buildLinks(r.scored, r.personOf, r.md, r.tf) }()
 	var lb *linkBatches
 	defer func() {
 		if lb == nil {
 			lb = <-built
 		}
 		lb.release()
-		if c != nil {
-			c.release()
-		}
 	}()
-	c, err := w.read(ctx)
-	cols <- c
-	if err != nil {
-		return err
-	}
-	if err := w.publish(ctx, c, r.members, r.ids); err != nil {
+	if err := w.publish(ctx, r.members, r.ids); err != nil {
 		return err
 	}
 	r.log.Debug("linkage persons written", "seconds", r.elapsed())
@@ -84,46 +67,40 @@ type writer struct {
 	linkRows int // rows written to person_links
 }
 
-// read reads what the writer takes from each enrolment
-// (sql/link_publish_read.sql), indexed by record.
-func (w *writer) read(ctx context.Context) (*enrolCols, error) {
+// publish writes the new assignment (persons, person_members,
+// enrolments.person_id) in one transaction. Go reads what persons take from
+// the enrolments (sql/link_publish_read.sql), builds the persons (a person
+// of one row is that row; the others take the most frequent values, ties
+// to the smallest) and hands DuckDB three Arrow batches: each record's
+// person, the enrolments whose person changes, the persons;
+// sql/link_publish.sql replaces the tables from them.
+func (w *writer) publish(ctx context.Context, members [][]int32, ids []string) error {
+	if err := execSteps(ctx, w.conn, "link_scratch", w.runID); err != nil {
+		return fmt.Errorf("preparing assignment: %w", err)
+	}
 	var recs []arrow.RecordBatch
 	err := step("read link_publish_read", func() (err error) {
 		recs, err = readArrow(ctx, w.conn, queries.Query("link_publish_read"))
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading enrolments to publish: %w", err)
+		return fmt.Errorf("reading enrolments to publish: %w", err)
 	}
-	c, err := newEnrolCols(recs, len(w.recs))
-	if err != nil {
+	defer func() {
 		for _, b := range recs {
 			b.Release()
 		}
-		return nil, err
+	}()
+	c, err := newEnrolCols(recs, len(w.recs))
+	if err != nil {
+		return err
 	}
-	return c, nil
-}
-
-// publish writes the new assignment (persons, person_members,
-// enrolments.person_id) in one transaction. Go builds the persons from the
-// enrolments c read (a person of one row is that row; the others take the
-// most frequent values, ties to the smallest) and hands DuckDB three kinds
-// of Arrow batches, each scanned by the statement that writes them: the
-// enrolments whose person changes (sql/link_publish_update.sql), each
-// record's member row (sql/link_publish_members.sql), the persons
-// (sql/link_publish_persons.sql). No table in between.
-func (w *writer) publish(ctx context.Context, c *enrolCols, members [][]int32, ids []string) error {
-	if err := execSteps(ctx, w.conn, "link_scratch"); err != nil {
-		return fmt.Errorf("preparing assignment: %w", err)
-	}
-	mb := newBatches(arrow.NewSchema([]arrow.Field{
-		{Name: "enrolment_id", Type: arrow.BinaryTypes.String},
-		{Name: "record_key", Type: arrow.BinaryTypes.String},
+	assign := newBatches(arrow.NewSchema([]arrow.Field{
+		{Name: "rid", Type: arrow.PrimitiveTypes.Int32},
 		{Name: "person_id", Type: arrow.BinaryTypes.String},
 	}, nil))
-	defer mb.release()
-	menrol, mkey, mpid := mb.rb.Field(0).(*array.StringBuilder), mb.rb.Field(1).(*array.StringBuilder), mb.rb.Field(2).(*array.StringBuilder)
+	defer assign.release()
+	rid, pid := assign.rb.Field(0).(*array.Int32Builder), assign.rb.Field(1).(*array.StringBuilder)
 	update := newBatches(arrow.NewSchema([]arrow.Field{
 		{Name: "erow", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "person_id", Type: arrow.BinaryTypes.String},
@@ -131,8 +108,8 @@ func (w *writer) publish(ctx context.Context, c *enrolCols, members [][]int32, i
 	defer update.release()
 	erow, upid := update.rb.Field(0).(*array.Int64Builder), update.rb.Field(1).(*array.StringBuilder)
 	// The persons are built in two halves, each on its own core, while a
-	// third goroutine lists the members; the halves' batches are appended
-	// in order.
+	// third goroutine lists the assignment; the halves' batches are
+	// appended in order.
 	half := len(members) / 2
 	pbs := []*personBuilder{newPersonBuilder(), newPersonBuilder()}
 	for _, pb := range pbs {
@@ -155,13 +132,11 @@ func (w *writer) publish(ctx context.Context, c *enrolCols, members [][]int32, i
 	for ci, ms := range members {
 		id := ids[ci]
 		for _, m := range ms {
-			e, i := c.row(m)
-			menrol.Append(e.enrol.Value(i))
-			mkey.Append(w.recs[m].key)
-			mpid.Append(id)
-			mb.row()
+			rid.Append(m)
+			pid.Append(id)
+			assign.row()
 			// Only the enrolments whose person changes are updated.
-			if e.person.IsNull(i) || e.person.Value(i) != id {
+			if e, i := c.row(m); e.person.IsNull(i) || e.person.Value(i) != id {
 				erow.Append(e.erow.Value(i))
 				upid.Append(id)
 				update.row()
@@ -170,97 +145,53 @@ func (w *writer) publish(ctx context.Context, c *enrolCols, members [][]int32, i
 	}
 	wg.Wait()
 	persons := append(pbs[0].b.done(), pbs[1].b.done()...)
-	if _, err := w.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return fmt.Errorf("publishing persons: %w", err)
+	for _, t := range []struct {
+		name string
+		recs []arrow.RecordBatch
+	}{{"link_assign", assign.done()}, {"link_update", update.done()}, {"link_persons", persons}} {
+		if err := step("insert "+t.name, func() error { return insertArrow(ctx, w.conn, t.name, t.recs) }); err != nil {
+			return fmt.Errorf("preparing assignment: %w", err)
+		}
 	}
-	err := func() error {
-		if err := step("link_publish_update", func() error {
-			return execArrow(ctx, w.conn, update.done(), queries.Query("link_publish_update"))
-		}); err != nil {
-			return err
-		}
-		if err := execSteps(ctx, w.conn, "link_publish"); err != nil {
-			return err
-		}
-		if err := step("link_publish_members", func() error {
-			return execArrow(ctx, w.conn, mb.done(), queries.Query("link_publish_members"), w.runID)
-		}); err != nil {
-			return err
-		}
-		return step("link_publish_persons", func() error {
-			return execArrow(ctx, w.conn, persons, queries.Query("link_publish_persons"), w.runID, w.runID)
-		})
-	}()
+	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
-		w.conn.ExecContext(ctx, "ROLLBACK")
 		return fmt.Errorf("publishing persons: %w", err)
 	}
-	if err := step("commit", func() error {
-		_, err := w.conn.ExecContext(ctx, "COMMIT")
-		return err
-	}); err != nil {
+	if err := execSteps(ctx, tx, "link_publish"); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("publishing persons: %w", err)
+	}
+	if err := step("commit", tx.Commit); err != nil {
 		return fmt.Errorf("publishing persons: %w", err)
 	}
 	return nil
 }
 
 // links writes person_links: accepted pairs, pairs an analyst or a rule
-// decided, and near misses (probability ≥ LinkThreshold). Go builds the rows
-// as Arrow batches (buildLinks): per pair its enrolment ids and record keys,
-// decision, weights and the number of its level vector; each distinct level
-// vector (3,118 of 538,468 pairs at 1M) once. DuckDB builds the levels' MAP
-// per distinct vector, not per row (building a MAP checks its keys one by
-// one: ~3 CPU-s per map column at 1M), and joins it in; the weights' MAP is
-// built per row (half the pairs have weights of their own, and joining a
-// MAP in cost more than building it). FSST is off while the rows are
-// inserted (sql/link_fsst_off.sql), unless compression methods were
-// disabled already.
-// linkBatches are person_links' rows as buildLinks built them, and the SQL
-// that names their columns.
+// decided, and near misses (probability ≥ LinkThreshold). Go appends numbers
+// only to scratch tables (sql/link_links_scratch.sql): per pair its record
+// numbers, decision, weights and the number of its level vector; each
+// distinct level vector (3,118 of 538,468 pairs at 1M) once. DuckDB builds
+// the levels' MAP per distinct vector, not per row (building a MAP checks its
+// keys one by one: ~3 CPU-s per map column at 1M), and joins it in; the
+// weights' MAP is built per row (half the pairs have weights of their own,
+// and joining a MAP in cost more than building it). FSST is off while the
+// rows are inserted (sql/link_fsst_off.sql), unless compression methods
+// were disabled already.
+// linkBatches are person_links' scratch rows as buildLinks built them,
+// and the SQL that names their columns.
 type linkBatches struct {
-	rows                   int
-	b, lp                  *batches
-	recs                   []arrow.RecordBatch // b's with the enrolment ids (addIDs)
-	names, labels, weights []string
+	rows                                  int
+	b, lp                                 *batches
+	lvCols, wCols, names, labels, weights []string
 }
 
 func (lb *linkBatches) release() {
-	for _, r := range lb.recs {
-		r.Release()
-	}
-	lb.recs = nil
 	lb.b.release()
 	lb.lp.release()
 }
 
-// addIDs makes the batches of person_links' rows: buildLinks' with their
-// record numbers (l, r) replaced by the enrolment ids c read.
-func (lb *linkBatches) addIDs(c *enrolCols) {
-	for _, rec := range lb.b.done() {
-		fields := append([]arrow.Field{
-			{Name: "left_enrolment_id", Type: arrow.BinaryTypes.String},
-			{Name: "right_enrolment_id", Type: arrow.BinaryTypes.String},
-		}, rec.Schema().Fields()[2:]...)
-		cols := make([]arrow.Array, 0, len(fields))
-		for k := 0; k < 2; k++ {
-			rids := rec.Column(k).(*array.Int32)
-			sb := array.NewStringBuilder(memory.DefaultAllocator)
-			sb.Reserve(rids.Len())
-			for i := 0; i < rids.Len(); i++ {
-				sb.Append(c.enrolmentID(rids.Value(i)))
-			}
-			cols = append(cols, sb.NewArray())
-			sb.Release()
-		}
-		cols = append(cols, rec.Columns()[2:]...)
-		lb.recs = append(lb.recs, array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, rec.NumRows()))
-		cols[0].Release()
-		cols[1].Release()
-	}
-}
-
-// buildLinks builds the rows of person_links (see links) but their
-// enrolment ids (addIDs).
+// buildLinks builds the scratch rows of person_links (see links).
 func (w *writer) buildLinks(pairs []pairScore, personOf []int32, md model, tf [][]float64) *linkBatches {
 	var keep []int
 	for i := range pairs {
@@ -270,8 +201,10 @@ func (w *writer) buildLinks(pairs []pairScore, personOf []int32, md model, tf []
 		}
 	}
 	nc := len(w.comps)
-	var names, labels, weights []string
+	var lvCols, wCols, names, labels, weights []string
 	for k, c := range w.comps {
+		lvCols = append(lvCols, fmt.Sprintf("lv%d UTINYINT NOT NULL", k))
+		wCols = append(wCols, fmt.Sprintf("w%d DOUBLE NOT NULL", k))
 		names = append(names, sqlString(c.Name))
 		var b strings.Builder
 		fmt.Fprintf(&b, "CASE lv%d", k)
@@ -285,8 +218,6 @@ func (w *writer) buildLinks(pairs []pairScore, personOf []int32, md model, tf []
 	fields := []arrow.Field{
 		{Name: "l", Type: arrow.PrimitiveTypes.Int32},
 		{Name: "r", Type: arrow.PrimitiveTypes.Int32},
-		{Name: "left_key", Type: arrow.BinaryTypes.String},
-		{Name: "right_key", Type: arrow.BinaryTypes.String},
 		{Name: "weight", Type: arrow.PrimitiveTypes.Float64},
 		{Name: "prob", Type: arrow.PrimitiveTypes.Float64},
 		{Name: "decision", Type: arrow.BinaryTypes.String},
@@ -301,13 +232,12 @@ func (w *writer) buildLinks(pairs []pairScore, personOf []int32, md model, tf []
 	}
 	b, lp := newBatches(arrow.NewSchema(fields, nil)), newBatches(arrow.NewSchema(lf, nil))
 	lb, rb := b.rb.Field(0).(*array.Int32Builder), b.rb.Field(1).(*array.Int32Builder)
-	lkeyB, rkeyB := b.rb.Field(2).(*array.StringBuilder), b.rb.Field(3).(*array.StringBuilder)
-	weightB, probB := b.rb.Field(4).(*array.Float64Builder), b.rb.Field(5).(*array.Float64Builder)
-	decisionB, sourceB, detailB := b.rb.Field(6).(*array.StringBuilder), b.rb.Field(7).(*array.StringBuilder), b.rb.Field(8).(*array.StringBuilder)
-	lidB := b.rb.Field(9).(*array.Int32Builder)
+	weightB, probB := b.rb.Field(2).(*array.Float64Builder), b.rb.Field(3).(*array.Float64Builder)
+	decisionB, sourceB, detailB := b.rb.Field(4).(*array.StringBuilder), b.rb.Field(5).(*array.StringBuilder), b.rb.Field(6).(*array.StringBuilder)
+	lidB := b.rb.Field(7).(*array.Int32Builder)
 	lvB, wB := make([]*array.Uint8Builder, nc), make([]*array.Float64Builder, nc)
 	for k := range w.comps {
-		wB[k], lvB[k] = b.rb.Field(10+k).(*array.Float64Builder), lp.rb.Field(1+k).(*array.Uint8Builder)
+		wB[k], lvB[k] = b.rb.Field(8+k).(*array.Float64Builder), lp.rb.Field(1+k).(*array.Uint8Builder)
 	}
 	// A level vector is keyed by its levels, 4 bits each.
 	lids := map[uint64]int32{}
@@ -352,8 +282,6 @@ func (w *writer) buildLinks(pairs []pairScore, personOf []int32, md model, tf []
 		}
 		lb.Append(p.l)
 		rb.Append(p.r)
-		lkeyB.Append(w.recs[p.l].key)
-		rkeyB.Append(w.recs[p.r].key)
 		weightB.Append(p.weight)
 		probB.Append(p.prob)
 		decisionB.Append(decision)
@@ -399,20 +327,27 @@ func (w *writer) buildLinks(pairs []pairScore, personOf []int32, md model, tf []
 		lidB.Append(lid)
 		b.row()
 	}
-	return &linkBatches{rows: len(keep), b: b, lp: lp, names: names, labels: labels, weights: weights}
+	return &linkBatches{rows: len(keep), b: b, lp: lp, lvCols: lvCols, wCols: wCols, names: names, labels: labels, weights: weights}
 }
 
 // links writes person_links from the rows buildLinks built.
 func (w *writer) links(ctx context.Context, lb *linkBatches) error {
 	w.linkRows = lb.rows
-	names := strings.Join(lb.names, ", ")
-	levels := strings.NewReplacer("{{names}}", names, "{{labels}}", strings.Join(lb.labels, ", ")).
-		Replace(queries.Query("link_links_levels"))
-	if err := step("link_links_levels", func() error { return execArrow(ctx, w.conn, lb.lp.done(), levels) }); err != nil {
-		return fmt.Errorf("writing person_links: %w", err)
+	create := strings.NewReplacer("{{levels}}", strings.Join(lb.lvCols, ", "), "{{weights}}", strings.Join(lb.wCols, ", ")).
+		Replace(queries.Query("link_links_scratch"))
+	if _, err := w.conn.ExecContext(ctx, create); err != nil {
+		return fmt.Errorf("preparing person_links: %w", err)
 	}
-	q := strings.NewReplacer("{{names}}", names, "{{weights}}", strings.Join(lb.weights, ", ")).
-		Replace(queries.Query("link_links"))
+	for _, t := range []struct {
+		name string
+		b    *batches
+	}{{"link_links", lb.b}, {"link_lpat", lb.lp}} {
+		if err := step("insert "+t.name, func() error { return insertArrow(ctx, w.conn, t.name, t.b.done()) }); err != nil {
+			return fmt.Errorf("preparing person_links: %w", err)
+		}
+	}
+	q := strings.NewReplacer("{{names}}", strings.Join(lb.names, ", "), "{{labels}}", strings.Join(lb.labels, ", "),
+		"{{weights}}", strings.Join(lb.weights, ", ")).Replace(queries.Query("link_links"))
 	var disabled string
 	if err := w.conn.QueryRowContext(ctx, queries.Query("link_fsst_get")).Scan(&disabled); err != nil {
 		return fmt.Errorf("writing person_links: %w", err)
@@ -422,7 +357,7 @@ func (w *writer) links(ctx context.Context, lb *linkBatches) error {
 			return fmt.Errorf("writing person_links: %w", err)
 		}
 	}
-	err := step("link_links", func() error { return execArrow(ctx, w.conn, lb.recs, q, w.runID) })
+	err := execQuery(ctx, w.conn, "link_links", q, w.runID)
 	if disabled == "" {
 		if _, errOn := w.conn.ExecContext(ctx, queries.Query("link_fsst_on")); errOn != nil && err == nil {
 			err = errOn
@@ -431,7 +366,7 @@ func (w *writer) links(ctx context.Context, lb *linkBatches) error {
 	if err != nil {
 		return fmt.Errorf("writing person_links: %w", err)
 	}
-	if _, err := w.conn.ExecContext(ctx, "DROP TABLE IF EXISTS link_lmap"); err != nil {
+	if _, err := w.conn.ExecContext(ctx, "DROP TABLE link_links; DROP TABLE link_lpat; DROP TABLE link_lmap"); err != nil {
 		return fmt.Errorf("writing person_links: %w", err)
 	}
 	return nil

@@ -15,34 +15,28 @@ type strCol interface {
 }
 
 // enrolCols is sql/link_publish_read.sql as Arrow batches, indexed by rid:
-// what persons, person_members, person_links and enrolments.person_id take
-// from each enrolment.
+// what persons and enrolments.person_id take from each enrolment.
 type enrolCols struct {
-	recs    []arrow.RecordBatch
 	batches []enrolBatch
 	at      []uint64 // rid → batch<<32 | row; ^0 not read
 }
 
 type enrolBatch struct {
-	erow                                                             *array.Int64
-	person, display, surname, given, sex, tax, province, mods, enrol strCol
-	birth                                                            *array.Int32
-	taxValid, accepted                                               *array.Boolean
+	erow                                                      *array.Int64
+	person, display, surname, given, sex, tax, province, mods strCol
+	birth                                                     *array.Int32
+	taxValid, accepted                                        *array.Boolean
 }
 
-// readCols is the number of columns of link_publish_read.
-const readCols = 14
-
-// newEnrolCols indexes the batches of link_publish_read for n records; it
-// owns them (release).
+// newEnrolCols indexes the batches of link_publish_read for n records.
 func newEnrolCols(recs []arrow.RecordBatch, n int) (*enrolCols, error) {
-	c := &enrolCols{recs: recs, at: make([]uint64, n)}
+	c := &enrolCols{at: make([]uint64, n)}
 	for i := range c.at {
 		c.at[i] = ^uint64(0)
 	}
 	for bi, b := range recs {
-		if b.NumCols() != readCols {
-			return nil, fmt.Errorf("link_publish_read: %d columns, want %d", b.NumCols(), readCols)
+		if b.NumCols() != 13 {
+			return nil, fmt.Errorf("link_publish_read: %d columns, want 13", b.NumCols())
 		}
 		rid, ok1 := b.Column(0).(*array.Int32)
 		erow, ok2 := b.Column(1).(*array.Int64)
@@ -52,8 +46,8 @@ func newEnrolCols(recs []arrow.RecordBatch, n int) (*enrolCols, error) {
 		if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
 			return nil, fmt.Errorf("link_publish_read: unexpected column types %v", b.Schema())
 		}
-		str := make([]strCol, readCols)
-		for _, k := range []int{2, 3, 4, 5, 6, 8, 11, 12, 13} {
+		str := make([]strCol, 13)
+		for _, k := range []int{2, 3, 4, 5, 6, 8, 11, 12} {
 			s, ok := b.Column(k).(strCol)
 			if !ok {
 				return nil, fmt.Errorf("link_publish_read: column %d is %s, not a string", k, b.Column(k).DataType())
@@ -61,7 +55,7 @@ func newEnrolCols(recs []arrow.RecordBatch, n int) (*enrolCols, error) {
 			str[k] = s
 		}
 		c.batches = append(c.batches, enrolBatch{erow: erow, person: str[2], display: str[3], surname: str[4], given: str[5],
-			sex: str[6], birth: birth, tax: str[8], taxValid: valid, accepted: acc, province: str[11], mods: str[12], enrol: str[13]})
+			sex: str[6], birth: birth, tax: str[8], taxValid: valid, accepted: acc, province: str[11], mods: str[12]})
 		for i := 0; i < int(b.NumRows()); i++ {
 			r := rid.Value(i)
 			if r < 0 || int(r) >= n || c.at[r] != ^uint64(0) {
@@ -76,19 +70,6 @@ func newEnrolCols(recs []arrow.RecordBatch, n int) (*enrolCols, error) {
 		}
 	}
 	return c, nil
-}
-
-func (c *enrolCols) release() {
-	for _, b := range c.recs {
-		b.Release()
-	}
-	c.recs = nil
-}
-
-// enrolmentID is the enrolment_id of record rid.
-func (c *enrolCols) enrolmentID(rid int32) string {
-	e, i := c.row(rid)
-	return e.enrol.Value(i)
 }
 
 // row returns the batch and row of record rid.
@@ -169,9 +150,8 @@ func (m *modeOf) get() (string, bool) {
 	return m.vals[best].v, true
 }
 
-// personBuilder builds the persons' Arrow batches (every column of persons
-// but the runs, sql/link_publish_persons.sql) from the enrolments of each
-// person.
+// personBuilder builds link_persons (sql/link_scratch.sql) from the
+// enrolments of each person.
 type personBuilder struct {
 	b                                        *batches
 	id, display, surname, given, sex, tax    *array.StringBuilder

@@ -6,8 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"fmt"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -40,60 +38,6 @@ func insertArrow(ctx context.Context, conn *sql.Conn, table string, recs []arrow
 	return nil
 }
 
-// execArrow runs the statement q with {{view}} standing for recs (one
-// schema): built without the duckdb_arrow tag, a temporary table the
-// Appender fills. Nothing runs when recs is empty.
-func execArrow(ctx context.Context, conn *sql.Conn, recs []arrow.RecordBatch, q string, args ...any) error {
-	if len(recs) == 0 {
-		return nil
-	}
-	const name = "link_arrow_rows"
-	var cols []string
-	for _, f := range recs[0].Schema().Fields() {
-		t, err := sqlType(f.Type)
-		if err != nil {
-			return err
-		}
-		cols = append(cols, fmt.Sprintf("%q %s", f.Name, t))
-	}
-	// The names and types are ours (the writer's schemas).
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", name, strings.Join(cols, ", "))); err != nil {
-		return err
-	}
-	if err := insertArrow(ctx, conn, name, recs); err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, strings.ReplaceAll(q, "{{view}}", name), args...); err != nil {
-		return err
-	}
-	_, err := conn.ExecContext(ctx, "DROP TABLE "+name)
-	return err
-}
-
-// sqlType is DuckDB's type for the Arrow types the writer builds.
-func sqlType(t arrow.DataType) (string, error) {
-	switch t.ID() {
-	case arrow.STRING:
-		return "VARCHAR", nil
-	case arrow.INT32:
-		return "INTEGER", nil
-	case arrow.INT64:
-		return "BIGINT", nil
-	case arrow.UINT8:
-		return "UTINYINT", nil
-	case arrow.FLOAT64:
-		return "DOUBLE", nil
-	case arrow.BOOL:
-		return "BOOLEAN", nil
-	case arrow.DATE32:
-		return "DATE", nil
-	case arrow.LIST:
-		e, err := sqlType(t.(*arrow.ListType).Elem())
-		return e + "[]", err
-	}
-	return "", fmt.Errorf("no SQL type for arrow type %s", t)
-}
-
 // readArrow runs query on conn row by row and returns its result as Arrow
 // record batches (the caller releases them). Built without the
 // duckdb_arrow tag it knows the columns of link_publish_read only.
@@ -106,7 +50,7 @@ func readArrow(ctx context.Context, conn *sql.Conn, query string) ([]arrow.Recor
 		str("person_id"), str("display_name"), str("surname"), str("given_name"), str("sex"),
 		{Name: "birth_days", Type: arrow.PrimitiveTypes.Int32, Nullable: true}, str("tax_code"),
 		{Name: "tax_valid", Type: arrow.FixedWidthTypes.Boolean}, {Name: "accepted", Type: arrow.FixedWidthTypes.Boolean},
-		str("province_code"), str("module_fold"), str("enrolment_id"),
+		str("province_code"), str("module_fold"),
 	}, nil))
 	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
@@ -117,16 +61,16 @@ func readArrow(ctx context.Context, conn *sql.Conn, query string) ([]arrow.Recor
 	for rows.Next() {
 		var rid int32
 		var erow int64
-		var s [readCols]sql.NullString
+		var s [13]sql.NullString
 		var birth sql.NullInt32
 		var valid, acc sql.NullBool
-		if err := rows.Scan(&rid, &erow, &s[2], &s[3], &s[4], &s[5], &s[6], &birth, &s[8], &valid, &acc, &s[11], &s[12], &s[13]); err != nil {
+		if err := rows.Scan(&rid, &erow, &s[2], &s[3], &s[4], &s[5], &s[6], &birth, &s[8], &valid, &acc, &s[11], &s[12]); err != nil {
 			b.release()
 			return nil, err
 		}
 		b.rb.Field(0).(*array.Int32Builder).Append(rid)
 		b.rb.Field(1).(*array.Int64Builder).Append(erow)
-		for _, k := range []int{2, 3, 4, 5, 6, 8, 11, 12, 13} {
+		for _, k := range []int{2, 3, 4, 5, 6, 8, 11, 12} {
 			appendStr(b.rb.Field(k).(*array.StringBuilder), s[k].String, s[k].Valid)
 		}
 		if birth.Valid {

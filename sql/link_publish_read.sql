@@ -1,8 +1,7 @@
 -- link_publish_read: what the new persons take from each enrolment, by rid
 -- (link_rec), with its rowid and its person_id before this run (Go updates
 -- only the rows whose person changes, by rowid). Read into Go as Arrow
--- batches; Go builds the persons (link/write_persons.go), and person_members
--- and person_links take the enrolment ids from it.
+-- batches; Go builds the persons (link/write_persons.go).
 SELECT r.rid,
        e.rowid AS erow,
        e.person_id,
@@ -15,7 +14,6 @@ SELECT r.rid,
        e.tax_code_status = 'valid' AS tax_valid,
        coalesce(e.status = 'accepted', false) AS accepted,  -- status NULL: unreadable, not a participation
        e.province_code,
-       e.module_fold,
-       r.enrolment_id
+       e.module_fold
 FROM enrolments AS e
 JOIN link_rec AS r USING (enrolment_id);
