@@ -1200,17 +1200,5 @@ func dictionaryRows(dataset string, cols []exportColumn) ([][]string, error) {
 // database) and returns the function that sets back the number it had
 // (call it on any path), as LoadingThreads does for the loads.
 func oneThread(ctx context.Context, conn *sql.Conn) (restore func(context.Context) error, err error) {
-	var before int64
-	if err := conn.QueryRowContext(ctx, "SELECT CAST(current_setting('threads') AS BIGINT)").Scan(&before); err != nil {
-		return nil, fmt.Errorf("reading DuckDB's threads: %w", err)
-	}
-	if _, err := conn.ExecContext(ctx, "SET GLOBAL threads = 1"); err != nil {
-		return nil, fmt.Errorf("setting DuckDB's threads for the exports: %w", err)
-	}
-	return func(ctx context.Context) error {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SET GLOBAL threads = "+strconv.FormatInt(before, 10)); err != nil {
-			return fmt.Errorf("setting DuckDB's threads back to %d: %w", before, err)
-		}
-		return nil
-	}, nil
+	return setOneThread(ctx, conn, "the exports")
 }

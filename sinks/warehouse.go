@@ -152,12 +152,25 @@ func (w *Warehouse) SchemaVersion(ctx context.Context) (int, error) {
 // "DuckDB's threads while loading"). threads is a setting of the whole
 // database: nothing else should run on db meanwhile.
 func LoadingThreads(ctx context.Context, db *sql.DB) (restore func(context.Context) error, err error) {
+	return setOneThread(ctx, db, "loading")
+}
+
+// dbConn is what setOneThread needs of a *sql.DB or a *sql.Conn.
+type dbConn interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// setOneThread sets DuckDB's threads to one (a setting of the whole
+// database) for what (in its errors), and returns the function that sets
+// back the number it had.
+func setOneThread(ctx context.Context, db dbConn, what string) (restore func(context.Context) error, err error) {
 	var before int64
 	if err := db.QueryRowContext(ctx, "SELECT CAST(current_setting('threads') AS BIGINT)").Scan(&before); err != nil {
 		return nil, fmt.Errorf("reading DuckDB's threads: %w", err)
 	}
 	if _, err := db.ExecContext(ctx, "SET GLOBAL threads = 1"); err != nil {
-		return nil, fmt.Errorf("setting DuckDB's threads for loading: %w", err)
+		return nil, fmt.Errorf("setting DuckDB's threads for %s: %w", what, err)
 	}
 	return func(ctx context.Context) error {
 		if _, err := db.ExecContext(context.WithoutCancel(ctx), "SET GLOBAL threads = "+strconv.FormatInt(before, 10)); err != nil {
