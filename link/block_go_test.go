@@ -51,18 +51,8 @@ func TestSortByKey(t *testing.T) {
 // the enrolments'), and blockGo's pairs, bits and counts are blockOnce's
 // and the union's whatever order link_rec is in.
 func TestBlockGoUnsorted(t *testing.T) {
-	w := openTest(t)
-	rows, _ := demo.Synthetic(2000, 9, demo.NoiseHeavy)
-	insertEnrolments(t, w.DB, rows)
+	conn, _ := loadedSynthetic(t, 2000, 9, demo.NoiseHeavy)
 	ctx := context.Background()
-	conn, err := w.DB.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := loadRecords(ctx, conn, nil); err != nil {
-		t.Fatal(err)
-	}
 	for _, order := range []string{"", "hash(rid * 7919)", "rid DESC", "rid"} {
 		if order != "" {
 			if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE link_rec AS SELECT * FROM link_rec ORDER BY "+order); err != nil {

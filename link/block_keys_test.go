@@ -65,18 +65,8 @@ func goRules(t *testing.T, ctx context.Context, conn *sql.Conn, g *goKeys, rules
 // rule's keys are evaluated in Go, with the comparisons' values and
 // without; with an empty e-mail (not NULL) the e-mail rule's are not.
 func TestGoKeysAllDefault(t *testing.T) {
-	w := openTest(t)
-	rows, _ := demo.Synthetic(500, 5, demo.NoiseHeavy)
-	insertEnrolments(t, w.DB, rows)
+	conn, _ := loadedSynthetic(t, 500, 5, demo.NoiseHeavy)
 	ctx := context.Background()
-	conn, err := w.DB.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := loadRecords(ctx, conn, nil); err != nil {
-		t.Fatal(err)
-	}
 	for _, with := range []bool{true, false} {
 		if got := goRules(t, ctx, conn, testGoKeys(t, ctx, conn, with), DefaultBlocking); got != len(DefaultBlocking) {
 			t.Errorf("comparisons %v: %d of %d rules in Go", with, got, len(DefaultBlocking))
@@ -93,7 +83,7 @@ func TestGoKeysAllDefault(t *testing.T) {
 	if sounds != 0 {
 		t.Errorf("link_rec has %d sound columns after blocking in Go, want none", sounds)
 	}
-	if _, err := w.DB.ExecContext(ctx, "UPDATE enrolments SET email = '' WHERE enrolment_id IN (SELECT enrolment_id FROM enrolments LIMIT 2)"); err != nil {
+	if _, err := conn.ExecContext(ctx, "UPDATE enrolments SET email = '' WHERE enrolment_id IN (SELECT enrolment_id FROM enrolments LIMIT 2)"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := loadRecords(ctx, conn, nil); err != nil {

@@ -217,18 +217,8 @@ func TestRuleOverLines(t *testing.T) {
 // rules, a budget small enough to cut and drop blocks, without a budget,
 // and with rules in another order.
 func TestBlockOnce(t *testing.T) {
-	w := openTest(t)
-	rows, _ := demo.Synthetic(3000, 5, demo.NoiseHeavy)
-	insertEnrolments(t, w.DB, rows)
+	conn, _ := loadedSynthetic(t, 3000, 5, demo.NoiseHeavy)
 	ctx := context.Background()
-	conn, err := w.DB.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := loadRecords(ctx, conn, nil); err != nil {
-		t.Fatal(err)
-	}
 	reversed := slices.Clone(DefaultBlocking)
 	slices.Reverse(reversed)
 	for _, tc := range []struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/lombardia-orim/correlare/canon"
+	"github.com/lombardia-orim/correlare/demo"
 	queries "github.com/lombardia-orim/correlare/sql"
 )
 
@@ -56,6 +57,27 @@ func nullStr(s string) driver.Value {
 		return nil
 	}
 	return s
+}
+
+// loadedSynthetic is a connection to an in-memory warehouse holding n
+// synthetic enrolments (demo.Synthetic(n, seed, noise)) and their link_rec
+// (loadRecords, no extra columns), closed with the test; recs are the
+// records loadRecords returned.
+func loadedSynthetic(t testing.TB, n int, seed int64, noise demo.Noise) (conn *sql.Conn, recs []record) {
+	t.Helper()
+	w := openTest(t)
+	rows, _ := demo.Synthetic(n, seed, noise)
+	insertEnrolments(t, w.DB, rows)
+	ctx := context.Background()
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if recs, err = loadRecords(ctx, conn, nil); err != nil {
+		t.Fatal(err)
+	}
+	return conn, recs
 }
 
 // insertEnrolments appends enrolments to the warehouse (person_id NULL).

@@ -273,19 +273,8 @@ func TestLinkSameAsRef(t *testing.T) {
 // readRecords (whichever batch holds it), and so is a missing one of
 // loadRecords' count; a good link_rec reads whole.
 func TestReadRecordsErrors(t *testing.T) {
-	w := openTest(t)
-	rows, _ := demo.Synthetic(5000, 4, demo.NoiseNormal)
-	insertEnrolments(t, w.DB, rows)
+	conn, recs := loadedSynthetic(t, 5000, 4, demo.NoiseNormal)
 	ctx := context.Background()
-	conn, err := w.DB.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	recs, err := loadRecords(ctx, conn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := len(recs)
 	if _, err := conn.ExecContext(ctx, "CREATE TEMP TABLE link_rec_good AS SELECT * FROM link_rec"); err != nil {
 		t.Fatal(err)
