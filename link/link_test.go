@@ -292,15 +292,7 @@ func TestWriteReview(t *testing.T) {
 	if n == 0 || n != st.ReviewPairs {
 		t.Fatalf("wrote %d pairs, stats say %d review pairs", n, st.ReviewPairs)
 	}
-	f, err := excelize.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	got, err := f.GetRows("Revisione")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := reviewSheet(t, path)
 	if len(got) != n+1 || got[0][0] != "left" || !strings.Contains(strings.Join(got[0], "|"), ReviewDecisionHeader) {
 		t.Fatalf("workbook has %d rows, header %v", len(got), got[0])
 	}
@@ -432,15 +424,7 @@ func TestWriteReviewTiesOrdered(t *testing.T) {
 	if _, err := WriteReview(context.Background(), w.DB, path); err != nil {
 		t.Fatal(err)
 	}
-	f, err := excelize.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	got, err := f.GetRows("Revisione")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := reviewSheet(t, path)
 	if len(got) != len(want)+1 {
 		t.Fatalf("%d rows, want %d", len(got)-1, len(want))
 	}
@@ -449,4 +433,19 @@ func TestWriteReviewTiesOrdered(t *testing.T) {
 			t.Fatalf("row %d: %s, want %s (ties out of order)", i+2, s, want[i])
 		}
 	}
+}
+
+// reviewSheet is the rows of the review workbook's sheet at path.
+func reviewSheet(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Revisione")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
