@@ -293,7 +293,7 @@ func run(ctx context.Context, cfg *Config, opt Options, res *Result, log *slog.L
 			log.Debug("exports written", "dir", cfg.Paths.Exports, "seconds", time.Since(t0).Seconds())
 			return nil
 		}, func(ctx context.Context) error {
-			return writeReports(ctx, db, cfg, log, opt.beforeOutput)
+			return writeReports(ctx, db, cfg, log, opt.beforeOutput, false)
 		})
 	}
 	// A province whose new data makes an output fail pays for it alone:
@@ -395,48 +395,79 @@ func loadProvinces(ctx context.Context, db *sql.DB, land *landing.Archive, cfg *
 }
 
 // writeReports writes the funder report, the provinces' feedback, the
-// linkage review workbook and the run report page.
-func writeReports(ctx context.Context, db *sql.DB, cfg *Config, log *slog.Logger, hook outputHook) error {
+// linkage review workbook and the run report page. The run stops at the
+// first that fails (its isolation then finds the province to blame and
+// writes them all again); with keepGoing (`correlare report`, which reads
+// the published warehouse and cannot set a province aside) a failed output
+// does not stop the others, and the error returned joins every failure.
+func writeReports(ctx context.Context, db *sql.DB, cfg *Config, log *slog.Logger, hook outputHook, keepGoing bool) error {
 	// Each part's seconds go in the log line (the end-to-end benchmark reads them).
 	t0 := time.Now()
 	lap := func() float64 { t := time.Now(); s := t.Sub(t0).Seconds(); t0 = t; return s }
-	if err := hook.call(ctx, db, "report"); err != nil {
-		return err
+	var (
+		figs    []sinks.Figures // the funder's figures of every scope, read once for the report and the page
+		fb      []string
+		n       int
+		seconds = map[string]float64{}
+		errs    []error
+	)
+	outputs := []struct {
+		name  string
+		write func() error
+	}{
+		{"report", func() (err error) {
+			if figs, err = sinks.ReadFigures(ctx, db); err != nil {
+				return fmt.Errorf("writing funder report: computing indicators: %w", err)
+			}
+			if err := sinks.WriteReport(ctx, db, filepath.Join(cfg.Paths.Reports, ReportFile), sinks.ReportOptions{Figures: figs}); err != nil {
+				return fmt.Errorf("writing funder report: %w", err)
+			}
+			return nil
+		}},
+		{"feedback", func() (err error) {
+			if fb, err = sinks.WriteFeedback(ctx, db, filepath.Join(cfg.Paths.Reports, "feedback")); err != nil {
+				return fmt.Errorf("writing feedback workbooks: %w", err)
+			}
+			return nil
+		}},
+		{"review", func() (err error) {
+			if n, err = link.WriteReview(ctx, db, filepath.Join(cfg.Paths.Reports, "review.xlsx")); err != nil {
+				return fmt.Errorf("writing review workbook: %w", err)
+			}
+			return nil
+		}},
+		// The page links the feedback workbooks, so it is written after them
+		// (without the report's figures, should that have failed, it reads them).
+		{"page", func() error {
+			if err := sinks.WritePage(ctx, db, filepath.Join(cfg.Paths.Reports, sinks.PageFile), sinks.PageOptions{Figures: figs}); err != nil {
+				return fmt.Errorf("writing report page: %w", err)
+			}
+			return nil
+		}},
 	}
-	// The funder's figures of every scope, read once for the report and the page.
-	figs, err := sinks.ReadFigures(ctx, db)
-	if err != nil {
-		return fmt.Errorf("writing funder report: computing indicators: %w", err)
+	for _, o := range outputs {
+		err := hook.call(ctx, db, o.name)
+		if err == nil {
+			err = o.write()
+		}
+		seconds[o.name] = lap()
+		if err == nil {
+			continue
+		}
+		if !keepGoing || ctx.Err() != nil {
+			if len(errs) == 0 {
+				return err
+			}
+			return errors.Join(append(errs, err)...)
+		}
+		log.Error("output not written", "output", o.name, "err", err)
+		errs = append(errs, err)
 	}
-	if err := sinks.WriteReport(ctx, db, filepath.Join(cfg.Paths.Reports, ReportFile), sinks.ReportOptions{Figures: figs}); err != nil {
-		return fmt.Errorf("writing funder report: %w", err)
-	}
-	reportS := lap()
-	if err := hook.call(ctx, db, "feedback"); err != nil {
-		return err
-	}
-	fb, err := sinks.WriteFeedback(ctx, db, filepath.Join(cfg.Paths.Reports, "feedback"))
-	if err != nil {
-		return fmt.Errorf("writing feedback workbooks: %w", err)
-	}
-	feedbackS := lap()
-	if err := hook.call(ctx, db, "review"); err != nil {
-		return err
-	}
-	n, err := link.WriteReview(ctx, db, filepath.Join(cfg.Paths.Reports, "review.xlsx"))
-	if err != nil {
-		return fmt.Errorf("writing review workbook: %w", err)
-	}
-	reviewS := lap()
-	if err := hook.call(ctx, db, "page"); err != nil {
-		return err
-	}
-	// The page links the feedback workbooks, so it is written after them.
-	if err := sinks.WritePage(ctx, db, filepath.Join(cfg.Paths.Reports, sinks.PageFile), sinks.PageOptions{Figures: figs}); err != nil {
-		return fmt.Errorf("writing report page: %w", err)
+	if len(errs) > 0 {
+		return errors.Join(errs...)
 	}
 	log.Info("reports written", "dir", cfg.Paths.Reports, "feedback_files", len(fb), "review_pairs", n, "page", sinks.PageFile,
-		"report_seconds", reportS, "feedback_seconds", feedbackS, "review_seconds", reviewS, "page_seconds", lap())
+		"report_seconds", seconds["report"], "feedback_seconds", seconds["feedback"], "review_seconds", seconds["review"], "page_seconds", seconds["page"])
 	return nil
 }
 

@@ -138,8 +138,10 @@ func readRuns(ctx context.Context, db *sql.DB, st *Status, n int) error {
 }
 
 // Report regenerates the funder report, the feedback and review workbooks
-// from the published warehouse, without a new ingest. It opens the
-// warehouse read-only, so analysts may have it open.
+// and the run report page from the published warehouse, without a new
+// ingest. It opens the warehouse read-only, so analysts may have it open.
+// An output (or a province's feedback workbook) that fails does not stop
+// the others: the file it had stays, and the error returned names each.
 func Report(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	w, err := sinks.OpenWarehouseReadOnly(ctx, cfg.Paths.Warehouse)
 	if err != nil {
@@ -155,5 +157,5 @@ func Report(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return writeReports(ctx, w.DB, cfg, log, nil)
+	return writeReports(ctx, w.DB, cfg, log, nil, true)
 }

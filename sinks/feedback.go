@@ -138,8 +138,10 @@ func (fb *Feedback) TopKinds(n int) []FeedbackKind {
 // row of its files, with file, sheet, row, cell, the value as typed, the
 // problem and what to do, in Italian, sorted by file and row. Workbooks of
 // provinces that no longer have problems are removed. It returns the paths
-// written, sorted. The workbooks hold the provinces' own personal data and
-// are written with mode 0640.
+// written, sorted. A province whose workbook cannot be read or written does
+// not stop the others: its previous workbook is left in place and the error
+// returned (joined with any other) names it. The workbooks hold the
+// provinces' own personal data and are written with mode 0640.
 func WriteFeedback(ctx context.Context, db *sql.DB, dir string) ([]string, error) {
 	provs, err := feedbackProvinces(ctx, db)
 	if err != nil {
@@ -149,21 +151,26 @@ func WriteFeedback(ctx context.Context, db *sql.DB, dir string) ([]string, error
 		return nil, fmt.Errorf("creating feedback directory %s: %w", dir, err)
 	}
 	var paths []string
+	var errs []error
 	written := map[string]bool{}
 	for _, p := range provs {
 		if err := ctx.Err(); err != nil {
-			return paths, err
-		}
-		fb, err := ReadFeedback(ctx, db, p)
-		if err != nil {
-			return paths, err
+			return paths, errors.Join(append(errs, err)...)
 		}
 		name := "feedback_" + p + ".xlsx"
+		// A province whose workbook fails keeps the one it had (not removed
+		// below as outdated); the others are written all the same.
+		written[name] = true
+		fb, err := ReadFeedback(ctx, db, p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("feedback for %s: %w", p, err))
+			continue
+		}
 		path := filepath.Join(dir, name)
 		if err := writeFeedbackWorkbook(path, fb); err != nil {
-			return paths, fmt.Errorf("writing feedback %s: %w", path, err)
+			errs = append(errs, fmt.Errorf("writing feedback %s: %w", path, err))
+			continue
 		}
-		written[name] = true
 		paths = append(paths, path)
 	}
 	entries, err := os.ReadDir(dir)
@@ -178,7 +185,7 @@ func WriteFeedback(ctx context.Context, db *sql.DB, dir string) ([]string, error
 		}
 	}
 	sort.Strings(paths)
-	return paths, nil
+	return paths, errors.Join(errs...)
 }
 
 func feedbackProvinces(ctx context.Context, db *sql.DB) ([]string, error) {

@@ -198,6 +198,38 @@ func TestWriteFeedback(t *testing.T) {
 			t.Errorf("mode %v, %v", fi.Mode().Perm(), err)
 		}
 	})
+	// One province's workbook that cannot be written (its path is a
+	// directory, so the rename fails) stops neither the others nor the
+	// removal of outdated workbooks, and the error names it.
+	t.Run("one province fails", func(t *testing.T) {
+		dir := t.TempDir()
+		blocked := filepath.Join(dir, "feedback_CR.xlsx")
+		if err := os.MkdirAll(filepath.Join(blocked, "x"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		outdated := filepath.Join(dir, "feedback_MI.xlsx")
+		if err := os.WriteFile(outdated, []byte("old"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		paths, err := WriteFeedback(ctx, db, dir)
+		if err == nil || !strings.Contains(err.Error(), "feedback_CR.xlsx") {
+			t.Fatalf("error %v, want one naming feedback_CR.xlsx", err)
+		}
+		if want := []string{filepath.Join(dir, "feedback_LO.xlsx")}; !reflect.DeepEqual(paths, want) {
+			t.Errorf("paths %v, want %v", paths, want)
+		}
+		if f, err := excelize.OpenFile(filepath.Join(dir, "feedback_LO.xlsx")); err != nil {
+			t.Errorf("Lodi's workbook: %v", err)
+		} else {
+			f.Close()
+		}
+		if _, err := os.Stat(outdated); !os.IsNotExist(err) {
+			t.Errorf("outdated feedback_MI.xlsx kept: %v", err)
+		}
+		if fi, err := os.Stat(blocked); err != nil || !fi.IsDir() {
+			t.Errorf("Cremona's path removed: %v", err)
+		}
+	})
 }
 
 func TestExplainFallbacks(t *testing.T) {

@@ -410,6 +410,33 @@ func TestReportWhileWarehouseOpen(t *testing.T) {
 		t.Errorf("the open warehouse changed under the analyst: %d rows, had %d", n, loaded)
 	}
 
+	// The funder report cannot be written (its path is a directory): the
+	// feedback, review workbook and page are written all the same, and the
+	// command fails naming the report.
+	t.Run("one output fails", func(t *testing.T) {
+		if err := os.RemoveAll(reports); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(reports, "rapporto_correlare.xlsx", "x"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		r := ws.run(t, "report", "-c", ws.config)
+		if r.code != exitFailed || !strings.Contains(r.stderr, "funder report") {
+			t.Fatalf("report with the funder report's path taken: want exit %d naming the funder report, got %s", exitFailed, r)
+		}
+		if f, err := excelize.OpenFile(filepath.Join(reports, "review.xlsx")); err != nil {
+			t.Errorf("review workbook not written after the report failed: %v", err)
+		} else {
+			f.Close()
+		}
+		if fb, err := filepath.Glob(filepath.Join(reports, "feedback", "*.xlsx")); err != nil || len(fb) == 0 {
+			t.Errorf("no feedback workbooks after the report failed: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(reports, sinks.PageFile)); err != nil {
+			t.Errorf("no report page after the report failed: %v", err)
+		}
+	})
+
 	t.Run("no warehouse", func(t *testing.T) {
 		ws := newWorkspace(t, "lock_wait: 0s", "LO")
 		r := ws.run(t, "report", "-c", ws.config)
