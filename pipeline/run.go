@@ -460,7 +460,7 @@ func writeReports(ctx context.Context, db *sql.DB, cfg *Config, log *slog.Logger
 			}
 			return errors.Join(append(errs, err)...)
 		}
-		log.Error("output not written", "output", o.name, "err", err)
+		log.Error("output not written", "output", o.name, "err", redactErr(err)) // DuckDB may quote a value
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {

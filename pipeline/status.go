@@ -157,5 +157,5 @@ func Report(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return writeReports(ctx, w.DB, cfg, log, nil, true)
+	return redactErr(writeReports(ctx, w.DB, cfg, log, nil, true)) // DuckDB may quote a value
 }
